@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `npm test`: everything a change must pass, in order of speed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+echo "== type check"; npx tsc --noEmit -p tsconfig.json
+echo "== lint and format"; npx biome check .
+echo "== core purity"; node --import tsx scripts/check-core-purity.ts
+echo "== tests"; node --import tsx scripts/run-tests.ts "$@"

@@ -1,0 +1,218 @@
+/**
+ * ScalingRequest: the execution input of the state machine and the input of `scaleplan run`.
+ * This zod schema is the single source: runtime validation uses it and the committed JSON Schema
+ * (schemas/scaling-request.schema.json) is generated from it.
+ */
+import { z } from 'zod';
+
+/** Utilization goals of the AWS procedure: 40% availability, 50% balanced, 70% cost. */
+export const GOAL_PERCENT = { availability: 40, balanced: 50, cost: 70 } as const;
+export type NamedGoal = keyof typeof GOAL_PERCENT;
+
+const awsName = z
+  .string()
+  .regex(
+    /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/,
+    'letters, digits and single hyphens, starting and ending alphanumeric',
+  )
+  .max(40);
+
+export const ModelSourceSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('modelPackage'),
+      /** A versioned model package ARN; reused as is. */
+      modelPackageArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package\/[\S]{1,2048}$/,
+          'a model package ARN',
+        ),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('container'),
+      /** Inference image URI in ECR. */
+      image: z.string().min(1).max(255),
+      /** S3 URI of model.tar.gz, same Region. */
+      modelDataUrl: z.string().regex(/^s3:\/\//, 'an s3:// URI'),
+      /** S3 URI of a tar.gz of sample payloads. */
+      samplePayloadUrl: z.string().regex(/^s3:\/\//, 'an s3:// URI'),
+      framework: z.enum(['TENSORFLOW', 'PYTORCH', 'XGBOOST', 'SAGEMAKER-SCIKIT-LEARN']),
+      frameworkVersion: z
+        .string()
+        .regex(/^[0-9]\.[A-Za-z0-9.-]+$/, 'like "1.5-1"')
+        .min(3)
+        .max(10),
+      nearestModelName: z.string().optional(),
+      domain: z
+        .enum(['COMPUTER_VISION', 'NATURAL_LANGUAGE_PROCESSING', 'MACHINE_LEARNING'])
+        .default('MACHINE_LEARNING'),
+      task: z
+        .enum([
+          'IMAGE_CLASSIFICATION',
+          'OBJECT_DETECTION',
+          'TEXT_GENERATION',
+          'IMAGE_SEGMENTATION',
+          'FILL_MASK',
+          'CLASSIFICATION',
+          'REGRESSION',
+          'OTHER',
+        ])
+        .default('OTHER'),
+      contentType: z.string().default('text/csv'),
+      /** Existing model package group to register into; created per execution when absent. */
+      modelPackageGroupName: awsName.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('local'),
+      /** URL of a running server on the SageMaker contract (GET /ping, POST /invocations). */
+      url: z.url().optional(),
+      /** Start the bundled demo XGBoost server instead of using `url`. */
+      demo: z.boolean().default(false),
+      /** Payload file sent on every request (defaults to the demo model's sample). */
+      payloadFile: z.string().optional(),
+      contentType: z.string().default('text/csv'),
+    })
+    .strict()
+    .refine((m) => m.demo || m.url !== undefined, { message: 'set either "url" or "demo": true' }),
+]);
+
+export const TrafficExpectationSchema = z
+  .object({
+    /** Lowest expected load, requests per second. */
+    minRps: z.number().positive(),
+    /** Highest expected load, requests per second. */
+    maxRps: z.number().positive(),
+    /** Headroom multiplier on MaxCapacity; must be > 1 (1.2 in the AWS sample). */
+    growthFactor: z.number().gt(1).default(1.2),
+    /** Spiky traffic gets short cooldowns (10/100 s) and step scaling; smooth gets AWS defaults (300/300 s). */
+    pattern: z.enum(['spiky', 'smooth']).default('spiky'),
+  })
+  .strict()
+  .refine((t) => t.minRps <= t.maxRps, { message: 'minRps must not exceed maxRps', path: ['minRps'] });
+
+export const GoalSchema = z.union([
+  z.enum(['availability', 'balanced', 'cost']),
+  z.number().gt(0).lt(100).describe('explicit utilization percent of the peak'),
+]);
+
+export const LatencySloSchema = z
+  .object({
+    percentile: z.enum(['P95', 'P99']).default('P95'),
+    /** Highest acceptable model latency at that percentile, milliseconds. */
+    ms: z.number().positive(),
+  })
+  .strict();
+
+export const EvaluationSettingsSchema = z
+  .object({
+    /** Inference Recommender users at the start of the phase (1..3). */
+    initialUsers: z.number().int().min(1).max(3).default(1),
+    /** Users added per minute (0..3). */
+    spawnRate: z.number().int().min(0).max(3).default(1),
+    /** Phase length, seconds (120..3600). */
+    durationSeconds: z.number().int().min(120).max(3600).default(3600),
+    /** Whole-job limit, seconds (<= 18000). */
+    jobDurationSeconds: z.number().int().min(120).max(18000).default(7200),
+    /** Paid evaluations at most, each followed by tuning when it fails. */
+    maxIterations: z.number().int().min(1).max(10).default(3),
+    /** Highest acceptable share of 4XX+5XX invocations, 0..1 (0 = no errors, as in the procedure). */
+    allowedErrorRate: z.number().min(0).max(1).default(0),
+  })
+  .strict();
+
+export const StepScalingSettingsSchema = z
+  .object({
+    /** Step bounds relative to the alarm threshold, invocations per instance per minute. */
+    steps: z
+      .array(
+        z
+          .object({
+            lower: z.number(),
+            upper: z.number().nullable(),
+            adjustment: z.number().int(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(20)
+      .optional(),
+    cooldownSeconds: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const ScheduledActionSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[^:/|]+$/, "no ':' '/' or '|'")
+      .min(1)
+      .max(200),
+    /** at(...), rate(...) or cron(...) as Application Auto Scaling expects. */
+    schedule: z
+      .string()
+      .regex(/^(at|rate|cron)\(.+\)$/, 'at(yyyy-mm-ddThh:mm:ss), rate(value unit) or cron(...)'),
+    timezone: z.string().optional(),
+    minCapacity: z.number().int().min(0).optional(),
+    maxCapacity: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .refine((a) => a.minCapacity !== undefined || a.maxCapacity !== undefined, {
+    message: 'a scheduled action needs minCapacity or maxCapacity',
+  });
+
+export const PolicyChoiceSchema = z
+  .object({
+    invocationsTargetTracking: z.boolean().default(true),
+    cpuTargetTracking: z.boolean().default(true),
+    /** Step scaling on InvocationsPerInstance with its own alarm; default on for spiky traffic. */
+    stepScaling: z.union([z.boolean(), StepScalingSettingsSchema]).optional(),
+    scheduledActions: z.array(ScheduledActionSchema).max(200).default([]),
+    scaleOutCooldownSeconds: z.number().int().min(0).optional(),
+    scaleInCooldownSeconds: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const ScalingRequestSchema = z
+  .object({
+    /** Short name used in every resource this execution creates (<= 40 chars). */
+    name: awsName.default('scaleplan'),
+    model: ModelSourceSchema,
+    /** SageMaker instance type, e.g. ml.c5.large. */
+    instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'like "ml.c5.large"'),
+    /** vCPUs of the instance type; looked up from a built-in table when absent. */
+    vcpus: z.number().int().positive().optional(),
+    variantName: z
+      .string()
+      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/)
+      .max(63)
+      .default('AllTraffic'),
+    traffic: TrafficExpectationSchema,
+    goal: GoalSchema.default('balanced'),
+    /** Which InvocationsPerInstance to use: the more conservative (default) or one method. */
+    thresholdMethod: z.enum(['conservative', 'peakShare', 'cpuOverlay']).default('conservative'),
+    latencySlo: LatencySloSchema,
+    evaluation: EvaluationSettingsSchema.default(EvaluationSettingsSchema.parse({})),
+    policies: PolicyChoiceSchema.default(PolicyChoiceSchema.parse({})),
+    /** Account quota on instances of this type for endpoints; MaxCapacity above it is refused. */
+    maxInstancesLimit: z.number().int().positive().default(20),
+    /** IAM role for Inference Recommender and SageMaker (AWS backend only). */
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/, 'an IAM role ARN')
+      .optional(),
+    /** Delete everything the execution created when it ends (default true). */
+    cleanup: z.boolean().default(true),
+  })
+  .strict();
+
+export type ScalingRequest = z.output<typeof ScalingRequestSchema>;
+export type ScalingRequestInput = z.input<typeof ScalingRequestSchema>;
+export type Goal = z.output<typeof GoalSchema>;
+export type LatencySlo = z.output<typeof LatencySloSchema>;
+export type TrafficExpectation = z.output<typeof TrafficExpectationSchema>;
+export type ScheduledActionSpec = z.output<typeof ScheduledActionSchema>;

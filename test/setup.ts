@@ -1,0 +1,7 @@
+/**
+ * Loaded before every test file. aws-local-stepfunctions calls Promise.withResolvers,
+ * which Node 20 lacks; the polyfill lives in shared/adapters/local so the CLI uses it too.
+ */
+import '../shared/adapters/local/polyfills';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
