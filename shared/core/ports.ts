@@ -1,0 +1,188 @@
+/**
+ * The ports the workflow's handlers call. The core declares them; `shared/adapters/aws`
+ * implements them with the AWS SDK and `shared/adapters/local` with local stand-ins (a real model
+ * server, a real load generator, the simulator). Handlers receive them as dependencies.
+ * Adapters translate errors to the named errors of `./errors` (throttling -> TransientAwsError).
+ */
+import type {
+  DeregisterScalableTargetRequest,
+  PutMetricAlarmRequest,
+  PutScalingPolicyRequest,
+  PutScheduledActionRequest,
+  RegisterScalableTargetRequest,
+} from './aws-requests';
+import type { BenchmarkSeries } from './benchmark-file';
+import type { LatencySlo, ScalingRequest } from './request';
+import type { EvaluationMetrics, PolicySet } from './types';
+
+/** Something an execution created, kept in the ledger so clean-up deletes exactly that. */
+export interface ResourceRef {
+  kind:
+    | 'modelPackageGroup'
+    | 'modelPackage'
+    | 'model'
+    | 'endpointConfig'
+    | 'endpoint'
+    | 'scalableTarget'
+    | 'alarm'
+    | 'recommenderJob'
+    | 'evaluation';
+  /** Name (or ResourceId for a scalable target). */
+  name: string;
+  arn?: string;
+}
+
+export type JobStatus =
+  | 'PENDING'
+  | 'IN_PROGRESS'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'STOPPING'
+  | 'STOPPED'
+  | 'DELETING'
+  | 'DELETED';
+
+/** Where a finished Default job benchmarked, to read its metrics. */
+export interface BenchmarkWindow {
+  endpointName: string;
+  variantName: string;
+  /** ISO 8601 UTC, InvocationStartTime of the recommendation. */
+  startTime: string;
+  /** ISO 8601 UTC, InvocationEndTime of the recommendation. */
+  endTime: string;
+  /** CostPerHour reported by the job for one instance, USD, when known. */
+  costPerHourUsd?: number;
+}
+
+export interface JobDescription {
+  jobName: string;
+  status: JobStatus;
+  failureReason?: string;
+  /** Present once a Default job has COMPLETED. */
+  benchmarkWindow?: BenchmarkWindow;
+}
+
+export interface ModelRegistryPort {
+  /**
+   * Returns a versioned model package ARN for the request: the given one, or a new package
+   * (and group) registered for this run. `created` lists what must be deleted at clean-up.
+   */
+  ensureModelPackage(
+    request: ScalingRequest,
+    runId: string,
+  ): Promise<{ modelPackageArn: string; created: ResourceRef[] }>;
+}
+
+export interface DefaultJobInput {
+  jobName: string;
+  modelPackageArn: string;
+  instanceType: string;
+  roleArn?: string;
+}
+
+export interface RecommenderJobsPort {
+  /** Starts a Default (instance recommendation) job narrowed to one instance type. */
+  startDefaultJob(input: DefaultJobInput): Promise<ResourceRef>;
+  describeJob(jobName: string): Promise<JobDescription>;
+  stopJob(jobName: string): Promise<void>;
+}
+
+export interface MetricsPort {
+  /** The benchmark series of one instance over the job's window (GetMetricData, periods of 60 s). */
+  getBenchmarkSeries(input: {
+    window: BenchmarkWindow;
+    instanceType: string;
+    vcpus: number;
+    periodSeconds: number;
+  }): Promise<BenchmarkSeries>;
+}
+
+export type EndpointStatus =
+  | 'OutOfService'
+  | 'Creating'
+  | 'Updating'
+  | 'SystemUpdating'
+  | 'RollingBack'
+  | 'InService'
+  | 'Deleting'
+  | 'Failed'
+  | 'UpdateRollbackFailed';
+
+export interface HostingPort {
+  /** Creates model, endpoint config and endpoint; returns them in creation order. */
+  createEndpoint(input: {
+    endpointName: string;
+    modelPackageArn: string;
+    instanceType: string;
+    variantName: string;
+    initialInstanceCount: number;
+    roleArn?: string;
+  }): Promise<ResourceRef[]>;
+  describeEndpoint(endpointName: string): Promise<{ status: EndpointStatus; failureReason?: string }>;
+  /** Puts the variant back to a given instance count between iterations. */
+  resetInstanceCount(input: {
+    endpointName: string;
+    variantName: string;
+    instanceCount: number;
+  }): Promise<void>;
+}
+
+export interface ScalingPort {
+  registerScalableTarget(input: RegisterScalableTargetRequest): Promise<void>;
+  /** Returns the policy ARN and the alarms Application Auto Scaling created for it. */
+  putScalingPolicy(input: PutScalingPolicyRequest): Promise<{ policyArn: string; alarmNames: string[] }>;
+  putMetricAlarm(input: PutMetricAlarmRequest): Promise<void>;
+  putScheduledAction(input: PutScheduledActionRequest): Promise<void>;
+  deregisterScalableTarget(input: DeregisterScalableTargetRequest): Promise<void>;
+}
+
+export interface EvaluationInput {
+  evaluationName: string;
+  modelPackageArn: string;
+  endpointName: string;
+  variantName: string;
+  instanceType: string;
+  roleArn?: string;
+  phases: { initialUsers: number; spawnRate: number; durationSeconds: number }[];
+  jobDurationSeconds: number;
+  /** Stopping condition: the invocations per minute the endpoint must reach (maxRps x 60). */
+  maxInvocationsPerMinute: number;
+  latencySlo: LatencySlo;
+  /** The policies in force, for drivers that simulate rather than measure. */
+  policySet: PolicySet;
+}
+
+/**
+ * Drives one evaluation of the scaled endpoint. On AWS the default driver is an Inference
+ * Recommender Advanced job; locally it is the simulator. Another driver (for example a load
+ * generator in the account) plugs in here without touching the state machine.
+ */
+export interface EvaluationDriverPort {
+  start(input: EvaluationInput): Promise<ResourceRef>;
+  describe(evaluationName: string): Promise<JobDescription>;
+  /** Per-period metrics of the evaluated endpoint over the evaluation's window. */
+  collectMetrics(evaluationName: string, input: EvaluationInput): Promise<EvaluationMetrics>;
+  stop(evaluationName: string): Promise<void>;
+}
+
+export interface CleanupPort {
+  /** Deletes one resource; 'notFound' when it was already gone (clean-up can run twice). */
+  deleteResource(ref: ResourceRef): Promise<'deleted' | 'notFound'>;
+}
+
+export interface ArtifactStorePort {
+  /** Stores the recommendation; returns where (s3://... or a file path). */
+  putRecommendation(runId: string, recommendation: unknown): Promise<{ uri: string }>;
+}
+
+/** Everything a handler may need; each handler takes the slice it uses. */
+export interface WorkflowPorts {
+  registry: ModelRegistryPort;
+  jobs: RecommenderJobsPort;
+  metrics: MetricsPort;
+  hosting: HostingPort;
+  scaling: ScalingPort;
+  evaluation: EvaluationDriverPort;
+  cleanup: CleanupPort;
+  artifacts: ArtifactStorePort;
+}
