@@ -1,13 +1,167 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import {
+  type BenchmarkProgress,
+  DEFAULT_MAX_DURATION_SECONDS,
+  DEFAULT_PERIOD_SECONDS,
+  defaultGeneratorCpus,
+  type LoadProfile,
+  runLocalBenchmark,
+} from '../../shared/adapters/local/loadgen';
+import {
+  DEMO_PAYLOAD_PATH,
+  defaultServerCpus,
+  type RunningModelServer,
+  startModelServer,
+} from '../../shared/adapters/local/model-server';
+import { InvalidInputError } from '../../shared/core/errors';
+import { parseCpus, parsePositiveInteger } from './serve-demo';
 
-/** Placeholder until the command is built. */
+interface BenchOptions {
+  url?: string;
+  demo?: boolean;
+  payload: string;
+  contentType: string;
+  serverPid?: string[];
+  serverCpus?: string;
+  generatorCpus?: string;
+  vcpus?: string;
+  periodSeconds: string;
+  maxSeconds: string;
+  maxRequests?: string;
+  usersPerStep: string;
+  openLoopRps?: string;
+  rampRps?: string;
+  transport: string;
+  out?: string;
+  quiet?: boolean;
+}
+
+function positiveNumber(name: string, text: string): number {
+  const value = Number(text);
+  if (!(value > 0)) throw new InvalidInputError(`${name} expects a positive number, got "${text}"`);
+  return value;
+}
+
+/** One line per period, for people: the rise of users, throughput (per minute) and p95. */
+export function formatProgress(p: BenchmarkProgress): string {
+  const load = p.users > 0 ? `users ${String(p.users).padStart(3)}` : `rate ${p.offeredRequestsPerSecond}/s`;
+  return (
+    `period ${String(p.periodIndex + 1).padStart(3)}  ${load}  ` +
+    `${p.invocationsPerMinute.toLocaleString('en-US').padStart(9)} inv/min  ` +
+    `p95 ${p.p95Ms.toFixed(2)} ms  CPU ${p.cpuUtilizationPercent.toFixed(1)}%  ` +
+    `errors ${p.errors4xx + p.errors5xx}${p.stopReason ? `  -> stop: ${p.stopReason}` : ''}`
+  );
+}
+
+/**
+ * `scaleplan bench`: the local Default job against any server on the SageMaker contract, written
+ * as a benchmark file (docs/local-benchmark.md).
+ */
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('not built yet')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('scaleplan bench: not built yet\n');
-      process.exitCode = 2;
+    .description('benchmark a server on the SageMaker contract under rising load; writes a benchmark file')
+    .option('--url <url>', 'base URL of the server, e.g. http://127.0.0.1:8080')
+    .option('--demo', 'start the demo model server (pinned to core 0 on 2+ cores) and benchmark it')
+    .option('--payload <file>', 'body of every request', DEMO_PAYLOAD_PATH)
+    .option('--content-type <type>', 'Content-Type of the payload', 'text/csv')
+    .option('--server-pid <pid...>', 'pids of the server processes, to measure CPU and memory from /proc')
+    .option('--server-cpus <list>', 'cores the server is pinned to (vCPUs = their count)')
+    .option('--generator-cpus <list>', 'pin the generator to these cores during the run')
+    .option('--vcpus <n>', 'vCPUs of the server (CPUUtilization spans 0..100 x vCPUs)')
+    .option('--period-seconds <n>', 'length of a period, seconds', String(DEFAULT_PERIOD_SECONDS))
+    .option('--max-seconds <n>', 'bound on the whole run, seconds', String(DEFAULT_MAX_DURATION_SECONDS))
+    .option('--max-requests <n>', 'bound on the number of requests')
+    .option('--users-per-step <n>', 'closed loop: users added each period (stairs)', '1')
+    .option('--open-loop-rps <n>', 'open loop instead: requests per second at the start')
+    .option('--ramp-rps <n>', 'open loop: requests per second added each period (0 = constant rate)', '0')
+    .option('--transport <kind>', 'undici or http', 'undici')
+    .option('--out <file>', 'write the benchmark file here (default: stdout)')
+    .option('--quiet', 'no progress lines on stderr')
+    .action(async (opts: BenchOptions) => {
+      if (!opts.url && !opts.demo)
+        throw new InvalidInputError('give --url URL of a running server, or --demo');
+      if (opts.transport !== 'undici' && opts.transport !== 'http') {
+        throw new InvalidInputError(`--transport is undici or http, got "${opts.transport}"`);
+      }
+      const periodSeconds = positiveNumber('--period-seconds', opts.periodSeconds);
+      const maxDurationSeconds = positiveNumber('--max-seconds', opts.maxSeconds);
+      const usersPerStep = parsePositiveInteger('--users-per-step', opts.usersPerStep);
+      const numberOfSteps = Math.max(1, Math.floor(maxDurationSeconds / periodSeconds));
+      const load: LoadProfile = opts.openLoopRps
+        ? {
+            kind: 'openLoop',
+            requestsPerSecond: positiveNumber('--open-loop-rps', opts.openLoopRps),
+            rampRequestsPerSecond: Number(opts.rampRps ?? 0),
+            rampEverySeconds: periodSeconds,
+            durationSeconds: maxDurationSeconds,
+          }
+        : { kind: 'stairs', durationSeconds: numberOfSteps * periodSeconds, numberOfSteps, usersPerStep };
+      let payload: Buffer;
+      try {
+        payload = readFileSync(opts.payload);
+      } catch (error) {
+        throw new InvalidInputError(`cannot read --payload ${opts.payload}: ${(error as Error).message}`);
+      }
+      let server: RunningModelServer | undefined;
+      let serverPids = (opts.serverPid ?? []).map((pid) => parsePositiveInteger('--server-pid', pid));
+      let serverCpus = opts.serverCpus ? parseCpus(opts.serverCpus) : undefined;
+      if (opts.demo) {
+        serverCpus ??= defaultServerCpus();
+        server = await startModelServer({ port: 0, ...(serverCpus ? { cpus: serverCpus } : {}) });
+        serverPids = server.pids;
+      }
+      const generatorCpus = opts.generatorCpus
+        ? parseCpus(opts.generatorCpus)
+        : opts.demo
+          ? defaultGeneratorCpus(serverCpus)
+          : undefined;
+      const url = server?.url ?? opts.url!;
+      if (!opts.quiet) {
+        process.stderr.write(
+          `benchmarking ${url} for at most ${maxDurationSeconds} s (periods of ${periodSeconds} s)\n`,
+        );
+        if (serverPids.length === 0) {
+          process.stderr.write(
+            'no --server-pid: CPU cannot be measured for a remote server; 0 is recorded\n',
+          );
+        }
+      }
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      try {
+        const series = await runLocalBenchmark({
+          url,
+          payload,
+          contentType: opts.contentType,
+          serverPids,
+          ...(serverCpus ? { serverCpus } : {}),
+          ...(generatorCpus ? { generatorCpus } : {}),
+          ...(opts.vcpus ? { vcpus: parsePositiveInteger('--vcpus', opts.vcpus) } : {}),
+          periodSeconds,
+          maxDurationSeconds,
+          ...(opts.maxRequests
+            ? { maxRequests: parsePositiveInteger('--max-requests', opts.maxRequests) }
+            : {}),
+          load,
+          transport: opts.transport,
+          signal: controller.signal,
+          onPeriod: opts.quiet ? undefined : (p) => process.stderr.write(`${formatProgress(p)}\n`),
+        });
+        const text = `${JSON.stringify(series, null, 2)}\n`;
+        if (opts.out) {
+          writeFileSync(opts.out, text);
+          if (!opts.quiet) {
+            process.stderr.write(
+              `peak ${String(series.source?.peakInvocationsPerMinute)} invocations/min; benchmark file written to ${opts.out}\n`,
+            );
+          }
+        } else process.stdout.write(text);
+      } finally {
+        process.off('SIGINT', onSignal);
+        await server?.stop();
+      }
     });
 }

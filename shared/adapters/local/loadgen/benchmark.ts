@@ -1,0 +1,495 @@
+/**
+ * The local Default job: a real load test of one server on the SageMaker contract, under rising
+ * load, recorded per period in the units CloudWatch uses (the benchmark file format).
+ */
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import * as hdr from 'hdr-histogram-js';
+import { request as undiciRequest } from 'undici';
+import {
+  type BenchmarkPoint,
+  type BenchmarkSeries,
+  BenchmarkSeriesSchema,
+} from '../../../core/benchmark-file';
+import { ConfigurationError, InvalidInputError } from '../../../core/errors';
+import {
+  DEFAULT_MAX_IN_FLIGHT,
+  defaultLocalProfile,
+  type LoadProfile,
+  profileDurationSeconds,
+  rateAt,
+  requestsDueBy,
+  usersAt,
+  validateLoadProfile,
+} from './load-profile';
+import { pinThisProcess } from './pinning';
+import {
+  cpuUtilizationPercent,
+  memoryUtilizationPercent,
+  type ProcessSample,
+  sampleProcesses,
+} from './proc-stats';
+import { DEFAULT_STOP_RULE, decideStop, type StopRule } from './stop-rule';
+import { createTransport, type SendResult, type TransportKind } from './transport';
+
+/** Default period locally, seconds: 12 periods in a minute-long run. */
+export const DEFAULT_PERIOD_SECONDS = 5;
+/** Default bound on the whole run, seconds (the local Default job should take 60-90 s). */
+export const DEFAULT_MAX_DURATION_SECONDS = 75;
+/** Default bound on the number of requests sent. */
+export const DEFAULT_MAX_REQUESTS = 5_000_000;
+/** Default per-request time limit, milliseconds. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Latencies above this are recorded as this (microseconds): 60 s. */
+const HIGHEST_LATENCY_US = 60_000_000;
+
+export interface LocalBenchmarkOptions {
+  /** Base URL of the server (`http://127.0.0.1:8080`) or its full `/invocations` URL. Loopback or not. */
+  url: string;
+  /** The body of every request (the sample payload). */
+  payload: Buffer | string;
+  /** Content-Type of the payload. Default text/csv. */
+  contentType?: string;
+  /**
+   * Every process of the server (primary and workers), to read CPU and memory from /proc.
+   * Without them CPU and memory cannot be measured: 0 is recorded and `source.cpuNote` says why.
+   */
+  serverPids?: number[];
+  /** Cores the server is pinned to (recorded; their count is the default `vcpus`). */
+  serverCpus?: number[];
+  /** vCPUs of the "instance": the denominator of CPUUtilization / 100. Default serverCpus.length, else all cores. */
+  vcpus?: number;
+  /** Cores to pin this process (the generator) to during the run; restored afterwards. Default: not pinned. */
+  generatorCpus?: number[];
+  /** Length of a period, seconds. Default {@link DEFAULT_PERIOD_SECONDS}. */
+  periodSeconds?: number;
+  /** Bound on the whole run, seconds. Default {@link DEFAULT_MAX_DURATION_SECONDS}. */
+  maxDurationSeconds?: number;
+  /** Bound on requests sent. Default {@link DEFAULT_MAX_REQUESTS}. */
+  maxRequests?: number;
+  /** The load over time. Default: stairs of one more user per period ({@link defaultLocalProfile}). */
+  load?: LoadProfile;
+  /** When to stop early (plateau, errors). Default {@link DEFAULT_STOP_RULE}; plateau off for a constant open-loop rate. */
+  stopRule?: Partial<StopRule>;
+  /** HTTP client. Default 'undici'. */
+  transport?: TransportKind;
+  /** Per-request time limit, milliseconds. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  requestTimeoutMs?: number;
+  /** Written to the file's instanceType. Default "local". */
+  instanceType?: string;
+  /** Called after each period, to show the rise. */
+  onPeriod?: (progress: BenchmarkProgress) => void;
+  /** Aborts the run; the periods so far are returned. */
+  signal?: AbortSignal;
+  /** Wall clock for the timestamps, epoch milliseconds. Default Date.now. */
+  now?: () => number;
+}
+
+/** What the CLI shows after each period; every rate is also given per minute. */
+export interface BenchmarkProgress {
+  /** 0-based. */
+  periodIndex: number;
+  elapsedSeconds: number;
+  /** Closed-loop users at the end of the period (0 in open loop). */
+  users: number;
+  /** Open-loop requests per second asked for (0 in closed loop). */
+  offeredRequestsPerSecond: number;
+  invocations: number;
+  invocationsPerMinute: number;
+  avgMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  errors4xx: number;
+  errors5xx: number;
+  cpuUtilizationPercent: number;
+  memoryUtilizationPercent: number;
+  /** Share of the period the generator's event loop was busy (near 1: the generator may be the bottleneck). */
+  generatorEventLoopUtilization: number;
+  /** Set on the last period: why the run stopped. */
+  stopReason?: StopReason;
+}
+
+export type StopReason = 'plateau' | 'errors' | 'profileEnd' | 'maxDuration' | 'maxRequests' | 'aborted';
+
+/** The invocations URL for a base URL or a full one. */
+export function invocationsUrlOf(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidInputError(`"${url}" is not a URL (expected e.g. http://127.0.0.1:8080)`);
+  }
+  if (parsed.protocol !== 'http:')
+    throw new InvalidInputError(`"${url}": only http:// servers can be benchmarked`);
+  const path = parsed.pathname.replace(/\/+$/, '');
+  parsed.pathname = path.endsWith('/invocations') ? path : `${path}/invocations`;
+  return parsed.toString();
+}
+
+async function checkPing(invocationsUrl: string, timeoutMs: number): Promise<void> {
+  const pingUrl = invocationsUrl.replace(/\/invocations(\?.*)?$/, '/ping');
+  try {
+    const response = await undiciRequest(pingUrl, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    await response.body.dump();
+    if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
+  } catch (error) {
+    throw new ConfigurationError(
+      `the server does not answer GET ${pingUrl} with 200 (${(error as Error).message}): is it running on the SageMaker contract?`,
+      { cause: error },
+    );
+  }
+}
+
+function newHistogram(): hdr.Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_LATENCY_US,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+interface PeriodCounters {
+  histogram: hdr.Histogram;
+  invocations: number;
+  errors4xx: number;
+  errors5xx: number;
+  maxUsers: number;
+}
+
+const roundTo = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/**
+ * Runs a rising-load benchmark against a server on the SageMaker contract and returns the series
+ * of the benchmark file (periods of `periodSeconds`), validated against its schema.
+ * Stops at the first of: a throughput plateau, 1% failed invocations in a period, the end of the
+ * load profile, `maxDurationSeconds`, `maxRequests`, `signal`. Requests go only to `url`.
+ *
+ * @example
+ * const server = await startModelServer({ port: 0, cpus: [0] });
+ * const series = await runLocalBenchmark({
+ *   url: server.url, payload: readFileSync(DEMO_PAYLOAD_PATH), serverPids: server.pids, serverCpus: [0],
+ *   generatorCpus: [1], periodSeconds: 5, maxDurationSeconds: 60,
+ *   onPeriod: (p) => console.log(p.users, p.invocationsPerMinute, p.p95Ms),
+ * });
+ * // series.points: [{ invocations: 9800, modelLatencyP95Us: 640, cpuUtilizationPercent: 71.2, users: 1 }, ...]
+ */
+export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise<BenchmarkSeries> {
+  const periodSeconds = options.periodSeconds ?? DEFAULT_PERIOD_SECONDS;
+  const maxDurationSeconds = options.maxDurationSeconds ?? DEFAULT_MAX_DURATION_SECONDS;
+  const maxRequests = options.maxRequests ?? DEFAULT_MAX_REQUESTS;
+  if (!(periodSeconds > 0)) throw new InvalidInputError(`periodSeconds must be > 0, got ${periodSeconds}`);
+  if (!(maxDurationSeconds > 0))
+    throw new InvalidInputError(`maxDurationSeconds must be > 0, got ${maxDurationSeconds}`);
+  if (!(maxRequests >= 1)) throw new InvalidInputError(`maxRequests must be >= 1, got ${maxRequests}`);
+  const load = options.load ?? defaultLocalProfile(periodSeconds, maxDurationSeconds);
+  validateLoadProfile(load);
+  const openLoop = load.kind === 'openLoop';
+  const constantRate = openLoop && !(load.rampRequestsPerSecond ?? 0);
+  const stopRule: StopRule = { ...DEFAULT_STOP_RULE, detectPlateau: !constantRate, ...options.stopRule };
+  const serverPids = options.serverPids ?? [];
+  const vcpus = options.vcpus ?? (options.serverCpus?.length || availableParallelism());
+  const invocationsUrl = invocationsUrlOf(options.url);
+  const payload = typeof options.payload === 'string' ? Buffer.from(options.payload) : options.payload;
+  const contentType = options.contentType ?? 'text/csv';
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const now = options.now ?? Date.now;
+  const runSeconds = Math.min(maxDurationSeconds, profileDurationSeconds(load));
+
+  await checkPing(invocationsUrl, timeoutMs);
+  const peakUsers = openLoop ? 0 : Math.max(...sampleTimes(runSeconds).map((t) => usersAt(load, t)));
+  const transport = createTransport(options.transport ?? 'undici', {
+    invocationsUrl,
+    payload,
+    contentType,
+    connections: openLoop ? (load.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) : Math.max(1, peakUsers),
+    timeoutMs,
+  });
+  const pin = options.generatorCpus?.length ? pinThisProcess(options.generatorCpus) : undefined;
+
+  const points: BenchmarkPoint[] = [];
+  const perMinute: number[] = [];
+  const errorSamples = new Map<string, number>();
+  const overall = newHistogram();
+  let current: PeriodCounters = {
+    histogram: newHistogram(),
+    invocations: 0,
+    errors4xx: 0,
+    errors5xx: 0,
+    maxUsers: 0,
+  };
+  let sent = 0;
+  let skipped = 0;
+  let inFlight = 0;
+  let stopReason: StopReason | undefined;
+  let stopMessage = '';
+  let activeUsers = 0;
+  let targetUsers = 0;
+  const startedAtMs = now();
+  const t0 = performance.now();
+  let periodStart = t0;
+  let eluBefore = performance.eventLoopUtilization();
+  let before: ProcessSample[] = sampleProcesses(serverPids);
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const elapsed = () => (performance.now() - t0) / 1000;
+
+  const record = (result: SendResult, latencyUs: number) => {
+    if (stopReason) return;
+    // A request without an answer (reset, timeout) counts as an invocation and a 5XX, as an
+    // endpoint whose container does not answer returns 5XX to the caller.
+    current.invocations += 1;
+    if (result.status === 0 || result.status >= 500) current.errors5xx += 1;
+    else if (result.status >= 400) current.errors4xx += 1;
+    if (result.status !== 0) {
+      const us = Math.min(HIGHEST_LATENCY_US, Math.max(1, Math.round(latencyUs)));
+      current.histogram.recordValue(us);
+      overall.recordValue(us);
+    }
+    if (result.errorText && errorSamples.size < 5) {
+      const key = `${result.status}: ${result.errorText}`;
+      errorSamples.set(key, (errorSamples.get(key) ?? 0) + 1);
+    }
+  };
+
+  const sendOne = async () => {
+    sent += 1;
+    inFlight += 1;
+    const start = performance.now();
+    const result = await transport.send();
+    inFlight -= 1;
+    record(result, (performance.now() - start) * 1000);
+    if (sent >= maxRequests && !stopReason) stop('maxRequests', `${sent} requests sent (the maximum)`);
+  };
+
+  const userLoop = async (index: number) => {
+    activeUsers += 1;
+    try {
+      while (!stopReason && index < targetUsers && sent < maxRequests) await sendOne();
+    } finally {
+      activeUsers -= 1;
+    }
+  };
+
+  const timers: NodeJS.Timeout[] = [];
+  const adjustUsers = () => {
+    const wanted = usersAt(load, elapsed());
+    const spawnFrom = Math.max(targetUsers, activeUsers);
+    targetUsers = wanted;
+    current.maxUsers = Math.max(current.maxUsers, wanted);
+    for (let index = spawnFrom; index < wanted; index++) void userLoop(index);
+  };
+
+  const tickOpenLoop = () => {
+    const due = Math.min(maxRequests, requestsDueBy(load, elapsed()));
+    const maxInFlight = load.kind === 'openLoop' ? (load.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) : 1;
+    while (sent + skipped < due && !stopReason) {
+      if (inFlight >= maxInFlight) skipped += 1;
+      else void sendOne();
+    }
+  };
+
+  const closePeriod = (partial: boolean) => {
+    const nowPerf = performance.now();
+    const coveredSeconds = (nowPerf - periodStart) / 1000;
+    const after = sampleProcesses(serverPids);
+    const elu = performance.eventLoopUtilization(eluBefore);
+    const counters = current;
+    const h = counters.histogram;
+    const hasLatency = h.totalCount > 0;
+    const point: BenchmarkPoint = {
+      timestamp: new Date(startedAtMs + (periodStart - t0)).toISOString(),
+      invocations: counters.invocations,
+      modelLatencyAvgUs: hasLatency ? roundTo(h.mean, 1) : 0,
+      modelLatencyP50Us: hasLatency ? h.getValueAtPercentile(50) : 0,
+      modelLatencyP95Us: hasLatency ? h.getValueAtPercentile(95) : 0,
+      modelLatencyP99Us: hasLatency ? h.getValueAtPercentile(99) : 0,
+      cpuUtilizationPercent: roundTo(cpuUtilizationPercent(before, after, coveredSeconds), 2),
+      memoryUtilizationPercent: roundTo(serverPids.length ? memoryUtilizationPercent(after) : 0, 3),
+      invocation4xxErrors: counters.errors4xx,
+      invocation5xxErrors: counters.errors5xx,
+      ...(openLoop ? {} : { users: counters.maxUsers }),
+      ...(partial || coveredSeconds < 0.95 * periodSeconds
+        ? { coveredSeconds: roundTo(coveredSeconds, 3) }
+        : {}),
+    };
+    points.push(point);
+    const invocationsPerMinute = coveredSeconds > 0 ? (60 * counters.invocations) / coveredSeconds : 0;
+    perMinute.push(Math.round(invocationsPerMinute));
+    before = after;
+    eluBefore = performance.eventLoopUtilization();
+    periodStart = nowPerf;
+    h.destroy();
+    current = {
+      histogram: newHistogram(),
+      invocations: 0,
+      errors4xx: 0,
+      errors5xx: 0,
+      maxUsers: openLoop ? 0 : targetUsers,
+    };
+    return { point, invocationsPerMinute, coveredSeconds, elu: elu.utilization };
+  };
+
+  const report = (closed: ReturnType<typeof closePeriod>) => {
+    const { point } = closed;
+    options.onPeriod?.({
+      periodIndex: points.length - 1,
+      elapsedSeconds: roundTo(elapsed(), 3),
+      users: point.users ?? 0,
+      offeredRequestsPerSecond: openLoop ? rateAt(load, Math.max(0, elapsed() - closed.coveredSeconds)) : 0,
+      invocations: point.invocations,
+      invocationsPerMinute: Math.round(closed.invocationsPerMinute),
+      avgMs: point.modelLatencyAvgUs / 1000,
+      p50Ms: (point.modelLatencyP50Us ?? 0) / 1000,
+      p95Ms: (point.modelLatencyP95Us ?? 0) / 1000,
+      p99Ms: (point.modelLatencyP99Us ?? 0) / 1000,
+      errors4xx: point.invocation4xxErrors,
+      errors5xx: point.invocation5xxErrors,
+      cpuUtilizationPercent: point.cpuUtilizationPercent,
+      memoryUtilizationPercent: point.memoryUtilizationPercent ?? 0,
+      generatorEventLoopUtilization: roundTo(closed.elu, 3),
+      ...(stopReason ? { stopReason } : {}),
+    });
+  };
+
+  function stop(reason: StopReason, message: string): void {
+    if (stopReason) return;
+    // A stop between boundaries closes a partial period before marking the run stopped.
+    if (reason === 'maxRequests' || reason === 'aborted') {
+      const closed = closePeriod(true);
+      stopReason = reason;
+      stopMessage = message;
+      report(closed);
+    } else {
+      stopReason = reason;
+      stopMessage = message;
+    }
+    for (const timer of timers) clearTimeout(timer);
+    finish();
+  }
+
+  const onBoundary = (index: number) => {
+    if (stopReason) return;
+    const closed = closePeriod(false);
+    const decision = decideStop(
+      points.map((p) => ({
+        invocations: p.invocations,
+        errors: p.invocation4xxErrors + p.invocation5xxErrors,
+        coveredSeconds: p.coveredSeconds ?? periodSeconds,
+      })),
+      stopRule,
+    );
+    const nextStart = (index + 1) * periodSeconds;
+    if (decision.stop) stop(decision.reason!, decision.reasons.map((r) => r.message).join('; '));
+    else if (nextStart >= maxDurationSeconds - 1e-9 && runSeconds >= maxDurationSeconds) {
+      stop('maxDuration', `${maxDurationSeconds} s reached`);
+    } else if (nextStart >= runSeconds - 1e-9)
+      stop('profileEnd', `the load profile ended after ${runSeconds} s`);
+    report(closed);
+    if (!stopReason) schedule(index + 1);
+  };
+
+  function schedule(index: number): void {
+    const endSeconds = Math.min((index + 1) * periodSeconds, runSeconds);
+    const delayMs = Math.max(0, t0 + endSeconds * 1000 - performance.now());
+    timers.push(
+      setTimeout(() => {
+        if (endSeconds < (index + 1) * periodSeconds) {
+          // The profile or the duration ends inside this period: close it as partial.
+          const closed = closePeriod(true);
+          stop(
+            runSeconds >= maxDurationSeconds ? 'maxDuration' : 'profileEnd',
+            `ended after ${runSeconds} s`,
+          );
+          report(closed);
+        } else onBoundary(index);
+      }, delayMs),
+    );
+  }
+
+  const onAbort = () => stop('aborted', 'aborted by the caller');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    if (openLoop) ticker = setInterval(tickOpenLoop, 1);
+    else {
+      adjustUsers();
+      ticker = setInterval(adjustUsers, 100);
+    }
+    schedule(0);
+    if (options.signal?.aborted) onAbort();
+    await finished;
+  } finally {
+    if (ticker) clearInterval(ticker);
+    options.signal?.removeEventListener('abort', onAbort);
+    targetUsers = 0;
+    await drain(() => inFlight, timeoutMs);
+    await transport.close();
+    pin?.restore();
+  }
+
+  const peakInvocationsPerMinute = Math.max(
+    0,
+    ...points.map((p, i) => (p.coveredSeconds === undefined ? (perMinute[i] ?? 0) : 0)),
+  );
+  const series: BenchmarkSeries = {
+    formatVersion: 1,
+    instanceType: options.instanceType ?? 'local',
+    vcpus,
+    periodSeconds,
+    points,
+    source: {
+      tool: 'scaleplan-loadgen',
+      url: invocationsUrl,
+      contentType,
+      payloadBytes: payload.length,
+      transport: options.transport ?? 'undici',
+      load,
+      stopReason,
+      stopMessage,
+      startedAt: new Date(startedAtMs).toISOString(),
+      durationSeconds: roundTo(elapsed(), 3),
+      requestsSent: sent,
+      ...(skipped ? { requestsSkippedOverMaxInFlight: skipped } : {}),
+      invocationsPerMinute: perMinute,
+      peakInvocationsPerMinute,
+      overallLatencyUs: overall.totalCount
+        ? {
+            avg: roundTo(overall.mean, 1),
+            p50: overall.getValueAtPercentile(50),
+            p95: overall.getValueAtPercentile(95),
+            p99: overall.getValueAtPercentile(99),
+            max: overall.maxValue,
+          }
+        : undefined,
+      latencyMeasuredAt: 'client, over keep-alive HTTP (the equivalent of ModelLatency plus loopback time)',
+      serverPids,
+      ...(options.serverCpus ? { serverCpus: options.serverCpus } : {}),
+      ...(pin?.pinned ? { generatorCpus: options.generatorCpus } : {}),
+      ...(pin?.note ? { pinningNote: pin.note } : {}),
+      cpuMeasured: serverPids.length > 0,
+      ...(serverPids.length
+        ? {}
+        : {
+            cpuNote:
+              'CPU and memory cannot be measured for a remote server: no server pids given, 0 recorded. Pass the pids of a local server (--server-pid) to measure them.',
+          }),
+      ...(errorSamples.size ? { errorSamples: Object.fromEntries(errorSamples) } : {}),
+    },
+  };
+  overall.destroy();
+  return BenchmarkSeriesSchema.parse(series);
+}
+
+/** Times at which to probe a profile for its peak users (every 0.5 s). */
+function sampleTimes(runSeconds: number): number[] {
+  return Array.from({ length: Math.max(1, Math.ceil(runSeconds * 2)) }, (_, i) => i / 2);
+}
+
+/** Waits until nothing is in flight, at most `timeoutMs`. */
+async function drain(inFlight: () => number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (inFlight() > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+}

@@ -1,0 +1,149 @@
+/**
+ * The load a benchmark applies over time, in Inference Recommender's terms: closed-loop users
+ * (each sends a request, waits for the answer, sends the next) following PHASES (initial users plus
+ * a spawn rate per minute) or STAIRS (users per step), or an open-loop rate of requests per second.
+ * Pure functions of the elapsed time; the generator asks them at every tick.
+ */
+import { InvalidInputError } from '../../../core/errors';
+
+/** One Inference Recommender traffic phase (TrafficPattern.Phases[]). */
+export interface LoadPhase {
+  /** Users at the start of the phase (IR: InitialNumberOfUsers, 1 to 3 on AWS). */
+  initialUsers: number;
+  /** Users added per minute during the phase (IR: SpawnRate). */
+  spawnRatePerMinute: number;
+  /** Length of the phase, seconds (IR: DurationInSeconds). */
+  durationSeconds: number;
+}
+
+export type LoadProfile =
+  | { kind: 'phases'; phases: LoadPhase[] }
+  | {
+      kind: 'stairs';
+      /** Total length of the stairs, seconds; each step lasts durationSeconds / numberOfSteps (as IR). */
+      durationSeconds: number;
+      numberOfSteps: number;
+      /** Users added at each step; the first step has usersPerStep users. */
+      usersPerStep: number;
+    }
+  | {
+      kind: 'openLoop';
+      /** Requests started per second at the beginning, whatever the answers' latency. */
+      requestsPerSecond: number;
+      /** Requests per second added every `rampEverySeconds` (0 = constant rate). Default 0. */
+      rampRequestsPerSecond?: number;
+      /** Seconds between two ramp steps. Default 10. */
+      rampEverySeconds?: number;
+      /** Length of the run, seconds (bounded again by the benchmark's max duration). */
+      durationSeconds: number;
+      /** Requests in flight at most; a start that would exceed it is skipped and counted. Default 256. */
+      maxInFlight?: number;
+    };
+
+/** Default open-loop bound on requests in flight. */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
+
+/**
+ * The default local profile: one user more every period, for as many periods as fit in the run
+ * (stairs of 1 user per step, each step one period). The stop rule usually ends it earlier.
+ *
+ * @example
+ * defaultLocalProfile(5, 60); // { kind: 'stairs', durationSeconds: 60, numberOfSteps: 12, usersPerStep: 1 }
+ */
+export function defaultLocalProfile(periodSeconds: number, maxDurationSeconds: number): LoadProfile {
+  const numberOfSteps = Math.max(1, Math.floor(maxDurationSeconds / periodSeconds));
+  return { kind: 'stairs', durationSeconds: numberOfSteps * periodSeconds, numberOfSteps, usersPerStep: 1 };
+}
+
+/** Throws InvalidInputError naming the first bad field. */
+export function validateLoadProfile(profile: LoadProfile): void {
+  const bad = (message: string): never => {
+    throw new InvalidInputError(`load profile: ${message}`);
+  };
+  if (profile.kind === 'phases') {
+    if (profile.phases.length === 0) bad('phases must not be empty');
+    profile.phases.forEach((phase, i) => {
+      if (!Number.isInteger(phase.initialUsers) || phase.initialUsers < 1)
+        bad(`phase ${i + 1}: initialUsers >= 1`);
+      if (!(phase.spawnRatePerMinute >= 0)) bad(`phase ${i + 1}: spawnRatePerMinute >= 0`);
+      if (!(phase.durationSeconds > 0)) bad(`phase ${i + 1}: durationSeconds > 0`);
+    });
+  } else if (profile.kind === 'stairs') {
+    if (!(profile.durationSeconds > 0)) bad('stairs durationSeconds > 0');
+    if (!Number.isInteger(profile.numberOfSteps) || profile.numberOfSteps < 1)
+      bad('stairs numberOfSteps >= 1');
+    if (!Number.isInteger(profile.usersPerStep) || profile.usersPerStep < 1) bad('stairs usersPerStep >= 1');
+  } else {
+    if (!(profile.requestsPerSecond > 0)) bad('openLoop requestsPerSecond > 0');
+    if (!(profile.durationSeconds > 0)) bad('openLoop durationSeconds > 0');
+    if (!((profile.rampRequestsPerSecond ?? 0) >= 0)) bad('openLoop rampRequestsPerSecond >= 0');
+    if (!((profile.rampEverySeconds ?? 10) > 0)) bad('openLoop rampEverySeconds > 0');
+    if (!((profile.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) >= 1)) bad('openLoop maxInFlight >= 1');
+  }
+}
+
+/** Seconds the profile lasts. */
+export function profileDurationSeconds(profile: LoadProfile): number {
+  if (profile.kind === 'phases') return profile.phases.reduce((sum, phase) => sum + phase.durationSeconds, 0);
+  return profile.durationSeconds;
+}
+
+/**
+ * Closed-loop users wanted `elapsedSeconds` into the profile (0 once it is over; 0 for open loop).
+ * PHASES: initialUsers + floor(spawnRatePerMinute x secondsIntoPhase / 60).
+ * STAIRS: usersPerStep x (step + 1), step = floor(elapsed / (durationSeconds / numberOfSteps)).
+ *
+ * @example
+ * usersAt({ kind: 'phases', phases: [{ initialUsers: 1, spawnRatePerMinute: 6, durationSeconds: 120 }] }, 25); // 1 + floor(6 x 25 / 60) = 3
+ * usersAt({ kind: 'stairs', durationSeconds: 60, numberOfSteps: 12, usersPerStep: 2 }, 12); // step 2 -> 6
+ */
+export function usersAt(profile: LoadProfile, elapsedSeconds: number): number {
+  if (elapsedSeconds < 0) return 0;
+  if (profile.kind === 'phases') {
+    let start = 0;
+    for (const phase of profile.phases) {
+      if (elapsedSeconds < start + phase.durationSeconds) {
+        return phase.initialUsers + Math.floor((phase.spawnRatePerMinute * (elapsedSeconds - start)) / 60);
+      }
+      start += phase.durationSeconds;
+    }
+    return 0;
+  }
+  if (profile.kind === 'stairs') {
+    if (elapsedSeconds >= profile.durationSeconds) return 0;
+    const stepSeconds = profile.durationSeconds / profile.numberOfSteps;
+    return profile.usersPerStep * (Math.floor(elapsedSeconds / stepSeconds) + 1);
+  }
+  return 0;
+}
+
+/**
+ * Open-loop requests per second wanted at `elapsedSeconds` (0 once over; 0 for closed loop).
+ *
+ * @example
+ * rateAt({ kind: 'openLoop', requestsPerSecond: 100, rampRequestsPerSecond: 50, rampEverySeconds: 10, durationSeconds: 60 }, 25); // 100 + 2 x 50 = 200
+ */
+export function rateAt(profile: LoadProfile, elapsedSeconds: number): number {
+  if (profile.kind !== 'openLoop' || elapsedSeconds < 0 || elapsedSeconds >= profile.durationSeconds)
+    return 0;
+  const steps = Math.floor(elapsedSeconds / (profile.rampEverySeconds ?? 10));
+  return profile.requestsPerSecond + steps * (profile.rampRequestsPerSecond ?? 0);
+}
+
+/**
+ * Requests an open-loop schedule has started by `elapsedSeconds`: the integral of rateAt, so that
+ * a generator that wakes late catches up instead of drifting.
+ *
+ * @example
+ * requestsDueBy({ kind: 'openLoop', requestsPerSecond: 100, rampRequestsPerSecond: 50, rampEverySeconds: 10, durationSeconds: 60 }, 15); // 100 x 10 + 150 x 5 = 1750
+ */
+export function requestsDueBy(profile: LoadProfile, elapsedSeconds: number): number {
+  if (profile.kind !== 'openLoop' || elapsedSeconds <= 0) return 0;
+  const end = Math.min(elapsedSeconds, profile.durationSeconds);
+  const every = profile.rampEverySeconds ?? 10;
+  let due = 0;
+  for (let start = 0; start < end; start += every) {
+    due += rateAt(profile, start) * (Math.min(end, start + every) - start);
+  }
+  return Math.floor(due);
+}
