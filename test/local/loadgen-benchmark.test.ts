@@ -1,0 +1,212 @@
+/**
+ * Real benchmarks of the real demo server on 127.0.0.1, each bounded to a few seconds and a
+ * bounded number of requests. Assertions are on the shape and on counts, never on speed.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  type BenchmarkProgress,
+  defaultGeneratorCpus,
+  runLocalBenchmark,
+} from '../../shared/adapters/local/loadgen';
+import {
+  DEMO_PAYLOAD_PATH,
+  defaultServerCpus,
+  type RunningModelServer,
+  startModelServer,
+} from '../../shared/adapters/local/model-server';
+import { BenchmarkSeriesSchema } from '../../shared/core/benchmark-file';
+
+const payload = readFileSync(DEMO_PAYLOAD_PATH);
+const REPO = join(import.meta.dirname, '..', '..');
+
+describe('runLocalBenchmark against the real demo server', () => {
+  let server: RunningModelServer;
+  const serverCpus = defaultServerCpus();
+  before(async () => {
+    server = await startModelServer({ port: 0, workers: 1, ...(serverCpus ? { cpus: serverCpus } : {}) });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('closed-loop stairs: a well-formed series whose users and throughput rise, with CPU > 0', async () => {
+    const progress: BenchmarkProgress[] = [];
+    const generatorCpus = defaultGeneratorCpus(serverCpus);
+    const series = await runLocalBenchmark({
+      url: server.url,
+      payload,
+      serverPids: server.pids,
+      ...(serverCpus ? { serverCpus } : {}),
+      ...(generatorCpus ? { generatorCpus } : {}),
+      periodSeconds: 1,
+      maxDurationSeconds: 6,
+      maxRequests: 200_000,
+      // Stop only on errors or at the end: the test wants every period.
+      stopRule: { detectPlateau: false },
+      onPeriod: (p) => progress.push(p),
+    });
+    assert.doesNotThrow(() => BenchmarkSeriesSchema.parse(series));
+    assert.equal(series.periodSeconds, 1);
+    assert.equal(series.instanceType, 'local');
+    assert.equal(series.vcpus, serverCpus?.length ?? series.vcpus);
+    assert.equal(series.points.length, 6);
+    assert.deepEqual(
+      series.points.map((p) => p.users),
+      [1, 2, 3, 4, 5, 6],
+    );
+    const invocations = series.points.map((p) => p.invocations);
+    assert.ok(invocations.every((n) => n > 0));
+    assert.ok(Math.max(...invocations.slice(1)) > invocations[0]!, `throughput rises: ${invocations.join(' ')}`);
+    for (const point of series.points) {
+      assert.ok(point.cpuUtilizationPercent > 0, 'CPU of the server measured from /proc');
+      assert.ok(point.cpuUtilizationPercent <= 100 * series.vcpus + 5);
+      assert.ok(point.memoryUtilizationPercent! > 0);
+      assert.equal(point.invocation4xxErrors + point.invocation5xxErrors, 0);
+      assert.ok(point.modelLatencyP50Us! <= point.modelLatencyP95Us!);
+      assert.ok(point.modelLatencyP95Us! <= point.modelLatencyP99Us!);
+      assert.ok(point.modelLatencyAvgUs > 0);
+    }
+    // Timestamps one period apart, ISO UTC.
+    const times = series.points.map((p) => Date.parse(p.timestamp));
+    times.slice(1).forEach((t, i) => assert.ok(Math.abs(t - times[i]! - 1000) < 250));
+    // The callback saw every period with per-minute rates; the last one says why it stopped.
+    assert.equal(progress.length, 6);
+    assert.equal(progress.at(-1)!.stopReason, 'maxDuration');
+    const source = series.source as Record<string, unknown>;
+    assert.equal(source.stopReason, 'maxDuration');
+    assert.equal(source.cpuMeasured, true);
+    assert.deepEqual(source.serverPids, server.pids);
+    const perMinute = source.invocationsPerMinute as number[];
+    perMinute.forEach((rate, i) => {
+      assert.equal(rate, progress[i]!.invocationsPerMinute);
+      // per minute = invocations x 60 / covered seconds (about 1 s here)
+      assert.ok(Math.abs(rate - invocations[i]! * 60) <= 0.1 * invocations[i]! * 60);
+    });
+    assert.equal(source.peakInvocationsPerMinute, Math.max(...perMinute));
+  });
+
+  it('stops after 1% failed invocations: a payload with the wrong feature count is all 4XX', async () => {
+    const series = await runLocalBenchmark({
+      url: server.url,
+      payload: '1,2,3\n',
+      serverPids: server.pids,
+      periodSeconds: 1,
+      maxDurationSeconds: 5,
+      maxRequests: 100_000,
+    });
+    assert.equal(series.points.length, 1);
+    const [point] = series.points;
+    assert.equal(point!.invocation4xxErrors, point!.invocations);
+    assert.equal(point!.invocation5xxErrors, 0);
+    const source = series.source as Record<string, unknown>;
+    assert.equal(source.stopReason, 'errors');
+    assert.match(JSON.stringify(source.errorSamples), /400: WrongFeatureCount: row 1 has 3 values, the model expects 30/);
+  });
+
+  it('maxRequests bounds the run and closes a partial period', async () => {
+    const series = await runLocalBenchmark({
+      url: server.url,
+      payload,
+      serverPids: server.pids,
+      periodSeconds: 5,
+      maxDurationSeconds: 20,
+      maxRequests: 50,
+    });
+    const source = series.source as Record<string, unknown>;
+    assert.equal(source.stopReason, 'maxRequests');
+    assert.equal(source.requestsSent, 50);
+    assert.equal(series.points.length, 1);
+    assert.equal(series.points[0]!.invocations, 50);
+    assert.ok(series.points[0]!.coveredSeconds! < 5, 'partial period marked with its covered seconds');
+  });
+
+  it('open loop at a constant 200 requests/s over 2 s sends 400 requests (node http transport)', async () => {
+    const series = await runLocalBenchmark({
+      url: server.url,
+      payload,
+      serverPids: server.pids,
+      periodSeconds: 1,
+      maxDurationSeconds: 10,
+      transport: 'http',
+      load: { kind: 'openLoop', requestsPerSecond: 200, durationSeconds: 2 },
+    });
+    const source = series.source as Record<string, unknown>;
+    assert.equal(source.stopReason, 'profileEnd');
+    assert.equal(series.points.length, 2);
+    assert.equal(series.points[0]!.users, undefined);
+    const total = series.points.reduce((sum, p) => sum + p.invocations, 0);
+    // Every scheduled request but those due in the last millisecond tick.
+    assert.ok(total >= 395 && total <= 400, `${total} invocations`);
+  });
+
+  it('a remote server (no pids): CPU 0 with a note saying why', async () => {
+    const series = await runLocalBenchmark({
+      url: `${server.url}/invocations`,
+      payload,
+      periodSeconds: 1,
+      maxDurationSeconds: 1,
+      vcpus: 2,
+    });
+    assert.equal(series.vcpus, 2);
+    assert.ok(series.points.every((p) => p.cpuUtilizationPercent === 0 && p.invocations > 0));
+    const source = series.source as Record<string, unknown>;
+    assert.equal(source.cpuMeasured, false);
+    assert.match(String(source.cpuNote), /cannot be measured for a remote server/);
+  });
+
+  it('an abort signal ends the run with the periods so far', async () => {
+    const controller = new AbortController();
+    const series = await runLocalBenchmark({
+      url: server.url,
+      payload,
+      serverPids: server.pids,
+      periodSeconds: 1,
+      maxDurationSeconds: 30,
+      onPeriod: (p) => {
+        if (p.periodIndex === 1) controller.abort();
+      },
+      signal: controller.signal,
+    });
+    assert.equal((series.source as Record<string, unknown>).stopReason, 'aborted');
+    assert.ok(series.points.length >= 2 && series.points.length <= 3);
+  });
+});
+
+describe('scaleplan bench (the command)', () => {
+  it('--demo writes a valid benchmark file', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'scaleplan-bench-')), 'benchmark.json');
+    const result = spawnSync(
+      process.execPath,
+      ['bin/scaleplan.js', 'bench', '--demo', '--period-seconds', '1', '--max-seconds', '3', '--out', out],
+      { cwd: REPO, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /period +1 +users +1 /);
+    const series = BenchmarkSeriesSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    assert.equal(series.points.length, 3);
+    assert.ok(series.points.every((p) => p.cpuUtilizationPercent > 0));
+  });
+
+  const failures = [
+    { name: 'no --url and no --demo', args: ['bench'], message: /give --url URL/ },
+    { name: 'a server that is not there', args: ['bench', '--url', 'http://127.0.0.1:9', '--quiet'], message: /does not answer GET http:\/\/127\.0\.0\.1:9\/ping/ },
+    { name: 'a bad period', args: ['bench', '--url', 'http://127.0.0.1:9', '--period-seconds', '0'], message: /--period-seconds expects a positive number/ },
+  ];
+  for (const c of failures) {
+    it(`fails with one clear line: ${c.name}`, () => {
+      const result = spawnSync(process.execPath, ['bin/scaleplan.js', ...c.args], {
+        cwd: REPO,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.notEqual(result.status, 0);
+      assert.match(result.stderr, c.message);
+      assert.equal(result.stderr.trim().split('\n').filter((l) => l.startsWith('scaleplan:')).length, 1);
+    });
+  }
+});
