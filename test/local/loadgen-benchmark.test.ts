@@ -61,7 +61,10 @@ describe('runLocalBenchmark against the real demo server', () => {
     );
     const invocations = series.points.map((p) => p.invocations);
     assert.ok(invocations.every((n) => n > 0));
-    assert.ok(Math.max(...invocations.slice(1)) > invocations[0]!, `throughput rises: ${invocations.join(' ')}`);
+    assert.ok(
+      Math.max(...invocations.slice(1)) > invocations[0]!,
+      `throughput rises: ${invocations.join(' ')}`,
+    );
     for (const point of series.points) {
       assert.ok(point.cpuUtilizationPercent > 0, 'CPU of the server measured from /proc');
       assert.ok(point.cpuUtilizationPercent <= 100 * series.vcpus + 5);
@@ -73,7 +76,7 @@ describe('runLocalBenchmark against the real demo server', () => {
     }
     // Timestamps one period apart, ISO UTC.
     const times = series.points.map((p) => Date.parse(p.timestamp));
-    times.slice(1).forEach((t, i) => assert.ok(Math.abs(t - times[i]! - 1000) < 250));
+    for (const [i, t] of times.slice(1).entries()) assert.ok(Math.abs(t - times[i]! - 1000) < 250);
     // The callback saw every period with per-minute rates; the last one says why it stopped.
     assert.equal(progress.length, 6);
     assert.equal(progress.at(-1)!.stopReason, 'maxDuration');
@@ -105,7 +108,10 @@ describe('runLocalBenchmark against the real demo server', () => {
     assert.equal(point!.invocation5xxErrors, 0);
     const source = series.source as Record<string, unknown>;
     assert.equal(source.stopReason, 'errors');
-    assert.match(JSON.stringify(source.errorSamples), /400: WrongFeatureCount: row 1 has 3 values, the model expects 30/);
+    assert.match(
+      JSON.stringify(source.errorSamples),
+      /400: WrongFeatureCount: row 1 has 3 values, the model expects 30/,
+    );
   });
 
   it('maxRequests bounds the run and closes a partial period', async () => {
@@ -194,8 +200,16 @@ describe('scaleplan bench (the command)', () => {
 
   const failures = [
     { name: 'no --url and no --demo', args: ['bench'], message: /give --url URL/ },
-    { name: 'a server that is not there', args: ['bench', '--url', 'http://127.0.0.1:9', '--quiet'], message: /does not answer GET http:\/\/127\.0\.0\.1:9\/ping/ },
-    { name: 'a bad period', args: ['bench', '--url', 'http://127.0.0.1:9', '--period-seconds', '0'], message: /--period-seconds expects a positive number/ },
+    {
+      name: 'a server that is not there',
+      args: ['bench', '--url', 'http://127.0.0.1:9', '--quiet'],
+      message: /does not answer GET http:\/\/127\.0\.0\.1:9\/ping/,
+    },
+    {
+      name: 'a bad period',
+      args: ['bench', '--url', 'http://127.0.0.1:9', '--period-seconds', '0'],
+      message: /--period-seconds expects a positive number/,
+    },
   ];
   for (const c of failures) {
     it(`fails with one clear line: ${c.name}`, () => {
@@ -206,7 +220,13 @@ describe('scaleplan bench (the command)', () => {
       });
       assert.notEqual(result.status, 0);
       assert.match(result.stderr, c.message);
-      assert.equal(result.stderr.trim().split('\n').filter((l) => l.startsWith('scaleplan:')).length, 1);
+      assert.equal(
+        result.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('scaleplan:')).length,
+        1,
+      );
     });
   }
 });

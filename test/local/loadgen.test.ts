@@ -34,7 +34,12 @@ describe('Inference Recommender user model', () => {
     { name: 'phases: 9.99 s at 6/min is still 1 user (boundary)', profile: phases, t: 9.99, users: 1 },
     { name: 'phases: 10 s at 6/min spawns the second user (boundary)', profile: phases, t: 10, users: 2 },
     { name: 'phases: 25 s -> 1 + floor(6 x 25 / 60) = 3', profile: phases, t: 25, users: 3 },
-    { name: 'phases: last instant of phase 1 -> 1 + floor(6 x 119.9 / 60) = 12', profile: phases, t: 119.9, users: 12 },
+    {
+      name: 'phases: last instant of phase 1 -> 1 + floor(6 x 119.9 / 60) = 12',
+      profile: phases,
+      t: 119.9,
+      users: 12,
+    },
     { name: 'phases: phase 2 starts at its own initial users', profile: phases, t: 120, users: 3 },
     { name: 'phases: over after 180 s', profile: phases, t: 180, users: 0 },
     { name: 'stairs: first step has usersPerStep', profile: stairs, t: 0, users: 2 },
@@ -62,7 +67,12 @@ describe('Inference Recommender user model', () => {
       numberOfSteps: 12,
       usersPerStep: 1,
     });
-    assert.equal(defaultLocalProfile(10, 5).kind === 'stairs' && defaultLocalProfile(10, 5).numberOfSteps, 1);
+    assert.deepEqual(defaultLocalProfile(10, 5), {
+      kind: 'stairs',
+      durationSeconds: 10,
+      numberOfSteps: 1,
+      usersPerStep: 1,
+    });
   });
 
   it('property: within one phase, users never decrease and stay >= initialUsers', () => {
@@ -110,17 +120,28 @@ describe('open-loop schedule', () => {
   }
   it('property: requests due never decrease with time', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 70, noNaN: true }), fc.double({ min: 0, max: 70, noNaN: true }), (a, b) => {
-        const [lo, hi] = a <= b ? [a, b] : [b, a];
-        return requestsDueBy(ramp, lo) <= requestsDueBy(ramp, hi);
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 70, noNaN: true }),
+        fc.double({ min: 0, max: 70, noNaN: true }),
+        (a, b) => {
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          return requestsDueBy(ramp, lo) <= requestsDueBy(ramp, hi);
+        },
+      ),
     );
   });
   const invalid = [
-    { name: 'no phases', profile: { kind: 'phases', phases: [] } as LoadProfile, message: /phases must not be empty/ },
+    {
+      name: 'no phases',
+      profile: { kind: 'phases', phases: [] } as LoadProfile,
+      message: /phases must not be empty/,
+    },
     {
       name: 'zero initial users',
-      profile: { kind: 'phases', phases: [{ initialUsers: 0, spawnRatePerMinute: 1, durationSeconds: 10 }] } as LoadProfile,
+      profile: {
+        kind: 'phases',
+        phases: [{ initialUsers: 0, spawnRatePerMinute: 1, durationSeconds: 10 }],
+      } as LoadProfile,
       message: /initialUsers >= 1/,
     },
     {
@@ -136,11 +157,14 @@ describe('open-loop schedule', () => {
   ];
   for (const c of invalid) {
     it(`refuses a profile with ${c.name}`, () => {
-      assert.throws(() => validateLoadProfile(c.profile), (error: unknown) => {
-        assert.ok(error instanceof InvalidInputError);
-        assert.match(error.message, c.message);
-        return true;
-      });
+      assert.throws(
+        () => validateLoadProfile(c.profile),
+        (error: unknown) => {
+          assert.ok(error instanceof InvalidInputError);
+          assert.match(error.message, c.message);
+          return true;
+        },
+      );
     });
   }
 });
@@ -150,12 +174,40 @@ describe('stop rule: plateau or 1% errors', () => {
     perSecond.map((rate, i) => ({ invocations: rate * 5, errors: errors[i] ?? 0, coveredSeconds: 5 }));
   const cases = [
     { name: 'still rising', input: periods([100, 180, 200, 250]), stop: false, best: 3 },
-    { name: 'flat for 3 periods after the best', input: periods([100, 180, 200, 205, 204, 206]), stop: true, reason: 'plateau', best: 2 },
+    {
+      name: 'flat for 3 periods after the best',
+      input: periods([100, 180, 200, 205, 204, 206]),
+      stop: true,
+      reason: 'plateau',
+      best: 2,
+    },
     { name: 'flat for only 2 periods', input: periods([100, 180, 200, 205, 204]), stop: false, best: 2 },
-    { name: '+5% exactly is not a new best (boundary)', input: periods([100, 200, 210, 210, 210]), stop: true, reason: 'plateau', best: 1 },
-    { name: '+5.1% is a new best (boundary)', input: periods([100, 200, 210.2, 210, 210]), stop: false, best: 2 },
-    { name: 'never stop on a plateau before 4 periods', input: periods([100, 100, 100]), stop: false, best: 0 },
-    { name: 'a fall counts as flat', input: periods([300, 200, 100, 50]), stop: true, reason: 'plateau', best: 0 },
+    {
+      name: '+5% exactly is not a new best (boundary)',
+      input: periods([100, 200, 210, 210, 210]),
+      stop: true,
+      reason: 'plateau',
+      best: 1,
+    },
+    {
+      name: '+5.1% is a new best (boundary)',
+      input: periods([100, 200, 210.2, 210, 210]),
+      stop: false,
+      best: 2,
+    },
+    {
+      name: 'never stop on a plateau before 4 periods',
+      input: periods([100, 100, 100]),
+      stop: false,
+      best: 0,
+    },
+    {
+      name: 'a fall counts as flat',
+      input: periods([300, 200, 100, 50]),
+      stop: true,
+      reason: 'plateau',
+      best: 0,
+    },
     // 5 of 1000 = 0.5%: fine; 10 of 1000 = 1%: stop (the Default job's 1% rule).
     { name: '0.5% errors do not stop', input: periods([200], [5]), stop: false, best: 0 },
     { name: '1% errors stop (boundary)', input: periods([200], [10]), stop: true, reason: 'errors', best: 0 },
@@ -171,11 +223,17 @@ describe('stop rule: plateau or 1% errors', () => {
     });
   }
   it('the plateau rule is off for a constant rate', () => {
-    const decision = decideStop(periods([200, 200, 200, 200, 200]), { ...DEFAULT_STOP_RULE, detectPlateau: false });
+    const decision = decideStop(periods([200, 200, 200, 200, 200]), {
+      ...DEFAULT_STOP_RULE,
+      detectPlateau: false,
+    });
     assert.equal(decision.stop, false);
   });
   it('the reasons carry the numbers', () => {
-    assert.match(decideStop(periods([200], [10]), DEFAULT_STOP_RULE).reasons[0]!.message, /10 of 1000 invocations failed \(1\.00% >= 1%\)/);
+    assert.match(
+      decideStop(periods([200], [10]), DEFAULT_STOP_RULE).reasons[0]!.message,
+      /10 of 1000 invocations failed \(1\.00% >= 1%\)/,
+    );
   });
 });
 
@@ -184,16 +242,40 @@ describe('CPU and memory from /proc', () => {
     assert.equal(parseStatTicks('42 (node (x) y) S 1 42 42 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 7 0'), 300);
   });
   const cpuCases = [
-    { name: '4.5 CPU s in 5 s = 90% of one core', before: [{ pid: 1, cpuSeconds: 10 }], after: [{ pid: 1, cpuSeconds: 14.5 }], wall: 5, percent: 90 },
+    {
+      name: '4.5 CPU s in 5 s = 90% of one core',
+      before: [{ pid: 1, cpuSeconds: 10 }],
+      after: [{ pid: 1, cpuSeconds: 14.5 }],
+      wall: 5,
+      percent: 90,
+    },
     {
       name: 'summed over processes: 2 x 4 CPU s in 4 s = 200%',
-      before: [{ pid: 1, cpuSeconds: 0 }, { pid: 2, cpuSeconds: 1 }],
-      after: [{ pid: 1, cpuSeconds: 4 }, { pid: 2, cpuSeconds: 5 }],
+      before: [
+        { pid: 1, cpuSeconds: 0 },
+        { pid: 2, cpuSeconds: 1 },
+      ],
+      after: [
+        { pid: 1, cpuSeconds: 4 },
+        { pid: 2, cpuSeconds: 5 },
+      ],
       wall: 4,
       percent: 200,
     },
-    { name: 'a process gone counts 0', before: [{ pid: 1, cpuSeconds: 3 }], after: [{ pid: 1 }], wall: 5, percent: 0 },
-    { name: 'zero wall time gives 0', before: [{ pid: 1, cpuSeconds: 0 }], after: [{ pid: 1, cpuSeconds: 1 }], wall: 0, percent: 0 },
+    {
+      name: 'a process gone counts 0',
+      before: [{ pid: 1, cpuSeconds: 3 }],
+      after: [{ pid: 1 }],
+      wall: 5,
+      percent: 0,
+    },
+    {
+      name: 'zero wall time gives 0',
+      before: [{ pid: 1, cpuSeconds: 0 }],
+      after: [{ pid: 1, cpuSeconds: 1 }],
+      wall: 0,
+      percent: 0,
+    },
   ];
   for (const c of cpuCases) {
     it(c.name, () => assert.equal(cpuUtilizationPercent(c.before, c.after, c.wall), c.percent));
@@ -213,8 +295,16 @@ describe('benchmark helpers', () => {
   const urls = [
     { name: 'base URL', url: 'http://127.0.0.1:8080', expected: 'http://127.0.0.1:8080/invocations' },
     { name: 'trailing slash', url: 'http://127.0.0.1:8080/', expected: 'http://127.0.0.1:8080/invocations' },
-    { name: 'already /invocations', url: 'http://127.0.0.1:8080/invocations', expected: 'http://127.0.0.1:8080/invocations' },
-    { name: 'a path prefix', url: 'http://127.0.0.1:8080/model-a', expected: 'http://127.0.0.1:8080/model-a/invocations' },
+    {
+      name: 'already /invocations',
+      url: 'http://127.0.0.1:8080/invocations',
+      expected: 'http://127.0.0.1:8080/invocations',
+    },
+    {
+      name: 'a path prefix',
+      url: 'http://127.0.0.1:8080/model-a',
+      expected: 'http://127.0.0.1:8080/model-a/invocations',
+    },
   ];
   for (const c of urls) {
     it(`invocationsUrlOf: ${c.name}`, () => assert.equal(invocationsUrlOf(c.url), c.expected));
@@ -230,6 +320,7 @@ describe('benchmark helpers', () => {
     { name: 'server not pinned -> generator not pinned', server: undefined, cores: 2, expected: undefined },
   ];
   for (const c of generatorCpus) {
-    it(`defaultGeneratorCpus: ${c.name}`, () => assert.deepEqual(defaultGeneratorCpus(c.server, c.cores), c.expected));
+    it(`defaultGeneratorCpus: ${c.name}`, () =>
+      assert.deepEqual(defaultGeneratorCpus(c.server, c.cores), c.expected));
   }
 });

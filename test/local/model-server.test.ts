@@ -32,7 +32,11 @@ async function call(
     ...(body ? { body } : {}),
     signal: AbortSignal.timeout(10_000),
   });
-  return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') };
+  return {
+    status: response.status,
+    text: await response.text(),
+    contentType: response.headers.get('content-type'),
+  };
 }
 
 describe('model server on the SageMaker contract (one worker, loopback)', () => {
@@ -66,7 +70,10 @@ describe('model server on the SageMaker contract (one worker, loopback)', () => 
     const lines = answer.text.trimEnd().split('\n');
     assert.equal(lines.length, rows.length);
     lines.forEach((line, i) => {
-      assert.ok(Math.abs(Number(line) - referencePredictions[560 + i]!) <= 1e-6, `row ${560 + i + 1}: ${line}`);
+      assert.ok(
+        Math.abs(Number(line) - referencePredictions[560 + i]!) <= 1e-6,
+        `row ${560 + i + 1}: ${line}`,
+      );
     });
   });
 
@@ -84,17 +91,90 @@ describe('model server on the SageMaker contract (one worker, loopback)', () => 
 
   const thirtyValues = Array.from({ length: 30 }, (_, i) => i + 1).join(',');
   const badInputs = [
-    { name: 'JSON content type', method: 'POST', type: 'application/json', body: '[1,2]', status: 415, message: /unsupported content type "application\/json"/ },
-    { name: 'no content type', method: 'POST', type: undefined, body: thirtyValues, status: 415, message: /\(none\)/ },
-    { name: 'one feature short (29)', method: 'POST', type: 'text/csv', body: thirtyValues.replace(/,30$/, ''), status: 400, message: /row 1 has 29 values, the model expects 30 features/ },
-    { name: 'one feature too many (31)', method: 'POST', type: 'text/csv', body: `${thirtyValues},31`, status: 400, message: /row 1 has 31 values/ },
-    { name: 'a word in a row', method: 'POST', type: 'text/csv', body: thirtyValues.replace('7', 'seven'), status: 400, message: /column 7: "seven"/ },
+    {
+      name: 'JSON content type',
+      method: 'POST',
+      type: 'application/json',
+      body: '[1,2]',
+      status: 415,
+      message: /unsupported content type "application\/json"/,
+    },
+    {
+      name: 'no content type',
+      method: 'POST',
+      type: undefined,
+      body: thirtyValues,
+      status: 415,
+      message: /\(none\)/,
+    },
+    {
+      name: 'one feature short (29)',
+      method: 'POST',
+      type: 'text/csv',
+      body: thirtyValues.replace(/,30$/, ''),
+      status: 400,
+      message: /row 1 has 29 values, the model expects 30 features/,
+    },
+    {
+      name: 'one feature too many (31)',
+      method: 'POST',
+      type: 'text/csv',
+      body: `${thirtyValues},31`,
+      status: 400,
+      message: /row 1 has 31 values/,
+    },
+    {
+      name: 'a word in a row',
+      method: 'POST',
+      type: 'text/csv',
+      body: thirtyValues.replace('7', 'seven'),
+      status: 400,
+      message: /column 7: "seven"/,
+    },
     { name: 'empty body', method: 'POST', type: 'text/csv', body: '', status: 400, message: /EmptyBody/ },
-    { name: 'unknown path', method: 'POST', type: 'text/csv', body: thirtyValues, path: '/predict', status: 404, message: /no route \/predict/ },
-    { name: 'GET /invocations', method: 'GET', type: undefined, body: undefined, status: 405, message: /use POST/ },
-    { name: 'POST /ping', method: 'POST', type: 'text/csv', body: thirtyValues, path: '/ping', status: 405, message: /use GET/ },
-    { name: 'Accept application/json', method: 'POST', type: 'text/csv', body: thirtyValues, accept: 'application/json', status: 406, message: /text\/csv/ },
-    { name: 'body over the limit (64 KiB + 1)', method: 'POST', type: 'text/csv', body: 'x'.repeat(MAX_BODY_BYTES + 1), status: 413, message: /over the limit of 65536 bytes/ },
+    {
+      name: 'unknown path',
+      method: 'POST',
+      type: 'text/csv',
+      body: thirtyValues,
+      path: '/predict',
+      status: 404,
+      message: /no route \/predict/,
+    },
+    {
+      name: 'GET /invocations',
+      method: 'GET',
+      type: undefined,
+      body: undefined,
+      status: 405,
+      message: /use POST/,
+    },
+    {
+      name: 'POST /ping',
+      method: 'POST',
+      type: 'text/csv',
+      body: thirtyValues,
+      path: '/ping',
+      status: 405,
+      message: /use GET/,
+    },
+    {
+      name: 'Accept application/json',
+      method: 'POST',
+      type: 'text/csv',
+      body: thirtyValues,
+      accept: 'application/json',
+      status: 406,
+      message: /text\/csv/,
+    },
+    {
+      name: 'body over the limit (64 KiB + 1)',
+      method: 'POST',
+      type: 'text/csv',
+      body: 'x'.repeat(MAX_BODY_BYTES + 1),
+      status: 413,
+      message: /over the limit of 65536 bytes/,
+    },
   ];
   for (const c of badInputs) {
     it(`refuses ${c.name} with ${c.status}`, async () => {
@@ -137,7 +217,11 @@ describe('model server with workers and pinning', () => {
       }
       const answers = await Promise.all(
         Array.from({ length: 8 }, () =>
-          call(server, '/invocations', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: payload }),
+          call(server, '/invocations', {
+            method: 'POST',
+            headers: { 'content-type': 'text/csv' },
+            body: payload,
+          }),
         ),
       );
       assert.ok(answers.every((a) => a.status === 200 && a.text.trimEnd().split('\n').length === 100));
