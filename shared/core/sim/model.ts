@@ -1,0 +1,526 @@
+/**
+ * The twin of a SageMaker variant scaled by Application Auto Scaling: a step function over
+ * (state, observation, now, context) folded over the traffic by `simulate`.
+ *
+ * Each step of `stepSeconds`:
+ * 1. an endpoint update whose time is up completes (new instances InService, removed ones gone);
+ * 2. at every minute boundary: scheduled actions run, then, unless the endpoint is Updating (no
+ *    change is possible then), every policy reads the datapoints published so far (a minute's
+ *    datapoint appears metricDelaySeconds after the minute ends) and the combined decision starts
+ *    an update (Updating for startupSeconds on scale-out, scaleInUpdateSeconds on scale-in);
+ * 3. the InService instances serve the step's requests: each serves at most the benchmark's peak
+ *    invocations per minute; above that requests queue (first in, first out), their wait adds to
+ *    the curve's latency at the peak, and requests that would wait past the invocation timeout
+ *    are 5XX errors. Closed-loop users get throughput = users / latency, capped by the fleet.
+ * 4. the step's requests are added to the minute's CloudWatch-like datapoints.
+ */
+import { InvalidInputError } from '../errors';
+import type { BenchmarkAnalysis, PolicySet } from '../types';
+import {
+  type CompiledLatencyCurve,
+  compileLatencyCurve,
+  knotsMeanMs,
+  latencyKnots,
+  shareAtOrBelow,
+} from './latency';
+import {
+  type AlarmMemory,
+  type CooldownState,
+  combineProposals,
+  type NotScaledCode,
+  type PolicyName,
+  type Proposal,
+  stepScalingProposal,
+  targetTrackingProposal,
+} from './policies';
+import { type ScheduledRun, scheduledRuns } from './schedule';
+import { resolveSimSettings, type SimSettings } from './settings';
+import { resampleTraffic, type Traffic } from './traffic';
+
+/** One change of the desired capacity. */
+export interface ScalingActivity {
+  /** When the change was decided, seconds since the epoch and ISO 8601 UTC. */
+  epochSeconds: number;
+  time: string;
+  fromCapacity: number;
+  toCapacity: number;
+  /** The policy that won, `scheduledAction:<name>`, or `bounds` (capacity moved into new Min/Max). */
+  cause: PolicyName | `scheduledAction:${string}` | 'bounds';
+  reason: string;
+}
+
+export interface SimulationSpec {
+  policySet: PolicySet;
+  analysis: BenchmarkAnalysis;
+  traffic: Traffic;
+  /** A request is within the SLO when answered without error in at most this latency, ms. */
+  latencySloMs: number;
+  settings?: Partial<SimSettings>;
+  /** InService instances at the start; default minCapacity. */
+  initialInstances?: number;
+  /** Stop at the end of the first minute with at least this many invocations (IR's MaxInvocations). */
+  stopAtInvocationsPerMinute?: number;
+  /** InvocationsPerInstance per minute of the oracle fleet; default the policy's target (see results). */
+  oracleTargetInvocationsPerInstance?: number;
+}
+
+/** What the step function reads, compiled once per run. */
+export interface SimulationContext {
+  spec: SimulationSpec;
+  settings: SimSettings;
+  curve: CompiledLatencyCurve;
+  /** Requests per second one InService instance serves at most (peak / 60). */
+  capacityRpsPerInstance: number;
+  cpuMaxPercent: number;
+  scheduled: ScheduledRun[];
+  scaleInVoters: PolicyName[];
+}
+
+/** Per-minute CloudWatch-like datapoints, typed arrays indexed by minute. */
+export interface MinuteSeries {
+  /** Requests that reached the endpoint (served or failed). */
+  invocations: Float64Array;
+  /** Sum over requests of 1 / InService instances: SageMaker's InvocationsPerInstance (Sum). */
+  invocationsPerInstance: Float64Array;
+  /** CPUUtilization Average (percent summed over vCPUs), from the benchmark's CPU fit. */
+  cpuUtilizationPercent: Float64Array;
+  invocation5xxErrors: Float64Array;
+  /** Requests answered within the SLO without error. */
+  withinSlo: Float64Array;
+  /** Average latency of answered requests, ms (0 when none). */
+  avgLatencyMs: Float64Array;
+  /** InService instances and desired capacity at the end of the minute. */
+  inServiceInstances: Float64Array;
+  desiredCapacity: Float64Array;
+  /** Requests that arrived (open traffic) or were sent (closed traffic). */
+  demand: Float64Array;
+}
+
+/** The mutable state of one run (owned by the run; `advanceSimulation` updates it in place for speed). */
+export interface SimulationState {
+  stepIndex: number;
+  inService: number;
+  desired: number;
+  minCapacity: number;
+  maxCapacity: number;
+  update: {
+    direction: 'out' | 'in';
+    fromCapacity: number;
+    toCapacity: number;
+    completesAtSeconds: number;
+  } | null;
+  /** Requests waiting (open traffic). */
+  backlog: number;
+  cooldown: CooldownState;
+  memory: Record<PolicyName, AlarmMemory>;
+  nextScheduled: number;
+  minutes: MinuteSeries;
+  /** Per step: answered requests and the five latency knots (ms), for percentiles. */
+  stepServed: Float64Array;
+  stepKnots: Float64Array;
+  instanceSeconds: number;
+  activities: ScalingActivity[];
+  notScaled: Partial<Record<NotScaledCode, number>>;
+  stopped: boolean;
+}
+
+/** The observation of one step: requests arriving (open) or users (closed). */
+export interface StepObservation {
+  kind: 'open' | 'closed';
+  value: number;
+}
+
+function isoOf(epochSeconds: number): string {
+  return new Date(Math.round(epochSeconds * 1000)).toISOString();
+}
+
+/** Validates the spec and compiles what the step function reads. Throws InvalidInputError. */
+export function createSimulationContext(spec: SimulationSpec): SimulationContext {
+  const settings = resolveSimSettings(spec.settings);
+  const { policySet, analysis } = spec;
+  if (!(settings.stepSeconds > 0) || 60 % settings.stepSeconds !== 0)
+    throw new InvalidInputError(`simulation: stepSeconds must divide 60, got ${settings.stepSeconds}`);
+  if (!(analysis.peakInvocationsPerMinute > 0))
+    throw new InvalidInputError('simulation: the benchmark peak must be > 0 invocations per minute');
+  if (
+    !Number.isInteger(policySet.minCapacity) ||
+    policySet.minCapacity < 0 ||
+    policySet.maxCapacity < policySet.minCapacity
+  )
+    throw new InvalidInputError(
+      `simulation: need integers 0 <= minCapacity (${policySet.minCapacity}) <= maxCapacity (${policySet.maxCapacity})`,
+    );
+  if (!(spec.latencySloMs > 0)) throw new InvalidInputError('simulation: latencySloMs must be > 0');
+  for (const [name, tt] of [
+    ['invocationsTargetTracking', policySet.invocationsTargetTracking],
+    ['cpuTargetTracking', policySet.cpuTargetTracking],
+  ] as const) {
+    if (tt && !(tt.targetValue > 0))
+      throw new InvalidInputError(`simulation: ${name}.targetValue must be > 0`);
+  }
+  const traffic = spec.traffic;
+  const values = traffic.kind === 'open' ? traffic.requests : traffic.users;
+  const end = traffic.startEpochSeconds + values.length * traffic.stepSeconds;
+  const scaleInVoters: PolicyName[] = [];
+  if (policySet.invocationsTargetTracking && !policySet.invocationsTargetTracking.disableScaleIn)
+    scaleInVoters.push('invocationsTargetTracking');
+  if (policySet.cpuTargetTracking && !policySet.cpuTargetTracking.disableScaleIn)
+    scaleInVoters.push('cpuTargetTracking');
+  return {
+    spec,
+    settings,
+    curve: compileLatencyCurve(analysis.latencyCurve),
+    capacityRpsPerInstance: analysis.peakInvocationsPerMinute / 60,
+    cpuMaxPercent: 100 * Math.max(1, analysis.vcpus),
+    scheduled: scheduledRuns(policySet.scheduledActions, traffic.startEpochSeconds, end),
+    scaleInVoters,
+  };
+}
+
+/** A fresh state for `stepCount` steps of the context's step length. */
+export function createSimulationState(context: SimulationContext, stepCount: number): SimulationState {
+  const { policySet } = context.spec;
+  const minuteCount = Math.ceil((stepCount * context.settings.stepSeconds) / 60);
+  const initial = Math.min(
+    policySet.maxCapacity,
+    Math.max(policySet.minCapacity, context.spec.initialInstances ?? policySet.minCapacity),
+  );
+  const arr = () => new Float64Array(minuteCount);
+  return {
+    stepIndex: 0,
+    inService: initial,
+    desired: initial,
+    minCapacity: policySet.minCapacity,
+    maxCapacity: policySet.maxCapacity,
+    update: null,
+    backlog: 0,
+    cooldown: {
+      lastScaleOutAtSeconds: null,
+      lastScaleOutFromCapacity: initial,
+      lastScaleOutToCapacity: initial,
+      lastScaleInAtSeconds: null,
+    },
+    memory: {
+      invocationsTargetTracking: { high: false, low: false },
+      cpuTargetTracking: { high: false, low: false },
+      stepScaling: { high: false, low: false },
+    },
+    nextScheduled: 0,
+    minutes: {
+      invocations: arr(),
+      invocationsPerInstance: arr(),
+      cpuUtilizationPercent: arr(),
+      invocation5xxErrors: arr(),
+      withinSlo: arr(),
+      avgLatencyMs: arr(),
+      inServiceInstances: arr(),
+      desiredCapacity: arr(),
+      demand: arr(),
+    },
+    stepServed: new Float64Array(stepCount),
+    stepKnots: new Float64Array(stepCount * 5),
+    instanceSeconds: 0,
+    activities: [],
+    notScaled: {},
+    stopped: false,
+  };
+}
+
+function startUpdate(
+  state: SimulationState,
+  context: SimulationContext,
+  now: number,
+  toCapacity: number,
+  cause: ScalingActivity['cause'],
+  reason: string,
+): void {
+  const from = state.desired;
+  const direction = toCapacity > from ? 'out' : 'in';
+  const duration =
+    direction === 'out' ? context.settings.startupSeconds : context.settings.scaleInUpdateSeconds;
+  state.update = { direction, fromCapacity: from, toCapacity, completesAtSeconds: now + duration };
+  state.desired = toCapacity;
+  state.activities.push({
+    epochSeconds: now,
+    time: isoOf(now),
+    fromCapacity: from,
+    toCapacity,
+    cause,
+    reason,
+  });
+}
+
+function countNotScaled(state: SimulationState, code: NotScaledCode): void {
+  state.notScaled[code] = (state.notScaled[code] ?? 0) + 1;
+}
+
+/** Scheduled actions due by `now`, then the capacity moved into [Min, Max] when the endpoint is free. */
+function runSchedules(state: SimulationState, context: SimulationContext, now: number): void {
+  while (
+    state.nextScheduled < context.scheduled.length &&
+    context.scheduled[state.nextScheduled]!.epochSeconds <= now
+  ) {
+    const { action } = context.scheduled[state.nextScheduled]!;
+    if (action.minCapacity !== undefined) state.minCapacity = action.minCapacity;
+    if (action.maxCapacity !== undefined) state.maxCapacity = action.maxCapacity;
+    if (state.minCapacity > state.maxCapacity) state.maxCapacity = state.minCapacity;
+    state.nextScheduled++;
+    if (state.update === null) enforceBounds(state, context, now, `scheduledAction:${action.name}`);
+  }
+  if (state.update === null) enforceBounds(state, context, now, 'bounds');
+}
+
+function enforceBounds(
+  state: SimulationState,
+  context: SimulationContext,
+  now: number,
+  cause: ScalingActivity['cause'],
+): void {
+  if (state.desired < state.minCapacity)
+    startUpdate(
+      state,
+      context,
+      now,
+      state.minCapacity,
+      cause,
+      `capacity ${state.desired} below MinCapacity ${state.minCapacity}`,
+    );
+  else if (state.desired > state.maxCapacity)
+    startUpdate(
+      state,
+      context,
+      now,
+      state.maxCapacity,
+      cause,
+      `capacity ${state.desired} above MaxCapacity ${state.maxCapacity}`,
+    );
+}
+
+/** The policies' alarm evaluation at a minute boundary. */
+function evaluatePolicies(state: SimulationState, context: SimulationContext, now: number): void {
+  const { settings, spec } = context;
+  const { policySet } = spec;
+  const elapsed = now - spec.traffic.startEpochSeconds;
+  const lastIndex = Math.floor((elapsed - settings.metricDelaySeconds) / 60) - 1;
+  if (lastIndex < 0) return;
+  const updating = state.update !== null;
+  const common = {
+    lastIndex,
+    currentCapacity: state.desired,
+    nowSeconds: now,
+    cooldown: state.cooldown,
+    settings,
+  };
+  const proposals: Proposal[] = [];
+  const consider = (result: Proposal | NotScaledCode | null): void => {
+    if (result === null) return;
+    if (typeof result === 'string') countNotScaled(state, result);
+    else proposals.push(result);
+  };
+  if (policySet.invocationsTargetTracking)
+    consider(
+      targetTrackingProposal({
+        ...common,
+        policy: 'invocationsTargetTracking',
+        spec: policySet.invocationsTargetTracking,
+        values: state.minutes.invocationsPerInstance,
+        memory: state.memory.invocationsTargetTracking,
+      }),
+    );
+  if (policySet.cpuTargetTracking)
+    consider(
+      targetTrackingProposal({
+        ...common,
+        policy: 'cpuTargetTracking',
+        spec: policySet.cpuTargetTracking,
+        values: state.minutes.cpuUtilizationPercent,
+        memory: state.memory.cpuTargetTracking,
+      }),
+    );
+  if (policySet.stepScaling)
+    consider(
+      stepScalingProposal({
+        ...common,
+        spec: policySet.stepScaling,
+        values: state.minutes.invocationsPerInstance,
+        memory: state.memory.stepScaling,
+      }),
+    );
+  if (proposals.length === 0) return;
+  if (updating) {
+    countNotScaled(state, 'updateInProgress');
+    return;
+  }
+  const decision = combineProposals(
+    proposals,
+    context.scaleInVoters,
+    state.desired,
+    state.minCapacity,
+    state.maxCapacity,
+  );
+  if (decision === null) return;
+  if (typeof decision === 'string') {
+    countNotScaled(state, decision);
+    return;
+  }
+  const from = state.desired;
+  startUpdate(state, context, now, decision.desiredCapacity, decision.policies[0]!, decision.reason);
+  if (decision.direction === 'out') {
+    state.cooldown.lastScaleOutAtSeconds = now;
+    state.cooldown.lastScaleOutFromCapacity = from;
+    state.cooldown.lastScaleOutToCapacity = decision.desiredCapacity;
+    // A scale-out cancels a running scale-in cooldown (AAS user guide).
+    state.cooldown.lastScaleInAtSeconds = null;
+  } else {
+    state.cooldown.lastScaleInAtSeconds = now;
+  }
+}
+
+/** Scratch space for one knot set (the run is single-threaded and never re-enters). */
+const scratch = new Float64Array(5);
+
+/**
+ * Closed loop: the throughput (requests per second) of `users` users sending back to back to
+ * `instances` instances, X = users / latency(X), capped at the fleet's capacity (bisection).
+ */
+function closedLoopThroughput(
+  context: SimulationContext,
+  users: number,
+  instances: number,
+  capacityRps: number,
+): number {
+  const meanLatencySeconds = (x: number): number =>
+    Math.max(1e-6, knotsMeanMs(latencyKnots(context.curve, (x * 60) / instances, 0, scratch)) / 1000);
+  if (capacityRps * meanLatencySeconds(capacityRps) <= users) return capacityRps;
+  let lo = 0;
+  let hi = capacityRps;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (mid * meanLatencySeconds(mid) < users) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * The step function: advances `state` by one step that starts at `nowSeconds` (epoch seconds)
+ * with the step's observation. Mutates and returns `state`.
+ */
+export function advanceSimulation(
+  state: SimulationState,
+  observation: StepObservation,
+  nowSeconds: number,
+  context: SimulationContext,
+): SimulationState {
+  const { settings } = context;
+  const step = settings.stepSeconds;
+  const i = state.stepIndex;
+  const elapsed = i * step;
+  // 1. an update that is due completes
+  if (state.update !== null && state.update.completesAtSeconds <= nowSeconds) {
+    state.inService = state.update.toCapacity;
+    state.update = null;
+  }
+  // 2. minute boundary: schedules, then policies
+  if (elapsed % 60 === 0) {
+    runSchedules(state, context, nowSeconds);
+    evaluatePolicies(state, context, nowSeconds);
+  }
+  // 3. serve
+  const n = state.inService;
+  const capacityRps = n * context.capacityRpsPerInstance;
+  const capacityStep = capacityRps * step;
+  let served = 0;
+  let errors = 0;
+  let waitMs = 0;
+  let demand = 0;
+  if (observation.kind === 'open') {
+    demand = observation.value;
+    const before = state.backlog;
+    const total = before + demand;
+    served = Math.min(total, capacityStep);
+    let rest = total - served;
+    const maxBacklog = capacityRps * settings.invocationTimeoutSeconds;
+    if (rest > maxBacklog) {
+      errors = rest - maxBacklog;
+      rest = maxBacklog;
+    }
+    state.backlog = rest;
+    waitMs = capacityRps > 0 ? ((before + rest) / 2 / capacityRps) * 1000 : 0;
+  } else {
+    const users = observation.value;
+    if (users > 0 && capacityRps <= 0) {
+      errors = (users / settings.invocationTimeoutSeconds) * step;
+    } else if (users > 0) {
+      const x = closedLoopThroughput(context, users, n, capacityRps);
+      if (x >= capacityRps) {
+        // saturated: Little's law gives the time in system, users / throughput
+        latencyKnots(context.curve, context.spec.analysis.peakInvocationsPerMinute, 0, scratch);
+        const baseMs = (scratch[1]! + scratch[2]!) / 2;
+        waitMs = Math.max(0, (users / capacityRps) * 1000 - baseMs);
+        if (waitMs > settings.invocationTimeoutSeconds * 1000) {
+          errors = (users / settings.invocationTimeoutSeconds) * step;
+          waitMs = 0;
+        } else served = x * step;
+      } else served = x * step;
+    }
+    demand = served + errors;
+  }
+  const ipm = n > 0 ? (served / n) * (60 / step) : 0;
+  const knotsOffset = i * 5;
+  latencyKnots(context.curve, ipm, waitMs, scratch);
+  state.stepKnots.set(scratch, knotsOffset);
+  state.stepServed[i] = served;
+  // 4. datapoints
+  const m = Math.floor(elapsed / 60);
+  const minutes = state.minutes;
+  const handled = served + errors;
+  minutes.invocations[m]! += handled;
+  minutes.demand[m]! += demand;
+  if (n > 0) minutes.invocationsPerInstance[m]! += handled / n;
+  minutes.invocation5xxErrors[m]! += errors;
+  const within = served * shareAtOrBelow(scratch, 0, context.spec.latencySloMs);
+  minutes.withinSlo[m]! += within;
+  const cpu = context.spec.analysis.cpuFit;
+  const cpuNow = Math.min(
+    context.cpuMaxPercent,
+    Math.max(0, cpu.slopePercentPerInvocationPerMinute * ipm + cpu.interceptPercent),
+  );
+  const stepsPerMinute = 60 / step;
+  minutes.cpuUtilizationPercent[m]! += cpuNow / stepsPerMinute;
+  const meanMs = knotsMeanMs(scratch);
+  minutes.avgLatencyMs[m]! += served * meanMs;
+  minutes.inServiceInstances[m] = n;
+  minutes.desiredCapacity[m] = state.desired;
+  const billed =
+    settings.billStartingInstances && state.update?.direction === 'out'
+      ? state.update.toCapacity
+      : state.inService;
+  state.instanceSeconds += billed * step;
+  state.stepIndex = i + 1;
+  // IR's MaxInvocations stopping condition, checked at the end of each minute
+  const stop = context.spec.stopAtInvocationsPerMinute;
+  if (stop !== undefined && (elapsed + step) % 60 === 0 && minutes.invocations[m]! >= stop)
+    state.stopped = true;
+  return state;
+}
+
+/** The state after folding `advanceSimulation` over the whole traffic (or until it stops). */
+export function runSimulation(spec: SimulationSpec): { state: SimulationState; context: SimulationContext } {
+  const context = createSimulationContext(spec);
+  const traffic = resampleTraffic(spec.traffic, context.settings.stepSeconds);
+  const values = traffic.kind === 'open' ? traffic.requests : traffic.users;
+  const state = createSimulationState(context, values.length);
+  const observation: StepObservation = { kind: traffic.kind, value: 0 };
+  const start = traffic.startEpochSeconds;
+  for (let i = 0; i < values.length && !state.stopped; i++) {
+    observation.value = values[i]!;
+    advanceSimulation(state, observation, start + i * context.settings.stepSeconds, context);
+  }
+  const minutes = state.minutes;
+  for (let m = 0; m < minutes.avgLatencyMs.length; m++) {
+    const answered = minutes.invocations[m]! - minutes.invocation5xxErrors[m]!;
+    minutes.avgLatencyMs[m] = answered > 0 ? minutes.avgLatencyMs[m]! / answered : 0;
+  }
+  return { state, context };
+}

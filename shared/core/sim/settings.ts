@@ -1,0 +1,77 @@
+/**
+ * Settings of the digital twin. Every constant whose AWS value is not documented by AWS is a
+ * setting here, with its default and where the default comes from, so a team that measures its
+ * own endpoint can correct it without touching the model.
+ */
+
+export interface SimSettings {
+  /**
+   * Length of one simulation step, seconds; must divide 60. 10 s keeps a 7-day run of
+   * per-second traffic fast (60,480 steps) and resolves the 60 s invocation timeout.
+   */
+  stepSeconds: number;
+  /**
+   * Seconds from a scale-out decision to the new instances being InService (endpoint status
+   * Updating meanwhile). [unconfirmed] AWS does not publish it; a few minutes is what users report
+   * for CPU instances. Default 240.
+   */
+  startupSeconds: number;
+  /**
+   * Seconds the endpoint stays Updating after a scale-in decision; the removed instances serve
+   * (and are billed) until it ends. [unconfirmed] Default 60.
+   */
+  scaleInUpdateSeconds: number;
+  /**
+   * Seconds after the end of a one-minute period before its datapoint is visible to alarms.
+   * [unconfirmed] CloudWatch standard-resolution metrics of SageMaker arrive about a minute late.
+   * Default 60.
+   */
+  metricDelaySeconds: number;
+  /** Target tracking high alarm: datapoints above target, out of evaluation periods (3 of 3, observed). */
+  highAlarmDatapoints: number;
+  highAlarmEvaluationPeriods: number;
+  /** Target tracking low alarm: datapoints below lowAlarmFactor x target, out of periods (15 of 15, observed). */
+  lowAlarmDatapoints: number;
+  lowAlarmEvaluationPeriods: number;
+  /** Low alarm threshold as a share of the target (0.9, observed in the console). */
+  lowAlarmFactor: number;
+  /**
+   * True: an alarm that stays in ALARM invokes its policy again at every evaluation (each minute),
+   * as Application Auto Scaling retries; false: only on the transition to ALARM. [unconfirmed] Default true.
+   */
+  alarmRepeatsWhileInAlarm: boolean;
+  /**
+   * True: a target tracking scale-in is blocked during a scale-out cooldown. AWS documents only the
+   * reverse case. [unconfirmed] Default true (the conservative reading).
+   */
+  scaleInBlockedDuringScaleOutCooldown: boolean;
+  /** InvokeEndpoint timeout, seconds: a request that would wait longer is a 5XX error (60 s on SageMaker). */
+  invocationTimeoutSeconds: number;
+  /** Price of one instance-hour, USD (ml.c5.large on-demand in us-east-1 is about 0.119 USD). */
+  pricePerInstanceHourUsd: number;
+  /** New instances are billed from the scale-out decision, not from InService. Default true. */
+  billStartingInstances: boolean;
+}
+
+/** Defaults: see each field of SimSettings for the source of the value. */
+export const DEFAULT_SIM_SETTINGS: SimSettings = {
+  stepSeconds: 10,
+  startupSeconds: 240,
+  scaleInUpdateSeconds: 60,
+  metricDelaySeconds: 60,
+  highAlarmDatapoints: 3,
+  highAlarmEvaluationPeriods: 3,
+  lowAlarmDatapoints: 15,
+  lowAlarmEvaluationPeriods: 15,
+  lowAlarmFactor: 0.9,
+  alarmRepeatsWhileInAlarm: true,
+  scaleInBlockedDuringScaleOutCooldown: true,
+  invocationTimeoutSeconds: 60,
+  pricePerInstanceHourUsd: 0.119,
+  billStartingInstances: true,
+};
+
+/** Merges partial settings over the defaults. */
+export function resolveSimSettings(partial: Partial<SimSettings> = {}): SimSettings {
+  return { ...DEFAULT_SIM_SETTINGS, ...partial };
+}
