@@ -81,6 +81,8 @@ async function scaleplanFixed(
     maxDurationSeconds: seconds,
     load: { kind: 'stairs', durationSeconds: seconds, numberOfSteps: 1, usersPerStep: connections },
   });
+  const errors = series.points.reduce((sum, p) => sum + p.invocation4xxErrors + p.invocation5xxErrors, 0);
+  if (errors > 0) throw new Error(`scaleplan saw ${errors} failed invocations`);
   return series.points.reduce((sum, p) => sum + p.invocations, 0) / seconds;
 }
 
