@@ -1,0 +1,122 @@
+/**
+ * CleanupPort: deletes one ledger entry by kind. A resource that is already gone answers
+ * 'notFound' (clean-up runs after half-created states and may run twice); every other failure
+ * surfaces as its named error so the state machine retries throttling.
+ */
+import { DeregisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DeleteModelPackageCommand,
+  DeleteModelPackageGroupCommand,
+} from '@aws-sdk/client-sagemaker';
+import { ResourceNotFoundError } from '../../core/errors';
+import type { CleanupPort, EvaluationDriverPort, ResourceRef } from '../../core/ports';
+import type { AwsClientProvider } from './clients';
+import { callAws } from './errors';
+import { stopJobIfRunning } from './jobs';
+
+async function deleteByKind(
+  clients: AwsClientProvider,
+  ref: ResourceRef,
+  evaluation: EvaluationDriverPort | undefined,
+): Promise<void> {
+  const sagemaker = () => clients.sagemaker();
+  switch (ref.kind) {
+    case 'endpoint':
+      await callAws(`delete endpoint ${ref.name}`, () =>
+        sagemaker().send(new DeleteEndpointCommand({ EndpointName: ref.name })),
+      );
+      return;
+    case 'endpointConfig':
+      await callAws(`delete endpoint config ${ref.name}`, () =>
+        sagemaker().send(new DeleteEndpointConfigCommand({ EndpointConfigName: ref.name })),
+      );
+      return;
+    case 'model':
+      await callAws(`delete model ${ref.name}`, () =>
+        sagemaker().send(new DeleteModelCommand({ ModelName: ref.name })),
+      );
+      return;
+    case 'modelPackage': {
+      // A versioned package is deleted by its ARN (or <group>/<version>).
+      const name = ref.arn ?? ref.name;
+      await callAws(`delete model package ${name}`, () =>
+        sagemaker().send(new DeleteModelPackageCommand({ ModelPackageName: name })),
+      );
+      return;
+    }
+    case 'modelPackageGroup':
+      await callAws(`delete model package group ${ref.name}`, () =>
+        sagemaker().send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: ref.name })),
+      );
+      return;
+    case 'alarm': {
+      const found = await callAws(`describe alarm ${ref.name}`, () =>
+        clients.cloudWatch().send(new DescribeAlarmsCommand({ AlarmNames: [ref.name] })),
+      );
+      if ((found.MetricAlarms ?? []).length + (found.CompositeAlarms ?? []).length === 0)
+        throw new ResourceNotFoundError(`alarm ${ref.name} does not exist`);
+      await callAws(`delete alarm ${ref.name}`, () =>
+        clients.cloudWatch().send(new DeleteAlarmsCommand({ AlarmNames: [ref.name] })),
+      );
+      return;
+    }
+    case 'scalableTarget':
+      // Deregistering also deletes the target's scaling policies and scheduled actions.
+      await callAws(`deregister scalable target ${ref.name}`, () =>
+        clients.autoScaling().send(
+          new DeregisterScalableTargetCommand({
+            ServiceNamespace: 'sagemaker',
+            ResourceId: ref.name,
+            ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+          }),
+        ),
+      );
+      return;
+    case 'recommenderJob':
+      await stopJobIfRunning(clients, ref.name);
+      return;
+    case 'evaluation':
+      if (evaluation) await evaluation.stop(ref.name);
+      else await stopJobIfRunning(clients, ref.name);
+      return;
+  }
+}
+
+/**
+ * @param evaluation the evaluation driver in use: an `evaluation` entry is stopped through it,
+ *   so a second driver brings its own clean-up.
+ */
+export function createCleanup(clients: AwsClientProvider, evaluation?: EvaluationDriverPort): CleanupPort {
+  return {
+    async deleteResource(ref) {
+      try {
+        await deleteByKind(clients, ref, evaluation);
+        return 'deleted';
+      } catch (error) {
+        if (error instanceof ResourceNotFoundError) return 'notFound';
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Best-effort deletion, newest first, of what one adapter call created before it failed (the
+ * ledger never sees those). Failures here are swallowed: the original error is the one to report.
+ */
+export async function undoCreated(
+  clients: AwsClientProvider,
+  created: readonly ResourceRef[],
+): Promise<void> {
+  for (const ref of [...created].reverse()) {
+    try {
+      await deleteByKind(clients, ref, undefined);
+    } catch {
+      // Keep undoing the rest; the caller rethrows the error that caused the undo.
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * ScalingPort on Application Auto Scaling and CloudWatch: the requests the core builds
+ * (`buildScalingRequests`) are sent as they are; this file only calls and translates errors.
+ */
+import {
+  DeregisterScalableTargetCommand,
+  PutScalingPolicyCommand,
+  PutScheduledActionCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { AwsRequestError } from '../../core/errors';
+import type { ScalingPort } from '../../core/ports';
+import type { AwsClientProvider } from './clients';
+import { callAws } from './errors';
+
+export function createScaling(clients: AwsClientProvider): ScalingPort {
+  return {
+    async registerScalableTarget(input) {
+      await callAws(`register scalable target ${input.ResourceId}`, () =>
+        clients.autoScaling().send(new RegisterScalableTargetCommand(input)),
+      );
+    },
+    async putScalingPolicy(input) {
+      const output = await callAws(`put scaling policy ${input.PolicyName} on ${input.ResourceId}`, () =>
+        clients.autoScaling().send(new PutScalingPolicyCommand(input)),
+      );
+      if (!output.PolicyARN)
+        throw new AwsRequestError(`PutScalingPolicy ${input.PolicyName} returned no PolicyARN`);
+      return {
+        policyArn: output.PolicyARN,
+        alarmNames: (output.Alarms ?? []).flatMap((alarm) => (alarm.AlarmName ? [alarm.AlarmName] : [])),
+      };
+    },
+    async putMetricAlarm(input) {
+      await callAws(`put metric alarm ${input.AlarmName}`, () =>
+        clients.cloudWatch().send(new PutMetricAlarmCommand(input)),
+      );
+    },
+    async putScheduledAction(input) {
+      await callAws(`put scheduled action ${input.ScheduledActionName} on ${input.ResourceId}`, () =>
+        clients.autoScaling().send(new PutScheduledActionCommand(input)),
+      );
+    },
+    async deregisterScalableTarget(input) {
+      await callAws(`deregister scalable target ${input.ResourceId}`, () =>
+        clients.autoScaling().send(new DeregisterScalableTargetCommand(input)),
+      );
+    },
+  };
+}
