@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Validate AWS request inputs against the botocore model of their operation.
+
+Reads a JSON array of records {"service", "operation", "input"} on stdin (or from the files named
+on the command line, one record or an array per file) and writes a JSON array of
+{"index", "service", "operation", "errors": [...]} on stdout, one entry per record.
+
+botocore's own ParamValidator checks required members, unknown keys and types but not enums,
+lengths, ranges or patterns, so the shape is walked here and all of them are checked.
+Exit codes: 0 all valid, 1 some record is invalid, 3 botocore is missing, 2 bad usage.
+"""
+import json
+import re
+import sys
+from datetime import datetime
+
+try:
+    import botocore.session
+except ImportError:  # pragma: no cover - reported to the caller, which decides to skip or fail
+    sys.stderr.write("botocore is not installed for this python3 (pip install botocore, or apt-get install python3-botocore)\n")
+    sys.exit(3)
+
+# The service names the records use -> botocore's service names.
+SERVICE_ALIASES = {
+    "sagemaker": "sagemaker",
+    "application-autoscaling": "application-autoscaling",
+    "cloudwatch": "cloudwatch",
+    "s3": "s3",
+    "sfn": "stepfunctions",
+    "stepfunctions": "stepfunctions",
+}
+
+# Constraints the API reference documents but the model does not encode, by (service, shape name).
+DOCUMENTED_RULES = {
+    ("cloudwatch", "MetricId"): (
+        lambda value: re.fullmatch(r"[a-z][a-zA-Z0-9_]*", value) is not None,
+        "must start with a lowercase letter and hold only letters, digits and '_' (GetMetricData reference)",
+    ),
+    ("cloudwatch", "Period"): (
+        lambda value: value in (1, 5, 10, 20, 30) or (isinstance(value, int) and value % 60 == 0),
+        "must be 1, 5, 10, 20, 30 or a multiple of 60 seconds (CloudWatch reference)",
+    ),
+}
+
+_session = botocore.session.get_session()
+_models = {}
+_patterns = {}
+
+
+def service_model(service):
+    name = SERVICE_ALIASES.get(service)
+    if name is None:
+        raise KeyError("unknown service %r (expected one of %s)" % (service, ", ".join(sorted(SERVICE_ALIASES))))
+    if name not in _models:
+        _models[name] = _session.get_service_model(name)
+    return _models[name]
+
+
+def compiled(pattern):
+    if pattern not in _patterns:
+        try:
+            _patterns[pattern] = re.compile(pattern)
+        except re.error:
+            _patterns[pattern] = None  # a Java-only construct; lengths and enums are still checked
+    return _patterns[pattern]
+
+
+def check_range(shape, value, path, errors, what):
+    low = shape.metadata.get("min")
+    high = shape.metadata.get("max")
+    if low is not None and value < low:
+        errors.append("%s: %s %s is below the minimum %s" % (path, what, value, low))
+    if high is not None and value > high:
+        errors.append("%s: %s %s is above the maximum %s" % (path, what, value, high))
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def walk(shape, value, path, errors, service=""):
+    kind = shape.type_name
+    if value is None:
+        errors.append("%s: null is not a valid %s" % (path, kind))
+        return
+    rule = DOCUMENTED_RULES.get((service, shape.name))
+    if rule is not None and isinstance(value, (str, int)) and not rule[0](value):
+        errors.append("%s: %r %s" % (path, value, rule[1]))
+    if kind == "structure":
+        if not isinstance(value, dict):
+            errors.append("%s: expected an object (%s), got %s" % (path, shape.name, type(value).__name__))
+            return
+        members = shape.members
+        for key in value:
+            if key not in members:
+                errors.append("%s: unknown key %r (not a member of %s)" % (path, key, shape.name))
+        for required in shape.required_members:
+            if value.get(required) is None:
+                errors.append("%s: missing required member %r of %s" % (path, required, shape.name))
+        if shape.metadata.get("union") and len([k for k in value if value[k] is not None]) != 1:
+            errors.append("%s: exactly one member of the union %s must be set" % (path, shape.name))
+        for key, item in value.items():
+            if key in members:
+                walk(members[key], item, "%s.%s" % (path, key), errors, service)
+    elif kind == "list":
+        if not isinstance(value, list):
+            errors.append("%s: expected a list, got %s" % (path, type(value).__name__))
+            return
+        check_range(shape, len(value), path, errors, "list length")
+        for index, item in enumerate(value):
+            walk(shape.member, item, "%s[%d]" % (path, index), errors, service)
+    elif kind == "map":
+        if not isinstance(value, dict):
+            errors.append("%s: expected a map, got %s" % (path, type(value).__name__))
+            return
+        check_range(shape, len(value), path, errors, "map size")
+        for key, item in value.items():
+            walk(shape.key, key, "%s{key %r}" % (path, key), errors, service)
+            walk(shape.value, item, "%s[%r]" % (path, key), errors, service)
+    elif kind == "string":
+        if not isinstance(value, str):
+            errors.append("%s: expected a string, got %s" % (path, type(value).__name__))
+            return
+        if shape.enum and value not in shape.enum:
+            errors.append("%s: %r is not one of %s" % (path, value, "|".join(shape.enum)))
+        check_range(shape, len(value), path, errors, "length")
+        pattern = shape.metadata.get("pattern")
+        if pattern is not None:
+            regex = compiled(pattern)
+            if regex is not None and regex.fullmatch(value) is None:
+                errors.append("%s: %r does not match the pattern %s" % (path, value, pattern))
+    elif kind in ("integer", "long"):
+        if not is_number(value) or (isinstance(value, float) and not value.is_integer()):
+            errors.append("%s: expected an integer, got %r" % (path, value))
+            return
+        check_range(shape, value, path, errors, "value")
+    elif kind in ("float", "double"):
+        if not is_number(value):
+            errors.append("%s: expected a number, got %r" % (path, value))
+            return
+        check_range(shape, value, path, errors, "value")
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            errors.append("%s: expected a boolean, got %r" % (path, value))
+    elif kind == "timestamp":
+        if is_number(value):
+            return
+        if not isinstance(value, str):
+            errors.append("%s: expected a timestamp, got %r" % (path, value))
+            return
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            errors.append("%s: %r is not an ISO 8601 timestamp" % (path, value))
+    elif kind == "blob":
+        if not isinstance(value, str):
+            errors.append("%s: expected a blob (string), got %s" % (path, type(value).__name__))
+    # 'document' and unknown kinds accept any JSON value.
+
+
+def validate(record):
+    errors = []
+    if not isinstance(record, dict) or not {"service", "operation", "input"} <= set(record):
+        return ["record must be an object with service, operation and input"]
+    try:
+        model = service_model(record["service"])
+        operation = model.operation_model(record["operation"])
+    except Exception as error:  # unknown service or operation
+        return ["%s.%s: %s" % (record.get("service"), record.get("operation"), error)]
+    if operation.input_shape is None:
+        if record["input"] not in ({}, None):
+            errors.append("%s takes no input" % record["operation"])
+        return errors
+    walk(operation.input_shape, record["input"], record["operation"], errors, SERVICE_ALIASES[record["service"]])
+    return errors
+
+
+def read_records(argv):
+    if len(argv) == 0:
+        data = json.load(sys.stdin)
+        return data if isinstance(data, list) else [data]
+    records = []
+    for name in argv:
+        with open(name, encoding="utf-8") as handle:
+            data = json.load(handle)
+        records.extend(data if isinstance(data, list) else [data])
+    return records
+
+
+def main(argv):
+    try:
+        records = read_records(argv)
+    except (OSError, ValueError) as error:
+        sys.stderr.write("cannot read the records: %s\n" % error)
+        return 2
+    results = []
+    for index, record in enumerate(records):
+        results.append(
+            {
+                "index": index,
+                "service": record.get("service") if isinstance(record, dict) else None,
+                "operation": record.get("operation") if isinstance(record, dict) else None,
+                "errors": validate(record),
+            }
+        )
+    json.dump({"botocore": botocore.__version__, "results": results}, sys.stdout)
+    sys.stdout.write("\n")
+    return 1 if any(result["errors"] for result in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
