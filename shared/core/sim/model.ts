@@ -62,6 +62,8 @@ export interface SimulationSpec {
   stopAtInvocationsPerMinute?: number;
   /** InvocationsPerInstance per minute of the oracle fleet; default the policy's target (see results). */
   oracleTargetInvocationsPerInstance?: number;
+  /** Compute the latency percentiles of the summary (default true; the search skips them for speed). */
+  computePercentiles?: boolean;
 }
 
 /** What the step function reads, compiled once per run. */

@@ -43,7 +43,7 @@ export interface SimulationSummary {
   oracleCostUsd: number;
   oracleTargetInvocationsPerInstance: number;
   maxInvocationsPerMinute: number;
-  /** Latency percentiles of answered requests (queueing included), ms. */
+  /** Latency percentiles of answered requests (queueing included), ms; NaN when not computed. */
   p50LatencyMs: number;
   p95LatencyMs: number;
   p99LatencyMs: number;
@@ -133,7 +133,9 @@ export function summarizeSimulation(state: SimulationState, context: SimulationC
   const target = oracleTarget(context.spec);
   const oracleHours = oracleInstanceHours(mins.demand, target, minuteCount);
   const price = context.settings.pricePerInstanceHourUsd;
-  const q = (p: number) => mixtureQuantileMs(state.stepKnots, state.stepServed, p, state.stepIndex);
+  const wantPercentiles = context.spec.computePercentiles ?? true;
+  const q = (p: number) =>
+    wantPercentiles ? mixtureQuantileMs(state.stepKnots, state.stepServed, p, state.stepIndex) : Number.NaN;
   return {
     durationSeconds,
     stoppedEarly: state.stopped,

@@ -1,0 +1,89 @@
+/**
+ * The twin in the workflow: simulates a request's evaluation (the Inference Recommender Advanced
+ * job: PHASES of closed-loop users from `request.evaluation`, stopped like IR's MaxInvocations
+ * stopping condition once a minute reaches maxRps x 60 invocations) against a policy set, and
+ * judges the simulated metrics with the same judge as a paid evaluation.
+ */
+import { judgeEvaluation } from '../judge';
+import type { ScalingRequest } from '../request';
+import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet, Verdict } from '../types';
+import { evaluationPoints, type SimulationResult, type SimulationSummary, simulate } from './results';
+import type { SimSettings } from './settings';
+import { phasesTraffic, type TrafficPhase } from './traffic';
+
+export interface EvaluationSimulationInput {
+  policySet: PolicySet;
+  analysis: BenchmarkAnalysis;
+  request: ScalingRequest;
+  /** Twin settings (start-up time, metric delay...); defaults otherwise. */
+  settings?: Partial<SimSettings>;
+  /** Start of the evaluation, ISO 8601 UTC (the points' timestamps); default 1970-01-01T00:00:00Z. */
+  startTime?: string;
+  /** Overrides of the request's evaluation, e.g. from an EvaluationInput of the driver port. */
+  evaluation?: { phases?: TrafficPhase[]; maxInvocationsPerMinute?: number };
+}
+
+/** The phases and the stopping condition the request's evaluation uses. */
+export function evaluationPlan(input: EvaluationSimulationInput): {
+  phases: TrafficPhase[];
+  maxInvocationsPerMinute: number;
+} {
+  const e = input.request.evaluation;
+  return {
+    phases: input.evaluation?.phases ?? [
+      { initialUsers: e.initialUsers, spawnRate: e.spawnRate, durationSeconds: e.durationSeconds },
+    ],
+    maxInvocationsPerMinute: input.evaluation?.maxInvocationsPerMinute ?? input.request.traffic.maxRps * 60,
+  };
+}
+
+/**
+ * Runs the evaluation in the twin: MinCapacity instances at the start, IR PHASES users, stopping at
+ * the end of the first minute with maxRps x 60 invocations.
+ *
+ * @example
+ * // 1 user + 1 per minute for 3600 s, maxRps 500 -> stops at the first minute with 30,000 invocations
+ * simulateEvaluation({ policySet, analysis, request }).summary.stoppedEarly;
+ */
+export function simulateEvaluation(input: EvaluationSimulationInput): SimulationResult {
+  const plan = evaluationPlan(input);
+  const startEpochSeconds =
+    input.startTime === undefined ? 0 : Math.floor(Date.parse(input.startTime) / 1000);
+  return simulate({
+    policySet: input.policySet,
+    analysis: input.analysis,
+    traffic: phasesTraffic({ phases: plan.phases, stepSeconds: 10, startEpochSeconds }),
+    latencySloMs: input.request.latencySlo.ms,
+    stopAtInvocationsPerMinute: plan.maxInvocationsPerMinute,
+    ...(input.settings ? { settings: input.settings } : {}),
+  });
+}
+
+/**
+ * The simulated evaluation's per-minute metrics, in the shape the judge reads (what the local
+ * backend's Advanced job serves as its metrics).
+ */
+export function simulateEvaluationMetrics(input: EvaluationSimulationInput): EvaluationMetrics {
+  return { periodSeconds: 60, points: evaluationPoints(simulateEvaluation(input)) };
+}
+
+/**
+ * Predicts the verdict of the paid evaluation before paying for it.
+ *
+ * @example
+ * const { verdict, simulation } = predictEvaluation({ policySet, analysis, request });
+ * verdict.passed; // true when the twin reaches maxRps x 60 per minute without errors within the SLO
+ */
+export function predictEvaluation(input: EvaluationSimulationInput): {
+  verdict: Verdict;
+  simulation: SimulationSummary;
+} {
+  const result = simulateEvaluation(input);
+  const metrics: EvaluationMetrics = { periodSeconds: 60, points: evaluationPoints(result) };
+  const verdict = judgeEvaluation(metrics, {
+    maxRps: input.request.traffic.maxRps,
+    latencySlo: input.request.latencySlo,
+    allowedErrorRate: input.request.evaluation.allowedErrorRate,
+  });
+  return { verdict, simulation: result.summary };
+}

@@ -1,0 +1,350 @@
+/**
+ * Policy search on the twin: every candidate of a grid (target value, cooldowns, step scaling on
+ * or off and its threshold, Min/Max) runs on every scenario; the objective is the fewest
+ * instance-hours among the candidates that meet the SLO (share of requests answered within the
+ * latency, e.g. 99.9%, and the error budget) on every scenario. The output is the best candidate,
+ * the front of cost against SLO attainment, and, on the same traffic, three baselines: the AWS
+ * sample's recipe, AWS's documented starting point and a static fleet at MaxCapacity.
+ */
+import { InvalidInputError, type Reason } from '../errors';
+import type { BenchmarkAnalysis, PolicySet, StepScalingSpec } from '../types';
+import { oracleInstanceHours, type SimulationSummary, simulate } from './results';
+import type { SimSettings } from './settings';
+import type { Traffic } from './traffic';
+
+export interface SearchGrid {
+  /** InvocationsPerInstance target as a share of the benchmark's peak per minute. */
+  targetSharesOfPeak: number[];
+  scaleOutCooldownSeconds: number[];
+  scaleInCooldownSeconds: number[];
+  /** Step scaling: null = off, else its alarm threshold as a multiple of the target (capped at 95% of peak). */
+  stepThresholdsOverTarget: (number | null)[];
+  /** Offsets added to the base policy set's MinCapacity (the result is kept within 1..MaxCapacity). */
+  minCapacityOffsets: number[];
+  /** Offsets added to the base policy set's MaxCapacity. */
+  maxCapacityOffsets: number[];
+}
+
+/** 7 targets x 3 x 3 cooldowns x 3 step choices x 2 MinCapacity x 1 MaxCapacity = 378 candidates. */
+export const DEFAULT_SEARCH_GRID: SearchGrid = {
+  targetSharesOfPeak: [0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9],
+  scaleOutCooldownSeconds: [10, 60, 300],
+  scaleInCooldownSeconds: [100, 300, 900],
+  stepThresholdsOverTarget: [null, 1, 1.3],
+  minCapacityOffsets: [0, 1],
+  maxCapacityOffsets: [0],
+};
+
+export interface SearchScenario {
+  name: string;
+  traffic: Traffic;
+}
+
+export interface SearchInput {
+  analysis: BenchmarkAnalysis;
+  /** Where Min/Max (and a CPU policy, when kept) come from: usually the capacity plan's policy set. */
+  base: PolicySet;
+  scenarios: SearchScenario[];
+  latencySloMs: number;
+  /** Share of requests that must be answered within the SLO, 0..1. Default 0.999. */
+  sloTarget?: number;
+  /** Highest share of 5XX errors allowed, 0..1. Default 0. */
+  allowedErrorRate?: number;
+  grid?: Partial<SearchGrid>;
+  /** Keep the base's CPU target tracking policy in every candidate. Default false. */
+  keepCpuTargetTracking?: boolean;
+  settings?: Partial<SimSettings>;
+}
+
+/** One candidate (or baseline) over all scenarios. */
+export interface CandidateOutcome {
+  label: string;
+  policySet: PolicySet;
+  /** Summed over scenarios. */
+  instanceHours: number;
+  costUsd: number;
+  /** Worst scenario. */
+  sloAttainment: number;
+  errorRate: number;
+  errorCount: number;
+  maxInvocationsPerMinute: number;
+  scalingActivities: number;
+  /** Worst scenario's p95, ms (NaN for candidates off the front). */
+  p95LatencyMs: number;
+  meetsSlo: boolean;
+  scenarios: { name: string; summary: SimulationSummary }[];
+}
+
+export interface SearchResult {
+  /** Fewest instance-hours among candidates meeting the SLO; null when none does. */
+  best: CandidateOutcome | null;
+  /** Non-dominated candidates, ascending in instance-hours and in SLO attainment. */
+  front: CandidateOutcome[];
+  baselines: CandidateOutcome[];
+  /** Clairvoyant fleets: at the best's (else the sample's) target, and at 100% of the peak. */
+  oracle: { instanceHours: number; targetInvocationsPerInstance: number };
+  oracleAtPeak: { instanceHours: number; targetInvocationsPerInstance: number };
+  candidatesEvaluated: number;
+  reasons: Reason[];
+}
+
+/**
+ * The blog's step shape, +1 / +3 / +4, with its bounds 0, 5 and 80 read as percent above the
+ * alarm threshold (as the policy builder does): threshold 4987 -> [0, 249) +1, [249, 3990) +3, [3990, inf) +4.
+ */
+export const CANDIDATE_STEP_SHAPE = [
+  { lowerPercent: 0, upperPercent: 5, adjustment: 1 },
+  { lowerPercent: 5, upperPercent: 80, adjustment: 3 },
+  { lowerPercent: 80, upperPercent: null, adjustment: 4 },
+] as const;
+
+/**
+ * The step policy of a candidate: CANDIDATE_STEP_SHAPE on its threshold, an alarm on one datapoint
+ * (1 of 1, the head start over target tracking's 3 of 3), the candidate's scale-out cooldown.
+ */
+export function candidateStepScaling(
+  thresholdInvocationsPerInstance: number,
+  cooldownSeconds: number,
+): StepScalingSpec {
+  const threshold = Math.floor(thresholdInvocationsPerInstance);
+  const bound = (percent: number) => Math.round((threshold * percent) / 100);
+  return {
+    alarmThresholdInvocationsPerInstance: threshold,
+    steps: CANDIDATE_STEP_SHAPE.map((s) => ({
+      lower: bound(s.lowerPercent),
+      upper: s.upperPercent === null ? null : bound(s.upperPercent),
+      adjustment: s.adjustment,
+    })),
+    cooldownSeconds,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+  };
+}
+
+/** Every candidate of the grid, with a label. */
+export function searchCandidates(input: SearchInput): { label: string; policySet: PolicySet }[] {
+  const grid = { ...DEFAULT_SEARCH_GRID, ...input.grid };
+  const { analysis, base } = input;
+  const peak = analysis.peakInvocationsPerMinute;
+  const out: { label: string; policySet: PolicySet }[] = [];
+  for (const share of grid.targetSharesOfPeak)
+    for (const outCd of grid.scaleOutCooldownSeconds)
+      for (const inCd of grid.scaleInCooldownSeconds)
+        for (const stepOver of grid.stepThresholdsOverTarget)
+          for (const minOff of grid.minCapacityOffsets)
+            for (const maxOff of grid.maxCapacityOffsets) {
+              const maxCapacity = base.maxCapacity + maxOff;
+              const minCapacity = Math.min(maxCapacity, Math.max(1, base.minCapacity + minOff));
+              const target = Math.floor(share * peak);
+              const policySet: PolicySet = {
+                minCapacity,
+                maxCapacity,
+                invocationsTargetTracking: {
+                  targetValue: target,
+                  scaleOutCooldownSeconds: outCd,
+                  scaleInCooldownSeconds: inCd,
+                  disableScaleIn: false,
+                },
+                scheduledActions: base.scheduledActions,
+              };
+              if (input.keepCpuTargetTracking && base.cpuTargetTracking)
+                policySet.cpuTargetTracking = base.cpuTargetTracking;
+              if (stepOver !== null)
+                policySet.stepScaling = candidateStepScaling(
+                  analysis,
+                  Math.min(0.95 * peak, stepOver * target),
+                  outCd,
+                );
+              const step = stepOver === null ? 'off' : `${stepOver}x`;
+              out.push({
+                label: `inv ${Math.round(share * 100)}% out ${outCd}s in ${inCd}s step ${step} min ${minCapacity} max ${maxCapacity}`,
+                policySet,
+              });
+            }
+  return out;
+}
+
+/**
+ * The three baselines on the base's Min/Max: the AWS sample (InvocationsPerInstance = floor(55% of
+ * peak), cooldowns 10/100 s), AWS's documented start (peak rps x 0.5 x 60, cooldowns 300/300 s) and
+ * a static fleet at MaxCapacity.
+ *
+ * @example
+ * // peak 9068/min: sample target floor(0.55 x 9068) = 4987; documented (9068 / 60) x 0.5 x 60 = 4534
+ */
+export function baselinePolicySets(
+  analysis: BenchmarkAnalysis,
+  base: PolicySet,
+): { label: string; policySet: PolicySet }[] {
+  const peak = analysis.peakInvocationsPerMinute;
+  const tt = (targetValue: number, out: number, inn: number) => ({
+    targetValue,
+    scaleOutCooldownSeconds: out,
+    scaleInCooldownSeconds: inn,
+    disableScaleIn: false,
+  });
+  return [
+    {
+      label: 'AWS sample (55% of peak, 10/100 s)',
+      policySet: {
+        ...base,
+        cpuTargetTracking: undefined,
+        stepScaling: undefined,
+        invocationsTargetTracking: tt(Math.floor(0.55 * peak), 10, 100),
+      },
+    },
+    {
+      label: 'AWS documented (peak rps x 0.5 x 60, 300/300 s)',
+      policySet: {
+        ...base,
+        cpuTargetTracking: undefined,
+        stepScaling: undefined,
+        invocationsTargetTracking: tt(Math.floor((peak / 60) * 0.5 * 60), 300, 300),
+      },
+    },
+    {
+      label: `static at MaxCapacity (${base.maxCapacity})`,
+      policySet: { minCapacity: base.maxCapacity, maxCapacity: base.maxCapacity, scheduledActions: [] },
+    },
+  ];
+}
+
+function evaluate(
+  input: SearchInput,
+  candidate: { label: string; policySet: PolicySet },
+  computePercentiles: boolean,
+): CandidateOutcome {
+  const sloTarget = input.sloTarget ?? 0.999;
+  const allowed = input.allowedErrorRate ?? 0;
+  const scenarios = input.scenarios.map((scenario) => ({
+    name: scenario.name,
+    summary: simulate({
+      policySet: candidate.policySet,
+      analysis: input.analysis,
+      traffic: scenario.traffic,
+      latencySloMs: input.latencySloMs,
+      computePercentiles,
+      ...(input.settings ? { settings: input.settings } : {}),
+    }).summary,
+  }));
+  const sum = (f: (s: SimulationSummary) => number) => scenarios.reduce((acc, s) => acc + f(s.summary), 0);
+  const worst = (f: (s: SimulationSummary) => number, pick: (a: number, b: number) => number) =>
+    scenarios.map((s) => f(s.summary)).reduce(pick);
+  const sloAttainment = worst((s) => s.sloAttainment, Math.min);
+  const errorRate = worst((s) => s.errorRate, Math.max);
+  return {
+    label: candidate.label,
+    policySet: candidate.policySet,
+    instanceHours: sum((s) => s.instanceHours),
+    costUsd: sum((s) => s.costUsd),
+    sloAttainment,
+    errorRate,
+    errorCount: sum((s) => s.errorCount),
+    maxInvocationsPerMinute: worst((s) => s.maxInvocationsPerMinute, Math.max),
+    scalingActivities: sum((s) => s.scalingActivities),
+    p95LatencyMs: computePercentiles ? worst((s) => s.p95LatencyMs, Math.max) : Number.NaN,
+    meetsSlo: sloAttainment >= sloTarget && errorRate <= allowed,
+    scenarios,
+  };
+}
+
+/**
+ * The non-dominated outcomes (fewer instance-hours or higher SLO attainment), ascending in cost.
+ * @example paretoFront([{ h: 1, slo: 0.9 }, { h: 2, slo: 0.95 }, { h: 3, slo: 0.94 }]) // keeps the first two
+ */
+export function paretoFront(outcomes: CandidateOutcome[]): CandidateOutcome[] {
+  const sorted = [...outcomes].sort(
+    (a, b) => a.instanceHours - b.instanceHours || b.sloAttainment - a.sloAttainment,
+  );
+  const front: CandidateOutcome[] = [];
+  let bestSlo = Number.NEGATIVE_INFINITY;
+  for (const o of sorted) {
+    if (o.sloAttainment > bestSlo) {
+      front.push(o);
+      bestSlo = o.sloAttainment;
+    }
+  }
+  return front;
+}
+
+/**
+ * Runs the search. Throws InvalidInputError without scenarios or candidates.
+ *
+ * @example
+ * const r = searchPolicies({ analysis, base, scenarios: [{ name: 'day', traffic }], latencySloMs: 100 });
+ * r.best?.label; // e.g. "inv 70% out 10s in 300s step 1x min 1 max 8"
+ */
+export function searchPolicies(input: SearchInput): SearchResult {
+  if (input.scenarios.length === 0)
+    throw new InvalidInputError('search: at least one traffic scenario is needed');
+  const candidates = searchCandidates(input);
+  if (candidates.length === 0) throw new InvalidInputError('search: the grid holds no candidate');
+  const outcomes = candidates.map((c) => evaluate(input, c, false));
+  const feasible = outcomes.filter((o) => o.meetsSlo);
+  const bestRaw = feasible.reduce<CandidateOutcome | null>(
+    (a, b) => (a === null || b.instanceHours < a.instanceHours ? b : a),
+    null,
+  );
+  // Re-run the few reported candidates with latency percentiles.
+  const withPercentiles = (o: CandidateOutcome) => evaluate(input, o, true);
+  const front = paretoFront(outcomes).map(withPercentiles);
+  const best = bestRaw === null ? null : withPercentiles(bestRaw);
+  const baselines = baselinePolicySets(input.analysis, input.base).map((b) => evaluate(input, b, true));
+  const oracleTargetValue =
+    best?.policySet.invocationsTargetTracking?.targetValue ??
+    baselines[0]!.policySet.invocationsTargetTracking!.targetValue;
+  const oracleHours = (target: number) =>
+    input.scenarios.reduce((acc, s) => acc + scenarioOracle(s, target, input), 0);
+  const reasons: Reason[] = [
+    {
+      code: best ? 'BestFound' : 'NoCandidateMeetsSlo',
+      message: best
+        ? `${feasible.length} of ${outcomes.length} candidates meet the SLO; the cheapest uses ${best.instanceHours.toFixed(2)} instance-hours`
+        : `none of ${outcomes.length} candidates reaches ${(input.sloTarget ?? 0.999) * 100}% within ${input.latencySloMs} ms with errors <= ${input.allowedErrorRate ?? 0}`,
+    },
+  ];
+  return {
+    best,
+    front,
+    baselines,
+    oracle: {
+      instanceHours: oracleHours(oracleTargetValue),
+      targetInvocationsPerInstance: oracleTargetValue,
+    },
+    oracleAtPeak: {
+      instanceHours: oracleHours(input.analysis.peakInvocationsPerMinute),
+      targetInvocationsPerInstance: input.analysis.peakInvocationsPerMinute,
+    },
+    candidatesEvaluated: outcomes.length,
+    reasons,
+  };
+}
+
+/** Oracle instance-hours of one open-traffic scenario (closed traffic: use the run's summary). */
+function scenarioOracle(scenario: SearchScenario, target: number, input: SearchInput): number {
+  const t = scenario.traffic;
+  if (t.kind === 'open') {
+    const perMinute = Math.max(1, Math.round(60 / t.stepSeconds));
+    const minutes = Math.ceil(t.requests.length / perMinute);
+    const demand = new Float64Array(minutes);
+    if (t.stepSeconds <= 60)
+      for (let i = 0; i < t.requests.length; i++) demand[Math.floor(i / perMinute)]! += t.requests[i]!;
+    else
+      return (
+        oracleInstanceHours(
+          t.requests.map((r) => (r * 60) / t.stepSeconds),
+          target,
+        ) *
+        (t.stepSeconds / 60)
+      );
+    return oracleInstanceHours(demand, target);
+  }
+  return simulate({
+    policySet: input.base,
+    analysis: input.analysis,
+    traffic: t,
+    latencySloMs: input.latencySloMs,
+    oracleTargetInvocationsPerInstance: target,
+    computePercentiles: false,
+  }).summary.oracleInstanceHours;
+}
