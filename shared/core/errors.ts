@@ -66,6 +66,21 @@ export class EvaluationFailedError extends ScaleplanError {
   readonly retryable = false;
 }
 
+/**
+ * A job, endpoint or evaluation did not reach a final status within the poll rounds the state
+ * machine allows (rounds x wait seconds). Not retryable: clean-up stops what is still running.
+ */
+export class WaitTimeoutError extends ScaleplanError {
+  override readonly name = 'WaitTimeoutError' as const;
+  readonly retryable = false;
+}
+
+/** The evaluation endpoint ended Failed (or another non-recoverable status) instead of InService. */
+export class EndpointFailedError extends ScaleplanError {
+  override readonly name = 'EndpointFailedError' as const;
+  readonly retryable = false;
+}
+
 /** Every error name the state machine may match on, for the definition-vs-code check. */
 export const ERROR_NAMES = [
   'InvalidInputError',
@@ -77,6 +92,8 @@ export const ERROR_NAMES = [
   'ConfigurationError',
   'AwsRequestError',
   'EvaluationFailedError',
+  'WaitTimeoutError',
+  'EndpointFailedError',
 ] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];
 

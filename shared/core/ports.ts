@@ -71,6 +71,22 @@ export interface ModelRegistryPort {
     request: ScalingRequest,
     runId: string,
   ): Promise<{ modelPackageArn: string; created: ResourceRef[] }>;
+  /**
+   * DescribeModelPackage, for an EventBridge "Model Package State Change" event whose detail
+   * lacks the fields the request needs. Optional: adapters that cannot describe omit it.
+   */
+  describeModelPackage?(modelPackageArn: string): Promise<ModelPackageSummary>;
+}
+
+/** What the workflow reads of a model package (DescribeModelPackage). */
+export interface ModelPackageSummary {
+  modelPackageArn: string;
+  modelPackageGroupName?: string;
+  modelApprovalStatus?: string;
+  /** CustomerMetadataProperties, where the expectations (`scaleplan:maxRps`...) live. */
+  customerMetadataProperties: Record<string, string>;
+  /** InferenceSpecification.SupportedRealtimeInferenceInstanceTypes. */
+  supportedRealtimeInstanceTypes: string[];
 }
 
 export interface DefaultJobInput {
