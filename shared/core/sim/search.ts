@@ -150,11 +150,7 @@ export function searchCandidates(input: SearchInput): { label: string; policySet
               if (input.keepCpuTargetTracking && base.cpuTargetTracking)
                 policySet.cpuTargetTracking = base.cpuTargetTracking;
               if (stepOver !== null)
-                policySet.stepScaling = candidateStepScaling(
-                  analysis,
-                  Math.min(0.95 * peak, stepOver * target),
-                  outCd,
-                );
+                policySet.stepScaling = candidateStepScaling(Math.min(0.95 * peak, stepOver * target), outCd);
               const step = stepOver === null ? 'off' : `${stepOver}x`;
               out.push({
                 label: `inv ${Math.round(share * 100)}% out ${outCd}s in ${inCd}s step ${step} min ${minCapacity} max ${maxCapacity}`,
