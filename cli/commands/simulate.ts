@@ -1,13 +1,228 @@
+/**
+ * `scaleplan simulate`: runs one policy set in the digital twin on a trace or on Inference
+ * Recommender phases and prints the results as JSON (summary fields at the top level).
+ *
+ * The recommendation file is read leniently (documented in docs/simulator.md): the benchmark
+ * analysis from `benchmark` or `analysis` (or `benchmark.analysis`), the policy set from
+ * `policySet` (or `plan.policySet`, or the last `iterations[].policySet`), and the optional
+ * `request` (a ScalingRequest: its latency SLO and maxRps are used).
+ */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { readTraceFile, type TraceFormat } from '../../shared/adapters/local/traces';
+import { InvalidInputError } from '../../shared/core/errors';
+import { type ScalingRequest, ScalingRequestSchema } from '../../shared/core/request';
+import { minuteSeries, simulate } from '../../shared/core/sim/results';
+import type { SimSettings } from '../../shared/core/sim/settings';
+import {
+  type OpenTraffic,
+  phasesTraffic,
+  rescaleTraffic,
+  type Traffic,
+  type TrafficPhase,
+  windowTraffic,
+} from '../../shared/core/sim/traffic';
+import type { BenchmarkAnalysis, PolicySet } from '../../shared/core/types';
 
-/** Placeholder until the command is built. */
+export interface LoadedRecommendation {
+  analysis: BenchmarkAnalysis;
+  policySet: PolicySet;
+  request?: ScalingRequest;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function looksLikeAnalysis(x: unknown): x is BenchmarkAnalysis {
+  return isObject(x) && typeof x.peakInvocationsPerMinute === 'number' && Array.isArray(x.latencyCurve);
+}
+
+function looksLikePolicySet(x: unknown): x is PolicySet {
+  return isObject(x) && typeof x.minCapacity === 'number' && typeof x.maxCapacity === 'number';
+}
+
+/** Reads the recommendation file; throws InvalidInputError naming what is missing. */
+export function loadRecommendation(path: string): LoadedRecommendation {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidInputError(`recommendation ${path}: ${(error as Error).message}`);
+  }
+  if (!isObject(data)) throw new InvalidInputError(`recommendation ${path}: a JSON object is expected`);
+  const benchmark = data.benchmark;
+  const analysis = [benchmark, data.analysis, isObject(benchmark) ? benchmark.analysis : undefined].find(
+    looksLikeAnalysis,
+  );
+  if (!analysis)
+    throw new InvalidInputError(
+      `recommendation ${path}: no benchmark analysis (benchmark.peakInvocationsPerMinute and benchmark.latencyCurve)`,
+    );
+  const iterations = Array.isArray(data.iterations) ? data.iterations : [];
+  const lastIteration = iterations[iterations.length - 1];
+  const policySet = [
+    data.policySet,
+    isObject(data.plan) ? data.plan.policySet : undefined,
+    isObject(lastIteration) ? lastIteration.policySet : undefined,
+  ].find(looksLikePolicySet);
+  if (!policySet)
+    throw new InvalidInputError(`recommendation ${path}: no policySet (minCapacity, maxCapacity)`);
+  const out: LoadedRecommendation = {
+    analysis,
+    policySet: { ...policySet, scheduledActions: policySet.scheduledActions ?? [] },
+  };
+  if (data.request !== undefined) {
+    const parsed = ScalingRequestSchema.safeParse(data.request);
+    if (!parsed.success)
+      throw new InvalidInputError(
+        `recommendation ${path}: request: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+      );
+    out.request = parsed.data;
+  }
+  return out;
+}
+
+/** Parses a number option; throws InvalidInputError with the option's name. */
+export function numberOption(
+  name: string,
+  value: string | undefined,
+  check: (n: number) => boolean = () => true,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !check(n)) throw new InvalidInputError(`--${name}: bad value '${value}'`);
+  return n;
+}
+
+export interface TrafficOptions {
+  trace?: string[] | string;
+  traceFormat?: string;
+  peakRps?: string;
+  start?: string;
+  minutes?: string;
+  phases?: string;
+}
+
+/** Reads one trace and applies --start, --minutes and --peak-rps. */
+export function traceScenario(path: string, options: TrafficOptions): OpenTraffic {
+  const format = options.traceFormat as TraceFormat | undefined;
+  if (format !== undefined && !['counts', 'requests', 'cloudwatch'].includes(format))
+    throw new InvalidInputError(`--trace-format: counts, requests or cloudwatch, not '${format}'`);
+  let traffic: OpenTraffic = readTraceFile(path, format ? { format } : {});
+  const minutes = numberOption('minutes', options.minutes, (n) => n > 0);
+  let startEpochSeconds: number | undefined;
+  if (options.start !== undefined) {
+    const ms = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(options.start) ? options.start : `${options.start}Z`);
+    if (!Number.isFinite(ms))
+      throw new InvalidInputError(`--start: not an ISO 8601 time: '${options.start}'`);
+    startEpochSeconds = ms / 1000;
+  }
+  if (startEpochSeconds !== undefined || minutes !== undefined)
+    traffic = windowTraffic(traffic, {
+      ...(startEpochSeconds !== undefined ? { startEpochSeconds } : {}),
+      ...(minutes !== undefined ? { durationSeconds: minutes * 60 } : {}),
+    });
+  const peak = numberOption('peak-rps', options.peakRps, (n) => n > 0);
+  return peak === undefined ? traffic : rescaleTraffic(traffic, peak);
+}
+
+/** Parses --phases: a JSON array of { initialUsers, spawnRate, durationSeconds }. */
+export function phasesScenario(json: string): Traffic {
+  let phases: unknown;
+  try {
+    phases = JSON.parse(json);
+  } catch {
+    throw new InvalidInputError(
+      '--phases: not JSON; expected [{"initialUsers":1,"spawnRate":1,"durationSeconds":3600}]',
+    );
+  }
+  if (!Array.isArray(phases) || phases.length === 0)
+    throw new InvalidInputError(
+      '--phases: a non-empty JSON array of { initialUsers, spawnRate, durationSeconds }',
+    );
+  return phasesTraffic({ phases: phases as TrafficPhase[], stepSeconds: 10 });
+}
+
+/** The twin settings from the common options. */
+export function settingsFromOptions(options: Record<string, string | undefined>): Partial<SimSettings> {
+  const out: Partial<SimSettings> = {};
+  const set = (key: keyof SimSettings, optionKey: string, name: string, check: (n: number) => boolean) => {
+    const v = numberOption(name, options[optionKey], check);
+    if (v !== undefined) (out as Record<string, number>)[key] = v;
+  };
+  set('startupSeconds', 'startupSeconds', 'startup-seconds', (n) => n >= 0);
+  set('metricDelaySeconds', 'metricDelaySeconds', 'metric-delay-seconds', (n) => n >= 0);
+  set('stepSeconds', 'stepSeconds', 'step-seconds', (n) => n > 0 && 60 % n === 0);
+  set('pricePerInstanceHourUsd', 'pricePerHour', 'price-per-hour', (n) => n >= 0);
+  return out;
+}
+
+/** The latency SLO: --latency-slo-ms, else the request's; InvalidInputError when neither. */
+export function latencySloMsOf(option: string | undefined, request: ScalingRequest | undefined): number {
+  const ms = numberOption('latency-slo-ms', option, (n) => n > 0) ?? request?.latencySlo.ms;
+  if (ms === undefined)
+    throw new InvalidInputError(
+      'no latency SLO: pass --latency-slo-ms or put a request with latencySlo in the file',
+    );
+  return ms;
+}
+
+export function addCommonOptions(command: Command): Command {
+  return command
+    .requiredOption(
+      '--recommendation <file>',
+      'recommendation JSON (benchmark analysis, policySet, optional request)',
+    )
+    .option('--trace-format <format>', 'counts | requests | cloudwatch (guessed from the file otherwise)')
+    .option('--peak-rps <n>', 'rescale the trace so that its peak is n requests per second')
+    .option('--start <iso>', 'start of the window of the trace (UTC when no zone)')
+    .option('--minutes <n>', 'length of the window, minutes')
+    .option(
+      '--phases <json>',
+      'Inference Recommender phases instead of a trace: [{"initialUsers","spawnRate","durationSeconds"}]',
+    )
+    .option('--latency-slo-ms <ms>', "latency SLO per request, ms (default: the request's)")
+    .option('--startup-seconds <s>', 'instance start-up time (default 240)')
+    .option('--metric-delay-seconds <s>', 'CloudWatch publication delay (default 60)')
+    .option('--step-seconds <s>', 'simulation step, divides 60 (default 10)')
+    .option('--price-per-hour <usd>', 'price of one instance-hour (default 0.119)');
+}
+
 export function registerSimulate(program: Command): void {
-  program
-    .command('simulate')
-    .description('not built yet')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('scaleplan simulate: not built yet\n');
-      process.exitCode = 2;
+  addCommonOptions(
+    program
+      .command('simulate')
+      .description('run a policy set in the digital twin on a trace or IR phases; prints JSON results'),
+  )
+    .option('--trace <file>', 'trace file: per-minute counts CSV, per-request CSV or CloudWatch JSON')
+    .option('--no-series', 'leave the per-minute series out of the output')
+    .action((options: TrafficOptions & Record<string, string | undefined> & { series: boolean }) => {
+      const trace = Array.isArray(options.trace) ? options.trace[0] : options.trace;
+      if ((trace === undefined) === (options.phases === undefined))
+        throw new InvalidInputError('pass exactly one of --trace FILE or --phases JSON');
+      const loaded = loadRecommendation(options.recommendation!);
+      const traffic = trace !== undefined ? traceScenario(trace, options) : phasesScenario(options.phases!);
+      const latencySloMs = latencySloMsOf(options.latencySloMs, loaded.request);
+      const stop =
+        traffic.kind === 'closed' && loaded.request ? loaded.request.traffic.maxRps * 60 : undefined;
+      const result = simulate({
+        policySet: loaded.policySet,
+        analysis: loaded.analysis,
+        traffic,
+        latencySloMs,
+        settings: settingsFromOptions(options),
+        ...(stop !== undefined ? { stopAtInvocationsPerMinute: stop } : {}),
+      });
+      const output = {
+        ...result.summary,
+        latencySloMs,
+        activities: result.activities,
+        notScaled: result.notScaled,
+        settings: result.context.settings,
+        reasons: result.reasons,
+        ...(options.series ? { series: minuteSeries(result) } : {}),
+      };
+      process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
     });
 }

@@ -143,7 +143,8 @@ export function summarizeSimulation(state: SimulationState, context: SimulationC
     answeredRequests: answered,
     errorCount: errors,
     errorRate: requests > 0 ? errors / requests : 0,
-    unfinishedRequests: Math.max(0, requests - answered - errors),
+    unfinishedRequests:
+      requests - answered - errors > 1e-6 * Math.max(1, requests) ? requests - answered - errors : 0,
     withinSloRequests: within,
     sloAttainment: requests > 0 ? Math.min(1, within / requests) : 1,
     instanceHours,
