@@ -353,7 +353,7 @@ function fitCpu(views: PeriodView[], reasons: Reason[]): CpuFit {
   } else {
     reasons.push({
       code: 'cpuFit',
-      message: `CPUUtilization = ${fmt(slope, 6)} x invocations/min + ${fmt(intercept)} % (r² ${fmt(rSquared, 3)}, ${points.length} periods)`,
+      message: `CPUUtilization = ${fmt(slope, 6)} x invocations/min + ${fmt(intercept)} % (r² ${fmt(rSquared, 4)}, ${points.length} periods)`,
     });
   }
   return fit;
@@ -430,7 +430,9 @@ export function describeZodIssue(issue: z.core.$ZodIssue, input: unknown): strin
   const got = received === undefined ? 'missing' : `got ${JSON.stringify(received)?.slice(0, 40)}`;
   switch (issue.code) {
     case 'invalid_type':
-      return `${where}: expected ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}, ${got}`;
+      return received === undefined
+        ? `${where}: missing (expected ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`})`
+        : `${where}: expected ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}, ${got}`;
     case 'too_small':
       return `${where}: expected ${issue.origin === 'array' || issue.origin === 'string' ? `at least ${issue.minimum} ${issue.origin === 'array' ? 'item(s)' : 'character(s)'}` : `a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`}, ${got}`;
     case 'too_big':
