@@ -104,9 +104,9 @@ function createEvaluationDriver(
     return driver;
   };
   return {
-    start: (input) => resolve().start(input),
-    describe: (name) => resolve().describe(name),
-    collectMetrics: (name, input) => resolve().collectMetrics(name, input),
-    stop: (name) => resolve().stop(name),
+    start: async (input) => resolve().start(input),
+    describe: async (name) => resolve().describe(name),
+    collectMetrics: async (name, input) => resolve().collectMetrics(name, input),
+    stop: async (name) => resolve().stop(name),
   };
 }
