@@ -20,6 +20,12 @@
 import type { StepScalingSpec, TargetTrackingSpec } from '../types';
 import type { SimSettings } from './settings';
 
+/**
+ * Relative tolerance of alarm comparisons: the twin's datapoints are sums of fractions of steps,
+ * so 3500 may arrive as 3499.9999999; CloudWatch compares exact sums.
+ */
+const EPSILON = 1e-9;
+
 export type PolicyName = 'invocationsTargetTracking' | 'cpuTargetTracking' | 'stepScaling';
 
 /** The scalable target's cooldown bookkeeping (epoch seconds; null = none running). */
@@ -105,7 +111,7 @@ export function targetTrackingProposal(input: {
     lastIndex,
     settings.highAlarmDatapoints,
     settings.highAlarmEvaluationPeriods,
-    (v) => v > target,
+    (v) => v > target * (1 + EPSILON),
   );
   const low =
     !spec.disableScaleIn &&
@@ -115,7 +121,7 @@ export function targetTrackingProposal(input: {
       lastIndex,
       settings.lowAlarmDatapoints,
       settings.lowAlarmEvaluationPeriods,
-      (v) => v < settings.lowAlarmFactor * target,
+      (v) => v < settings.lowAlarmFactor * target * (1 - EPSILON),
     );
   const actHigh = isActing(high, input.memory.high, settings);
   const actLow = isActing(low, input.memory.low, settings);
@@ -167,7 +173,8 @@ export function targetTrackingProposal(input: {
  * // the blog's steps [0,5) +1, [5,80) +3, [80,inf) +4 on threshold 4987: metric 5000 -> diff 13 -> +3
  */
 export function stepAdjustment(spec: StepScalingSpec, metric: number): number {
-  const diff = metric - spec.alarmThresholdInvocationsPerInstance;
+  const raw = metric - spec.alarmThresholdInvocationsPerInstance;
+  const diff = Math.abs(raw) <= EPSILON * spec.alarmThresholdInvocationsPerInstance ? 0 : raw;
   for (const step of spec.steps) {
     if (diff >= step.lower && (step.upper === null || diff < step.upper)) return step.adjustment;
   }
@@ -196,7 +203,7 @@ export function stepScalingProposal(input: {
     lastIndex,
     spec.datapointsToAlarm,
     spec.evaluationPeriods,
-    (v) => v >= threshold,
+    (v) => v >= threshold * (1 - EPSILON),
   );
   const acting = isActing(inAlarm, input.memory.high, input.settings);
   input.memory.high = inAlarm;

@@ -1,0 +1,214 @@
+/**
+ * Scenarios worked out by hand from the AWS rules. Times are seconds from the start of the traffic
+ * (epoch 0); steps of 10 s; a minute's datapoint is published 60 s after the minute ends.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { simulate } from '../../shared/core/sim/results';
+import { countsTraffic } from '../../shared/core/sim/traffic';
+import type { PolicySet } from '../../shared/core/types';
+import { ANALYSIS, minutesOf, policies, tt } from './fixtures';
+
+function run(policySet: PolicySet, counts: number[], extra: Partial<Parameters<typeof simulate>[0]> = {}) {
+  return simulate({
+    policySet,
+    analysis: ANALYSIS,
+    traffic: countsTraffic(counts, { stepSeconds: 60 }),
+    latencySloMs: 100,
+    ...extra,
+  });
+}
+
+const brief = (r: ReturnType<typeof run>) =>
+  r.activities.map((a) => [a.epochSeconds, a.fromCapacity, a.toCapacity, a.cause] as const);
+
+describe('a step in load', () => {
+  // 1200/min for 10 minutes, then 4800/min on one instance: minutes 10, 11, 12 are above 3000;
+  // minute 12 ends at 780 s and is published at 780 + delay; ceil(1 x 4800 / 3000) = 2.
+  const cases = [
+    { name: 'default delay 60 s', delay: 60, load: 4800, firstAt: 840 },
+    { name: 'no delay', delay: 0, load: 4800, firstAt: 780 },
+    { name: 'delay 120 s', delay: 120, load: 4800, firstAt: 900 },
+    { name: 'boundary: exactly at the target never alarms (> target)', delay: 60, load: 3000, firstAt: null },
+    { name: 'boundary: one above the target alarms', delay: 60, load: 3001, firstAt: 840 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = run(policies(), minutesOf([10, 1200], [20, c.load]), {
+        settings: { metricDelaySeconds: c.delay },
+      });
+      const first = r.activities[0];
+      if (c.firstAt === null) {
+        assert.equal(r.activities.length, 0);
+        return;
+      }
+      assert.deepEqual([first?.epochSeconds, first?.fromCapacity, first?.toCapacity], [c.firstAt, 1, 2]);
+      // InService a start-up time (240 s) later: the minute starting at firstAt + 240 has 2 instances.
+      const inService = r.state.minutes.inServiceInstances;
+      assert.equal(inService[(c.firstAt + 240) / 60], 2);
+      assert.equal(inService[(c.firstAt + 240) / 60 - 1], 1);
+    });
+  }
+
+  it('the instances added by the initiating scale-out count; a larger scale-out passes the cooldown', () => {
+    // At 1080 s the new instance is InService but the published datapoints still say 4800 per
+    // instance: ceil(2 x 4800 / 3000) = 4 > 2 (the capacity the first scale-out set) -> allowed.
+    const r = run(policies(), minutesOf([10, 1200], [20, 4800]));
+    assert.deepEqual(brief(r).slice(0, 2), [
+      [840, 1, 2, 'invocationsTargetTracking'],
+      [1080, 2, 4, 'invocationsTargetTracking'],
+    ]);
+    assert.ok((r.notScaled.updateInProgress ?? 0) >= 3, 'no change while Updating (900..1020 s)');
+  });
+});
+
+describe('a drop in load', () => {
+  // 4 instances at 11,400/min (2850 each: between 0.9 x 3000 and 3000, no alarm) for 10 minutes,
+  // then 4000/min (1000 each). Low datapoints are minutes 10..24; minute 24 is published at
+  // 25 x 60 + 60 = 1560 s -> ceil(4 x 1000 / 3000) = 2.
+  const base = (scaleInCooldownSeconds: number) =>
+    policies({ invocationsTargetTracking: tt(3000, 60, scaleInCooldownSeconds) });
+
+  it('no scale-in before 15 low datapoints; then the scale-in cooldown holds the lagged datapoints back', () => {
+    const r = run(base(600), minutesOf([10, 11400], [30, 4000]), { initialInstances: 4 });
+    assert.deepEqual(brief(r), [[1560, 4, 2, 'invocationsTargetTracking']]);
+    // At 1620 and 1680 s the datapoints are still those of 4 instances (1000 each): ceil(2 x 1000 / 3000) = 1, blocked.
+    assert.equal(r.notScaled.scaleInCooldown, 2);
+  });
+
+  it('without a scale-in cooldown the lagged datapoints scale in again at once', () => {
+    const r = run(base(0), minutesOf([10, 11400], [30, 4000]), { initialInstances: 4 });
+    assert.deepEqual(brief(r).slice(0, 2), [
+      [1560, 4, 2, 'invocationsTargetTracking'],
+      [1620, 2, 1, 'invocationsTargetTracking'],
+    ]);
+  });
+
+  it('boundary: 14 low datapoints do not scale in', () => {
+    const r = run(base(600), minutesOf([10, 11400], [14, 4000], [20, 11400]), { initialInstances: 4 });
+    assert.equal(r.activities.length, 0);
+  });
+
+  it('a scale-out during the scale-in cooldown happens at once and cancels it', () => {
+    // After the scale-in at 1560 s (cooldown until 2160 s), 8000/min from minute 30: 4000 per
+    // instance on 2. Minutes 30..32 breach; minute 32 is published at 2040 s: ceil(2 x 4000 / 3000) = 3.
+    const r = run(base(600), minutesOf([10, 11400], [20, 4000], [10, 8000]), { initialInstances: 4 });
+    assert.deepEqual(brief(r).slice(0, 2), [
+      [1560, 4, 2, 'invocationsTargetTracking'],
+      [2040, 2, 3, 'invocationsTargetTracking'],
+    ]);
+    assert.equal(r.state.cooldown.lastScaleInAtSeconds, null);
+  });
+});
+
+describe('two policies', () => {
+  // CPU = 0.025 x per-instance invocations per minute + 5.
+  it('invocations low but CPU not low: no scale-in (all must agree)', () => {
+    // 4 x 1000/min: invocations 1000 < 2700; CPU 30 vs target 30 (low threshold 27): not low.
+    const r = run(policies({ cpuTargetTracking: tt(30) }), minutesOf([30, 4000]), { initialInstances: 4 });
+    assert.equal(r.activities.length, 0);
+    assert.ok((r.notScaled.notAllPoliciesAgree ?? 0) > 0);
+  });
+
+  it('both low: scale in to the larger of the two capacities', () => {
+    // CPU 30 vs target 50 (low 45): ceil(4 x 30 / 50) = 3; invocations ceil(4 x 1000 / 3000) = 2 -> 3.
+    // The 15th low minute (14) is published at 960 s.
+    const r = run(policies({ cpuTargetTracking: tt(50) }), minutesOf([30, 4000]), { initialInstances: 4 });
+    assert.deepEqual(brief(r)[0], [960, 4, 3, 'invocationsTargetTracking']);
+  });
+
+  it('both high: the larger scale-out wins', () => {
+    // 1 instance at 4800/min: invocations ceil(4800 / 3000) = 2; CPU 125 vs 50 -> ceil(125 / 50) = 3.
+    const r = run(policies({ cpuTargetTracking: tt(50) }), minutesOf([20, 4800]));
+    assert.deepEqual(brief(r)[0], [240, 1, 3, 'cpuTargetTracking']);
+  });
+
+  it('one wants out, the other in: scale out (any may)', () => {
+    // 1 instance at 3600/min: invocations 3600 > 3000 -> 2; CPU 95 < 0.9 x 200 -> low (needs 15 minutes, not yet).
+    const r = run(policies({ cpuTargetTracking: tt(200) }), minutesOf([20, 3600]));
+    assert.deepEqual(brief(r)[0], [240, 1, 2, 'invocationsTargetTracking']);
+  });
+});
+
+describe('step scaling', () => {
+  const step = (datapointsToAlarm: number, evaluationPeriods: number) =>
+    policies({
+      stepScaling: {
+        alarmThresholdInvocationsPerInstance: 3500,
+        steps: [
+          { lower: 0, upper: 500, adjustment: 1 },
+          { lower: 500, upper: null, adjustment: 3 },
+        ],
+        cooldownSeconds: 300,
+        datapointsToAlarm,
+        evaluationPeriods,
+      },
+    });
+  const cases = [
+    // 4800 - 3500 = 1300 -> +3; minute 10 published at 720 s.
+    {
+      name: '1 of 1 fires on the first minute above',
+      policy: step(1, 1),
+      counts: minutesOf([10, 1200], [20, 4800]),
+      first: [720, 1, 4, 'stepScaling'],
+    },
+    {
+      name: '2 of 3 fires one minute later',
+      policy: step(2, 3),
+      counts: minutesOf([10, 1200], [20, 4800]),
+      first: [780, 1, 4, 'stepScaling'],
+    },
+    // 3700 - 3500 = 200 -> +1 (target tracking's 3 of 3 would come at 840 s)
+    {
+      name: 'the first step adds one',
+      policy: step(1, 1),
+      counts: minutesOf([10, 1200], [20, 3700]),
+      first: [720, 1, 2, 'stepScaling'],
+    },
+    {
+      name: 'boundary: at the threshold (>=) fires',
+      policy: step(1, 1),
+      counts: minutesOf([10, 1200], [20, 3500]),
+      first: [720, 1, 2, 'stepScaling'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.deepEqual(brief(run(c.policy, c.counts))[0], c.first);
+    });
+  }
+});
+
+describe('scheduled actions', () => {
+  it('raising MinCapacity scales out at once, lowering MaxCapacity scales in', () => {
+    const r = run(
+      policies({
+        invocationsTargetTracking: undefined,
+        scheduledActions: [
+          { name: 'morning', schedule: 'cron(0 1 * * ? *)', minCapacity: 5 },
+          { name: 'cap', schedule: 'at(1970-01-01T02:00:00)', maxCapacity: 2, minCapacity: 1 },
+        ],
+      }),
+      minutesOf([180, 1200]),
+    );
+    assert.deepEqual(brief(r), [
+      [3600, 1, 5, 'scheduledAction:morning'],
+      [7200, 5, 2, 'scheduledAction:cap'],
+    ]);
+    assert.equal(r.state.minutes.inServiceInstances[64], 5);
+  });
+});
+
+describe('overload and the invocation timeout', () => {
+  it('requests that would wait more than 60 s are 5XX', () => {
+    // 1 static instance serves 100 rps; 200 rps for 120 s in 10 s steps: the backlog grows by 1000
+    // a step up to 100 rps x 60 s = 6000, then 1000 a step fail (steps 7..12).
+    const r = run(policies({ maxCapacity: 1, invocationsTargetTracking: undefined }), [12000, 12000]);
+    assert.equal(r.summary.requests, 24000);
+    assert.equal(r.summary.answeredRequests, 12000);
+    assert.equal(r.summary.errorCount, 6000);
+    assert.equal(r.summary.unfinishedRequests, 6000);
+    assert.equal(r.summary.instanceHours, 120 / 3600);
+    assert.ok(r.summary.sloAttainment < 0.1);
+  });
+});
