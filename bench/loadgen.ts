@@ -86,7 +86,7 @@ async function scaleplanFixed(
   return series.points.reduce((sum, p) => sum + p.invocations, 0) / seconds;
 }
 
-/** scaleplan as the local Default job runs it (one more user per period until the plateau): peak per second. */
+/** scaleplan as the local Default job runs it (paced users, one more per period, until the plateau): peak per second. */
 async function scaleplanRising(
   url: string,
   pids: number[],
@@ -157,7 +157,7 @@ function writeWrkScript(dir: string, name: string, payload: Buffer): string {
 
 const FIXED_UNDICI = 'scaleplan (undici, fixed users)';
 const FIXED_HTTP = 'scaleplan (node http, fixed users)';
-const RISING = 'scaleplan (undici, rising users: peak period)';
+const RISING = 'scaleplan (undici, paced rising users: peak)';
 
 /** Measures one payload with every generator, `runs` times; returns the medians per generator. */
 async function measureScenario(

@@ -29,6 +29,7 @@ interface BenchOptions {
   periodSeconds: string;
   maxSeconds: string;
   maxRequests?: string;
+  load: string;
   usersPerStep: string;
   openLoopRps?: string;
   rampRps?: string;
@@ -73,7 +74,12 @@ export function registerBench(program: Command): void {
     .option('--period-seconds <n>', 'length of a period, seconds', String(DEFAULT_PERIOD_SECONDS))
     .option('--max-seconds <n>', 'bound on the whole run, seconds', String(DEFAULT_MAX_DURATION_SECONDS))
     .option('--max-requests <n>', 'bound on the number of requests')
-    .option('--users-per-step <n>', 'closed loop: users added each period (stairs)', '1')
+    .option(
+      '--load <kind>',
+      'paced: users paced from a short probe so load rises from light to saturation; unpaced: IR users without pauses',
+      'paced',
+    )
+    .option('--users-per-step <n>', 'unpaced closed loop: users added each period (stairs)', '1')
     .option('--open-loop-rps <n>', 'open loop instead: requests per second at the start')
     .option('--ramp-rps <n>', 'open loop: requests per second added each period (0 = constant rate)', '0')
     .option('--transport <kind>', 'undici or http', 'undici')
@@ -89,7 +95,10 @@ export function registerBench(program: Command): void {
       const maxDurationSeconds = positiveNumber('--max-seconds', opts.maxSeconds);
       const usersPerStep = parsePositiveInteger('--users-per-step', opts.usersPerStep);
       const numberOfSteps = Math.max(1, Math.floor(maxDurationSeconds / periodSeconds));
-      const load: LoadProfile = opts.openLoopRps
+      if (opts.load !== 'paced' && opts.load !== 'unpaced') {
+        throw new InvalidInputError(`--load is paced or unpaced, got "${opts.load}"`);
+      }
+      const load: LoadProfile | 'paced' = opts.openLoopRps
         ? {
             kind: 'openLoop',
             requestsPerSecond: positiveNumber('--open-loop-rps', opts.openLoopRps),
@@ -97,7 +106,9 @@ export function registerBench(program: Command): void {
             rampEverySeconds: periodSeconds,
             durationSeconds: maxDurationSeconds,
           }
-        : { kind: 'stairs', durationSeconds: numberOfSteps * periodSeconds, numberOfSteps, usersPerStep };
+        : opts.load === 'unpaced'
+          ? { kind: 'stairs', durationSeconds: numberOfSteps * periodSeconds, numberOfSteps, usersPerStep }
+          : 'paced';
       let payload: Buffer;
       try {
         payload = readFileSync(opts.payload);

@@ -46,6 +46,7 @@ describe('runLocalBenchmark against the real demo server', () => {
       periodSeconds: 1,
       maxDurationSeconds: 6,
       maxRequests: 200_000,
+      probeSeconds: 0.5,
       // Stop only on errors or at the end: the test wants every period.
       stopRule: { detectPlateau: false },
       onPeriod: (p) => progress.push(p),
@@ -91,6 +92,33 @@ describe('runLocalBenchmark against the real demo server', () => {
       assert.ok(Math.abs(rate - invocations[i]! * 60) <= 0.1 * invocations[i]! * 60);
     });
     assert.equal(source.peakInvocationsPerMinute, Math.max(...perMinute));
+    // The paced default: a probe measured one user, and each user is paced at a third of that.
+    const probe = source.probe as { requestsPerSecond: number; usersToReachProbeRate: number };
+    assert.ok(probe.requestsPerSecond > 0);
+    assert.equal(probe.usersToReachProbeRate, 3);
+    const load = source.load as { kind: string; userRequestsPerSecond: number };
+    assert.equal(load.kind, 'stairs');
+    assert.ok(Math.abs(load.userRequestsPerSecond - probe.requestsPerSecond / 3) <= 0.1);
+    // A paced user sends at most its pace: the first period (1 user, about 1 s) stays under it.
+    assert.ok(invocations[0]! <= load.userRequestsPerSecond * 1.1 + 1);
+  });
+
+  it("'unpaced' load: plain Inference Recommender users, no probe", async () => {
+    const series = await runLocalBenchmark({
+      url: server.url,
+      payload,
+      serverPids: server.pids,
+      periodSeconds: 1,
+      maxDurationSeconds: 2,
+      load: 'unpaced',
+    });
+    const source = series.source as Record<string, unknown>;
+    assert.equal(source.probe, undefined);
+    assert.deepEqual(source.load, { kind: 'stairs', durationSeconds: 2, numberOfSteps: 2, usersPerStep: 1 });
+    assert.deepEqual(
+      series.points.map((p) => p.users),
+      [1, 2],
+    );
   });
 
   it('stops after 1% failed invocations: a payload with the wrong feature count is all 4XX', async () => {
@@ -98,6 +126,7 @@ describe('runLocalBenchmark against the real demo server', () => {
       url: server.url,
       payload: '1,2,3\n',
       serverPids: server.pids,
+      probeSeconds: 0.5,
       periodSeconds: 1,
       maxDurationSeconds: 5,
       maxRequests: 100_000,
@@ -122,6 +151,7 @@ describe('runLocalBenchmark against the real demo server', () => {
       periodSeconds: 5,
       maxDurationSeconds: 20,
       maxRequests: 50,
+      load: 'unpaced',
     });
     const source = series.source as Record<string, unknown>;
     assert.equal(source.stopReason, 'maxRequests');
@@ -157,6 +187,7 @@ describe('runLocalBenchmark against the real demo server', () => {
       periodSeconds: 1,
       maxDurationSeconds: 1,
       vcpus: 2,
+      load: 'unpaced',
     });
     assert.equal(series.vcpus, 2);
     assert.ok(series.points.every((p) => p.cpuUtilizationPercent === 0 && p.invocations > 0));
@@ -173,6 +204,7 @@ describe('runLocalBenchmark against the real demo server', () => {
       serverPids: server.pids,
       periodSeconds: 1,
       maxDurationSeconds: 30,
+      probeSeconds: 0.5,
       onPeriod: (p) => {
         if (p.periodIndex === 1) controller.abort();
       },

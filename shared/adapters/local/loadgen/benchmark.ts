@@ -16,9 +16,11 @@ import {
   DEFAULT_MAX_IN_FLIGHT,
   defaultLocalProfile,
   type LoadProfile,
+  pacedUserRate,
   profileDurationSeconds,
   rateAt,
   requestsDueBy,
+  userRateOf,
   usersAt,
   validateLoadProfile,
 } from './load-profile';
@@ -30,7 +32,7 @@ import {
   sampleProcesses,
 } from './proc-stats';
 import { DEFAULT_STOP_RULE, decideStop, type StopRule } from './stop-rule';
-import { createTransport, type SendResult, type TransportKind } from './transport';
+import { createTransport, type SendResult, type TransportKind, type TransportOptions } from './transport';
 
 /**
  * Default period locally, seconds. Six periods a minute: on the demo server (one core) throughput
@@ -43,6 +45,14 @@ export const DEFAULT_MAX_DURATION_SECONDS = 90;
 export const DEFAULT_MAX_REQUESTS = 5_000_000;
 /** Default per-request time limit, milliseconds. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Seconds of the probe that calibrates the paced default profile. */
+export const DEFAULT_PROBE_SECONDS = 2;
+/**
+ * Paced users that together send what one unpaced user did in the probe. With 3, the demo server
+ * gets about 33%, 67%, 100% of the probe's rate, then saturates at 4 users: a rise of 3x or more,
+ * and the plateau rule stops the run after about 7 periods (70 s with 10 s periods).
+ */
+export const DEFAULT_USERS_TO_REACH_PROBE_RATE = 3;
 /** Latencies above this are recorded as this (microseconds): 60 s. */
 const HIGHEST_LATENCY_US = 60_000_000;
 
@@ -70,8 +80,17 @@ export interface LocalBenchmarkOptions {
   maxDurationSeconds?: number;
   /** Bound on requests sent. Default {@link DEFAULT_MAX_REQUESTS}. */
   maxRequests?: number;
-  /** The load over time. Default: stairs of one more user per period ({@link defaultLocalProfile}). */
-  load?: LoadProfile;
+  /**
+   * The load over time. Default 'paced': a probe of `probeSeconds` with one unpaced user measures
+   * the server, then stairs of one more user per period, each user paced at the probe's rate /
+   * `usersToReachProbeRate` ({@link pacedUserRate}), so the load rises from light to saturation.
+   * 'unpaced': the same stairs without pauses (pure Inference Recommender users).
+   */
+  load?: LoadProfile | 'paced' | 'unpaced';
+  /** Seconds of the probe of the 'paced' default (not recorded in the series). Default {@link DEFAULT_PROBE_SECONDS}. */
+  probeSeconds?: number;
+  /** Users that reach the probe's rate in the 'paced' default. Default {@link DEFAULT_USERS_TO_REACH_PROBE_RATE}. */
+  usersToReachProbeRate?: number;
   /** When to stop early (plateau, errors). Default {@link DEFAULT_STOP_RULE}; plateau off for a constant open-loop rate. */
   stopRule?: Partial<StopRule>;
   /** HTTP client. Default 'undici'. */
@@ -185,21 +204,49 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
   if (!(maxDurationSeconds > 0))
     throw new InvalidInputError(`maxDurationSeconds must be > 0, got ${maxDurationSeconds}`);
   if (!(maxRequests >= 1)) throw new InvalidInputError(`maxRequests must be >= 1, got ${maxRequests}`);
-  const load = options.load ?? defaultLocalProfile(periodSeconds, maxDurationSeconds);
+  const invocationsUrl = invocationsUrlOf(options.url);
+  const payload = typeof options.payload === 'string' ? Buffer.from(options.payload) : options.payload;
+  const contentType = options.contentType ?? 'text/csv';
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  await checkPing(invocationsUrl, timeoutMs);
+  const requested = options.load ?? 'paced';
+  let probe: { seconds: number; requestsPerSecond: number; usersToReachProbeRate: number } | undefined;
+  let chosen: LoadProfile;
+  if (requested === 'paced') {
+    const seconds = options.probeSeconds ?? DEFAULT_PROBE_SECONDS;
+    const usersToReachProbeRate = options.usersToReachProbeRate ?? DEFAULT_USERS_TO_REACH_PROBE_RATE;
+    if (!(seconds > 0) || !(usersToReachProbeRate > 0)) {
+      throw new InvalidInputError('probeSeconds and usersToReachProbeRate must be > 0');
+    }
+    const requestsPerSecond = await probeOneUser(
+      options.transport ?? 'undici',
+      {
+        invocationsUrl,
+        payload,
+        contentType,
+        connections: 1,
+        timeoutMs,
+      },
+      seconds,
+    );
+    probe = { seconds, requestsPerSecond: roundTo(requestsPerSecond, 1), usersToReachProbeRate };
+    chosen = defaultLocalProfile(
+      periodSeconds,
+      maxDurationSeconds,
+      requestsPerSecond > 0 ? pacedUserRate(requestsPerSecond, usersToReachProbeRate) : undefined,
+    );
+  } else if (requested === 'unpaced') chosen = defaultLocalProfile(periodSeconds, maxDurationSeconds);
+  else chosen = requested;
+  const load: LoadProfile = chosen;
   validateLoadProfile(load);
+  const userRate = userRateOf(load);
   const openLoop = load.kind === 'openLoop';
   const constantRate = openLoop && !(load.rampRequestsPerSecond ?? 0);
   const stopRule: StopRule = { ...DEFAULT_STOP_RULE, detectPlateau: !constantRate, ...options.stopRule };
   const serverPids = options.serverPids ?? [];
   const vcpus = options.vcpus ?? (options.serverCpus?.length || availableParallelism());
-  const invocationsUrl = invocationsUrlOf(options.url);
-  const payload = typeof options.payload === 'string' ? Buffer.from(options.payload) : options.payload;
-  const contentType = options.contentType ?? 'text/csv';
-  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   const runSeconds = Math.min(maxDurationSeconds, profileDurationSeconds(load));
-
-  await checkPing(invocationsUrl, timeoutMs);
   const peakUsers = openLoop ? 0 : Math.max(...sampleTimes(runSeconds).map((t) => usersAt(load, t)));
   const transport = createTransport(options.transport ?? 'undici', {
     invocationsUrl,
@@ -269,8 +316,21 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
 
   const userLoop = async (index: number) => {
     activeUsers += 1;
+    // A paced user keeps a schedule (not a pause after each answer), so timer jitter does not
+    // lower its rate; after falling behind by more than one interval it starts a new schedule.
+    const intervalMs = userRate ? 1000 / userRate : 0;
+    let nextSendMs = performance.now() + Math.random() * intervalMs;
     try {
-      while (!stopReason && index < targetUsers && sent < maxRequests) await sendOne();
+      while (!stopReason && index < targetUsers && sent < maxRequests) {
+        if (intervalMs > 0) {
+          const waitMs = nextSendMs - performance.now();
+          if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+          else if (waitMs < -intervalMs) nextSendMs = performance.now();
+          nextSendMs += intervalMs;
+          if (stopReason || index >= targetUsers) break;
+        }
+        await sendOne();
+      }
     } finally {
       activeUsers -= 1;
     }
@@ -450,6 +510,7 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
       payloadBytes: payload.length,
       transport: options.transport ?? 'undici',
       load,
+      ...(probe ? { probe } : {}),
       stopReason,
       stopMessage,
       startedAt: new Date(startedAtMs).toISOString(),
@@ -484,6 +545,27 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
   };
   overall.destroy();
   return BenchmarkSeriesSchema.parse(series);
+}
+
+/** Requests per second one unpaced closed-loop user gets for `seconds` (the pacing probe). */
+async function probeOneUser(
+  kind: TransportKind,
+  options: TransportOptions,
+  seconds: number,
+): Promise<number> {
+  const transport = createTransport(kind, options);
+  const start = performance.now();
+  const endMs = start + seconds * 1000;
+  let answered = 0;
+  try {
+    while (performance.now() < endMs) {
+      const result = await transport.send();
+      if (result.status >= 200 && result.status < 300) answered += 1;
+    }
+  } finally {
+    await transport.close();
+  }
+  return answered / ((performance.now() - start) / 1000);
 }
 
 /** Times at which to probe a profile for its peak users (every 0.5 s). */
