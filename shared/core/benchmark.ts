@@ -428,11 +428,12 @@ export function describeZodIssue(issue: z.core.$ZodIssue, input: unknown): strin
   const where = path || '(top level)';
   const received = valueAt(input, issue.path);
   const got = received === undefined ? 'missing' : `got ${JSON.stringify(received)?.slice(0, 40)}`;
+  const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
   switch (issue.code) {
     case 'invalid_type':
       return received === undefined
-        ? `${where}: missing (expected ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`})`
-        : `${where}: expected ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}, ${got}`;
+        ? `${where}: missing (expected ${issue.expected === 'int' ? 'an integer' : article(issue.expected)})`
+        : `${where}: expected ${issue.expected === 'int' ? 'an integer' : article(issue.expected)}, ${got}`;
     case 'too_small':
       return `${where}: expected ${issue.origin === 'array' || issue.origin === 'string' ? `at least ${issue.minimum} ${issue.origin === 'array' ? 'item(s)' : 'character(s)'}` : `a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`}, ${got}`;
     case 'too_big':
