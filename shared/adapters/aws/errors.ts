@@ -54,6 +54,9 @@ export const NOT_FOUND_ERROR_NAMES: ReadonlySet<string> = new Set([
   'NotFound',
 ]);
 
+/** StateMachineDoesNotExist, NoSuchEntityException, ...NotFoundException. */
+const NOT_FOUND_NAME = /NotFound(Exception)?$|DoesNotExist(Exception)?$|^NoSuch/;
+
 /**
  * SageMaker answers ValidationException "Could not find model ..." (DeleteModel,
  * DeleteEndpoint, DescribeEndpoint...) where other services say ResourceNotFound.
@@ -89,7 +92,7 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
   const status = typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : 0;
   if (THROTTLING_ERROR_NAMES.has(name) || TRANSIENT_ERROR_NAMES.has(name)) return 'transient';
   if (status === 429 || status >= 500 || shape.$fault === 'server') return 'transient';
-  if (NOT_FOUND_ERROR_NAMES.has(name) || status === 404) return 'notFound';
+  if (NOT_FOUND_ERROR_NAMES.has(name) || NOT_FOUND_NAME.test(name) || status === 404) return 'notFound';
   const message = typeof shape.message === 'string' ? shape.message : '';
   if (name === 'ValidationException' && NOT_FOUND_MESSAGE.test(message)) return 'notFound';
   return 'request';
