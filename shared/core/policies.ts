@@ -74,7 +74,7 @@ export function scalableTargetResourceId(endpointName: string, variantName: stri
 }
 
 /**
- * Policy and alarm names for a variant (at most 10 + 63 + 1 + 63 + 33 = 170 characters, inside
+ * Policy and alarm names for a variant (at most 10 + 63 + 1 + 63 + 28 = 165 characters, inside
  * PolicyName's 256 and AlarmName's 255, printable ASCII only).
  * @example scalingNames({ endpointName: 'ep', variantName: 'AllTraffic' }).stepAlarmName
  * // 'scaleplan-ep-AllTraffic-invocations-step-alarm'
