@@ -11,6 +11,7 @@ import {
   CreateModelPackageGroupCommand,
   DeleteModelPackageGroupCommand,
   DescribeInferenceRecommendationsJobCommand,
+  DescribeModelPackageCommand,
   StopInferenceRecommendationsJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { type ScalingRequestInput, ScalingRequestSchema } from '../../shared/core/request';
@@ -135,6 +136,45 @@ describe('ModelRegistryPort.ensureModelPackage', () => {
     });
     assert.deepEqual(aws.sagemaker.commandCalls(DeleteModelPackageGroupCommand)[0]?.args[0].input, {
       ModelPackageGroupName: 'demo-run1',
+    });
+  });
+});
+
+describe('ModelRegistryPort.describeModelPackage', () => {
+  test('reads the metadata and the supported instance types of the package', async () => {
+    aws.sagemaker.on(DescribeModelPackageCommand).resolves({
+      ModelPackageName: 'demo-run1',
+      ModelPackageArn: PACKAGE_ARN,
+      ModelPackageGroupName: 'demo-run1',
+      ModelApprovalStatus: 'Approved',
+      CreationTime: new Date(),
+      ModelPackageStatus: 'Completed',
+      CustomerMetadataProperties: { 'scaleplan:maxRps': '500', 'scaleplan:minRps': '70' },
+      InferenceSpecification: {
+        Containers: [{ Image: 'image' }],
+        SupportedContentTypes: ['text/csv'],
+        SupportedResponseMIMETypes: [],
+        SupportedRealtimeInferenceInstanceTypes: ['ml.c5.large'],
+      },
+    });
+    assert.deepEqual(await aws.ports.registry.describeModelPackage?.(PACKAGE_ARN), {
+      modelPackageArn: PACKAGE_ARN,
+      modelPackageGroupName: 'demo-run1',
+      modelApprovalStatus: 'Approved',
+      customerMetadataProperties: { 'scaleplan:maxRps': '500', 'scaleplan:minRps': '70' },
+      supportedRealtimeInstanceTypes: ['ml.c5.large'],
+    });
+    assert.deepEqual(aws.sagemaker.commandCalls(DescribeModelPackageCommand)[0]?.args[0].input, {
+      ModelPackageName: PACKAGE_ARN,
+    });
+  });
+
+  test('a package that does not exist is ResourceNotFoundError', async () => {
+    aws.sagemaker
+      .on(DescribeModelPackageCommand)
+      .rejects(awsError('ValidationException', `ModelPackage ${PACKAGE_ARN} does not exist.`));
+    await assert.rejects(aws.ports.registry.describeModelPackage!(PACKAGE_ARN), {
+      name: 'ResourceNotFoundError',
     });
   });
 });

@@ -9,11 +9,12 @@ import {
   CreateModelPackageCommand,
   type CreateModelPackageCommandInput,
   CreateModelPackageGroupCommand,
+  DescribeModelPackageCommand,
   type ModelPackageContainerDefinition,
   type ProductionVariantInstanceType,
 } from '@aws-sdk/client-sagemaker';
 import { AwsRequestError, InvalidInputError } from '../../core/errors';
-import type { ModelRegistryPort, ResourceRef } from '../../core/ports';
+import type { ModelPackageSummary, ModelRegistryPort, ResourceRef } from '../../core/ports';
 import type { ScalingRequest } from '../../core/request';
 import { undoCreated } from './cleanup';
 import type { AwsClientProvider } from './clients';
@@ -83,6 +84,21 @@ export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPo
       const versionedName = modelPackageArn.split(':model-package/')[1] ?? groupName;
       created.push({ kind: 'modelPackage', name: versionedName, arn: modelPackageArn });
       return { modelPackageArn, created };
+    },
+    async describeModelPackage(modelPackageArn: string): Promise<ModelPackageSummary> {
+      const described = await callAws(`describe model package ${modelPackageArn}`, () =>
+        clients.sagemaker().send(new DescribeModelPackageCommand({ ModelPackageName: modelPackageArn })),
+      );
+      const summary: ModelPackageSummary = {
+        modelPackageArn: described.ModelPackageArn ?? modelPackageArn,
+        customerMetadataProperties: { ...(described.CustomerMetadataProperties ?? {}) },
+        supportedRealtimeInstanceTypes: [
+          ...(described.InferenceSpecification?.SupportedRealtimeInferenceInstanceTypes ?? []),
+        ],
+      };
+      if (described.ModelPackageGroupName) summary.modelPackageGroupName = described.ModelPackageGroupName;
+      if (described.ModelApprovalStatus) summary.modelApprovalStatus = described.ModelApprovalStatus;
+      return summary;
     },
   };
 }
