@@ -1,0 +1,293 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { parseBenchmarkSeries } from '../../shared/core/benchmark';
+import {
+  InfeasibleCapacityPlanError,
+  InsufficientBenchmarkDataError,
+  InvalidInputError,
+} from '../../shared/core/errors';
+import { buildInitialPolicySet, defaultSteps, derivePlan } from '../../shared/core/plan';
+import {
+  type ScalingRequest,
+  type ScalingRequestInput,
+  ScalingRequestSchema,
+} from '../../shared/core/request';
+import type { CapacityPlan, Thresholds } from '../../shared/core/types';
+import { seriesOf } from '../fixtures/benchmark-series';
+
+function requestOf(overrides: Partial<ScalingRequestInput> = {}): ScalingRequest {
+  return ScalingRequestSchema.parse({
+    model: { kind: 'local', demo: true },
+    instanceType: 'ml.c5.large',
+    traffic: { minRps: 70, maxRps: 500, growthFactor: 1.2 },
+    latencySlo: { percentile: 'P95', ms: 50 },
+    goal: 55,
+    ...overrides,
+  });
+}
+
+const thresholds = { invocationsPerInstance: 4987, cpuTargetPercent: 110 } as Thresholds;
+const capacity: CapacityPlan = { minCapacity: 1, maxCapacity: 8, rpsPerInstance: 4987 / 60, reasons: [] };
+
+describe('defaultSteps', () => {
+  const cases: { name: string; threshold: number; bounds: [number, number | null, number][] }[] = [
+    {
+      name: 'the AWS sample threshold 4987: 5 % and 80 % above it',
+      threshold: 4987,
+      bounds: [
+        [0, 249, 1],
+        [249, 3990, 3],
+        [3990, null, 4],
+      ],
+    },
+    {
+      name: 'a round threshold',
+      threshold: 1000,
+      bounds: [
+        [0, 50, 1],
+        [50, 800, 3],
+        [800, null, 4],
+      ],
+    },
+    {
+      name: 'boundary: threshold 1 keeps bounds strictly ascending',
+      threshold: 1,
+      bounds: [
+        [0, 1, 1],
+        [1, 2, 3],
+        [2, null, 4],
+      ],
+    },
+    {
+      name: 'boundary: threshold 10 rounds 0.5 up',
+      threshold: 10,
+      bounds: [
+        [0, 1, 1],
+        [1, 8, 3],
+        [8, null, 4],
+      ],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.deepEqual(
+        defaultSteps(c.threshold),
+        c.bounds.map(([lower, upper, adjustment]) => ({ lower, upper, adjustment })),
+      );
+    });
+  }
+});
+
+describe('buildInitialPolicySet', () => {
+  it('spiky traffic: cooldowns 10 s out / 100 s in, both target trackings and step scaling', () => {
+    const set = buildInitialPolicySet(requestOf(), thresholds, capacity);
+    assert.deepEqual(set, {
+      minCapacity: 1,
+      maxCapacity: 8,
+      scheduledActions: [],
+      invocationsTargetTracking: {
+        targetValue: 4987,
+        scaleOutCooldownSeconds: 10,
+        scaleInCooldownSeconds: 100,
+        disableScaleIn: false,
+      },
+      cpuTargetTracking: {
+        targetValue: 110,
+        scaleOutCooldownSeconds: 10,
+        scaleInCooldownSeconds: 100,
+        disableScaleIn: false,
+      },
+      stepScaling: {
+        alarmThresholdInvocationsPerInstance: 4987,
+        steps: defaultSteps(4987),
+        cooldownSeconds: 10,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+      },
+    });
+  });
+
+  const cases: {
+    name: string;
+    request: Partial<ScalingRequestInput>;
+    scaleOut: number;
+    scaleIn: number;
+    step: boolean;
+    stepCooldown?: number;
+    invocations?: boolean;
+    cpu?: boolean;
+  }[] = [
+    {
+      name: 'smooth traffic: 300/300 s and no step scaling',
+      request: { traffic: { minRps: 70, maxRps: 500, pattern: 'smooth' } },
+      scaleOut: 300,
+      scaleIn: 300,
+      step: false,
+    },
+    {
+      name: 'smooth traffic with step scaling forced on',
+      request: { traffic: { minRps: 70, maxRps: 500, pattern: 'smooth' }, policies: { stepScaling: true } },
+      scaleOut: 300,
+      scaleIn: 300,
+      step: true,
+      stepCooldown: 300,
+    },
+    {
+      name: 'spiky traffic with step scaling off',
+      request: { policies: { stepScaling: false } },
+      scaleOut: 10,
+      scaleIn: 100,
+      step: false,
+    },
+    {
+      name: 'cooldowns from the request override the pattern',
+      request: { policies: { scaleOutCooldownSeconds: 30, scaleInCooldownSeconds: 600 } },
+      scaleOut: 30,
+      scaleIn: 600,
+      step: true,
+      stepCooldown: 30,
+    },
+    {
+      name: 'boundary: cooldowns of 0 s are kept',
+      request: { policies: { scaleOutCooldownSeconds: 0, scaleInCooldownSeconds: 0 } },
+      scaleOut: 0,
+      scaleIn: 0,
+      step: true,
+      stepCooldown: 0,
+    },
+    {
+      name: 'custom step cooldown',
+      request: { policies: { stepScaling: { cooldownSeconds: 60 } } },
+      scaleOut: 10,
+      scaleIn: 100,
+      step: true,
+      stepCooldown: 60,
+    },
+    {
+      name: 'CPU target tracking off',
+      request: { policies: { cpuTargetTracking: false } },
+      scaleOut: 10,
+      scaleIn: 100,
+      step: true,
+      cpu: false,
+    },
+    {
+      name: 'invocations target tracking off',
+      request: { policies: { invocationsTargetTracking: false, stepScaling: false } },
+      scaleOut: 10,
+      scaleIn: 100,
+      step: false,
+      invocations: false,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const set = buildInitialPolicySet(requestOf(c.request), thresholds, capacity);
+      const tracking = set.invocationsTargetTracking ?? set.cpuTargetTracking;
+      assert.equal(tracking?.scaleOutCooldownSeconds, c.scaleOut);
+      assert.equal(tracking?.scaleInCooldownSeconds, c.scaleIn);
+      assert.equal(set.stepScaling !== undefined, c.step);
+      if (c.stepCooldown !== undefined) assert.equal(set.stepScaling?.cooldownSeconds, c.stepCooldown);
+      assert.equal(set.invocationsTargetTracking !== undefined, c.invocations ?? true);
+      assert.equal(set.cpuTargetTracking !== undefined, c.cpu ?? true);
+    });
+  }
+
+  it('uses custom steps as given (invocations per instance per minute above the threshold)', () => {
+    const steps = [
+      { lower: 0, upper: 1000, adjustment: 2 },
+      { lower: 1000, upper: null, adjustment: 5 },
+    ];
+    const set = buildInitialPolicySet(
+      requestOf({ policies: { stepScaling: { steps } } }),
+      thresholds,
+      capacity,
+    );
+    assert.deepEqual(set.stepScaling?.steps, steps);
+  });
+
+  it('refuses custom steps with a gap', () => {
+    const steps = [
+      { lower: 0, upper: 10, adjustment: 1 },
+      { lower: 11, upper: null, adjustment: 2 },
+    ];
+    assert.throws(
+      () => buildInitialPolicySet(requestOf({ policies: { stepScaling: { steps } } }), thresholds, capacity),
+      /policies.stepScaling.steps: steps 0 and 1: bounds must be contiguous \(10 vs 11\)/,
+    );
+  });
+
+  it('copies scheduled actions, and refuses one above the instance limit', () => {
+    const action = { name: 'morning', schedule: 'cron(0 8 * * ? *)', minCapacity: 2, maxCapacity: 20 };
+    const set = buildInitialPolicySet(
+      requestOf({ policies: { scheduledActions: [action] } }),
+      thresholds,
+      capacity,
+    );
+    assert.deepEqual(set.scheduledActions, [action]);
+    assert.throws(
+      () =>
+        buildInitialPolicySet(
+          requestOf({ policies: { scheduledActions: [{ ...action, maxCapacity: 21 }] } }),
+          thresholds,
+          capacity,
+        ),
+      (error: unknown) =>
+        error instanceof InvalidInputError &&
+        /maxCapacity 21 exceeds maxInstancesLimit 20/.test(error.message),
+    );
+  });
+});
+
+describe('derivePlan', () => {
+  const example = parseBenchmarkSeries(
+    JSON.parse(readFileSync(new URL('../../examples/benchmark.c5-large.json', import.meta.url), 'utf8')),
+  );
+
+  it('reproduces the AWS sample end to end: 9068/min, 55 % -> 4987, Min 1, Max 8', () => {
+    const plan = derivePlan(example, requestOf());
+    assert.equal(plan.benchmark.peakInvocationsPerMinute, 9068);
+    assert.equal(plan.thresholds.invocationsPerInstance, 4987);
+    assert.equal(plan.thresholds.cpuTargetPercent, 110);
+    assert.equal(plan.capacity.minCapacity, 1);
+    assert.equal(plan.capacity.maxCapacity, 8);
+    assert.equal(plan.policySet.invocationsTargetTracking?.targetValue, 4987);
+    assert.deepEqual(plan.reasons, []);
+  });
+
+  it('balanced goal on the example: CPU target 100 on 2 vCPUs, peakShare 4534 is the more conservative', () => {
+    const plan = derivePlan(example, requestOf({ goal: 'balanced' }));
+    assert.equal(plan.thresholds.cpuTargetPercent, 100);
+    assert.equal(plan.thresholds.peakShare.invocationsPerInstance, 4534);
+    assert.equal(plan.thresholds.chosen, 'peakShare');
+    assert.equal(plan.capacity.maxCapacity, 8); // ceil(500 / 75.567 x 1.2) = ceil(7.94)
+  });
+
+  it('a tight latency SLO lowers the peak and so the target', () => {
+    const plan = derivePlan(example, requestOf({ latencySlo: { percentile: 'P95', ms: 10 } }));
+    // P95 first exceeds 10 ms at 6684/min (9.121 ms is the last within).
+    assert.equal(plan.benchmark.peakInvocationsPerMinute, 6684);
+    assert.equal(plan.thresholds.invocationsPerInstance, 3676); // floor(6684 x 0.55)
+  });
+
+  it('notes a vCPU and instance type mismatch and keeps the benchmark vCPUs', () => {
+    const plan = derivePlan(example, requestOf({ vcpus: 4, instanceType: 'ml.c5.xlarge' }));
+    assert.deepEqual(
+      plan.reasons.map((r) => r.code),
+      ['vcpusMismatch', 'instanceTypeMismatch'],
+    );
+    assert.equal(plan.thresholds.cpuTargetPercent, 110);
+  });
+
+  it('passes the named errors through', () => {
+    assert.throws(
+      () => derivePlan(seriesOf([1000, 1000, 1000]), requestOf()),
+      InsufficientBenchmarkDataError,
+    );
+    assert.throws(
+      () => derivePlan(example, requestOf({ traffic: { minRps: 70, maxRps: 5000 } })),
+      InfeasibleCapacityPlanError,
+    );
+  });
+});
