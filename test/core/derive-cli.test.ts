@@ -1,0 +1,172 @@
+/**
+ * `scaleplan derive`, run as a user runs it: the real bin in a child process, JSON on stdout,
+ * one line on stderr and a non-zero exit for a bad file or option.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+function derive(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['bin/scaleplan.js', 'derive', ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const sample = [
+  '--benchmark',
+  'examples/benchmark.c5-large.json',
+  '--min-rps',
+  '70',
+  '--max-rps',
+  '500',
+  '--growth',
+  '1.2',
+];
+
+describe('scaleplan derive', () => {
+  it('prints the AWS sample derivation as JSON: 9068/min at 55 % -> 4987, Min 1, Max 8', () => {
+    const run = derive([
+      ...sample,
+      '--goal',
+      '55',
+      '--latency-slo-ms',
+      '50',
+      '--endpoint-name',
+      'xgboost-eval',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stderr, '');
+    const out = JSON.parse(run.stdout);
+    assert.equal(out.benchmark.peakInvocationsPerMinute, 9068);
+    assert.equal(out.thresholds.invocationsPerInstance, 4987);
+    assert.equal(out.thresholds.cpuTargetPercent, 110);
+    assert.equal(out.capacity.min, 1);
+    assert.equal(out.capacity.max, 8);
+    assert.deepEqual(out.requests.registerScalableTarget, {
+      ServiceNamespace: 'sagemaker',
+      ResourceId: 'endpoint/xgboost-eval/variant/AllTraffic',
+      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      MinCapacity: 1,
+      MaxCapacity: 8,
+    });
+    assert.equal(out.requests.putScalingPolicies.length, 3);
+    assert.equal(out.requests.stepAlarm.Threshold, 4987);
+    assert.equal(out.cost.atMaxCapacityPerHourUsd, 0.816);
+  });
+
+  it('balanced goal: CPU target 100 on the 2-vCPU ml.c5.large; smooth traffic has no step scaling', () => {
+    const run = derive([...sample, '--goal', 'balanced', '--pattern', 'smooth', '--compact']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim().split('\n').length, 1);
+    const out = JSON.parse(run.stdout);
+    assert.equal(out.thresholds.cpuTargetPercent, 100);
+    assert.equal(out.thresholds.invocationsPerInstance, 4534);
+    assert.equal(out.requests.stepAlarm, null);
+    assert.equal(
+      out.requests.putScalingPolicies[0].TargetTrackingScalingPolicyConfiguration.ScaleOutCooldown,
+      300,
+    );
+    assert.ok(out.reasons.some((r: { code: string }) => r.code === 'noLatencySlo'));
+  });
+
+  it('a local 10 s series without CPU: per-minute peak 8250, no CPU overlay, Min 2, Max 9', () => {
+    const run = derive([
+      '--benchmark',
+      'test/fixtures/benchmark-local-10s.json',
+      '--min-rps',
+      '70',
+      '--max-rps',
+      '500',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const out = JSON.parse(run.stdout);
+    assert.equal(out.benchmark.peakInvocationsPerMinute, 8250);
+    assert.equal(out.thresholds.cpuOverlay.invocationsPerInstance, null);
+    assert.equal(out.thresholds.invocationsPerInstance, 4125);
+    assert.equal(out.capacity.min, 2);
+    assert.equal(out.capacity.max, 9);
+    assert.equal(out.cost, undefined);
+  });
+
+  const failures: { name: string; args: string[]; line: RegExp }[] = [
+    {
+      name: 'a missing --benchmark',
+      args: ['--min-rps', '70', '--max-rps', '500'],
+      line: /--benchmark <file> is required/,
+    },
+    {
+      name: 'a file that does not exist',
+      args: [...sample.slice(2), '--benchmark', 'nope.json'],
+      line: /cannot read benchmark file 'nope.json': no such file/,
+    },
+    {
+      name: 'a file that is not JSON',
+      args: [...sample.slice(2), '--benchmark', 'test/fixtures/benchmark-not-json.json'],
+      line: /is not valid JSON/,
+    },
+    {
+      name: 'a field of the wrong type',
+      args: [...sample.slice(2), '--benchmark', 'test/fixtures/benchmark-bad-field.json'],
+      line: /not a valid benchmark file: points\[1\]\.invocations: expected a number, got "many"/,
+    },
+    {
+      name: 'a series without a rise',
+      args: [...sample.slice(2), '--benchmark', 'test/fixtures/benchmark-flat.json'],
+      line: /InsufficientBenchmarkDataError: no rise in load/,
+    },
+    {
+      name: 'a non-numeric rate',
+      args: [...sample, '--max-rps', 'lots'],
+      line: /--max-rps: expected a positive number, got 'lots'/,
+    },
+    {
+      name: 'boundary: growth 1',
+      args: [...sample, '--growth', '1'],
+      line: /--growth: expected a factor > 1/,
+    },
+    {
+      name: 'min above max',
+      args: [...sample, '--min-rps', '600'],
+      line: /--min-rps 600 must not exceed --max-rps 500/,
+    },
+    {
+      name: 'an unknown goal',
+      args: [...sample, '--goal', 'speed'],
+      line: /--goal: expected availability, balanced, cost or a percent/,
+    },
+    { name: 'boundary: goal 100 %', args: [...sample, '--goal', '100'], line: /--goal: expected/ },
+    {
+      name: 'a bad percentile',
+      args: [...sample, '--latency-slo-ms', '50', '--percentile', 'P90'],
+      line: /--percentile: expected P95 or P99, got 'P90'/,
+    },
+    {
+      name: 'a bad endpoint name',
+      args: [...sample, '--endpoint-name', 'my_endpoint'],
+      line: /endpointName 'my_endpoint' must be 1..63 letters/,
+    },
+    {
+      name: 'MaxCapacity over the limit',
+      args: [...sample, '--max-instances', '7'],
+      line: /InfeasibleCapacityPlanError: MaxCapacity .* = 8 exceeds the limit of 7 instances/,
+    },
+    { name: 'an unknown option', args: [...sample, '--bogus'], line: /unknown option '--bogus'/ },
+  ];
+  for (const c of failures) {
+    it(`fails with one line on stderr for ${c.name}`, () => {
+      const run = derive(c.args);
+      assert.notEqual(run.status, 0);
+      assert.equal(run.stdout, '');
+      const lines = run.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0]!, c.line);
+    });
+  }
+});
