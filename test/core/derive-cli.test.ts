@@ -108,7 +108,7 @@ describe('scaleplan derive', () => {
     },
     {
       name: 'a file that is not JSON',
-      args: [...sample.slice(2), '--benchmark', 'test/fixtures/benchmark-not-json.json'],
+      args: [...sample.slice(2), '--benchmark', 'test/fixtures/benchmark-not-json.txt'],
       line: /is not valid JSON/,
     },
     {
