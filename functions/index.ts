@@ -1,0 +1,59 @@
+/**
+ * Every Lambda function of the workflow by its key (the serverless.yml function key, the folder
+ * name and the Task's `Fn::GetAtt`), as a factory over one ports object: the local backend and
+ * the tests wire all handlers to the same ports with `handlerFactories[key](ports)`.
+ */
+import type { WorkflowPorts } from '../shared/core/ports';
+import type { WorkflowHandler } from '../shared/handlers/define';
+import { createCleanupHandler } from './cleanup/handler';
+import { createCreateModelPackageHandler } from './createModelPackage/handler';
+import { createDeployEndpointHandler } from './deployEndpoint/handler';
+import { createDeriveThresholdsHandler } from './deriveThresholds/handler';
+import { createJudgeHandler } from './judge/handler';
+import { createNormalizeInputHandler } from './normalizeInput/handler';
+import { createPollEndpointHandler } from './pollEndpoint/handler';
+import { createPollEvaluationHandler } from './pollEvaluation/handler';
+import { createPollJobHandler } from './pollJob/handler';
+import { createRegisterPoliciesHandler } from './registerPolicies/handler';
+import { createRunEvaluationHandler } from './runEvaluation/handler';
+import { createSimulatePoliciesHandler } from './simulatePolicies/handler';
+import { createStartRecommenderHandler } from './startRecommender/handler';
+import { createTunePoliciesHandler } from './tunePolicies/handler';
+import { createWriteRecommendationHandler } from './writeRecommendation/handler';
+
+export const FUNCTION_NAMES = [
+  'normalizeInput',
+  'createModelPackage',
+  'startRecommender',
+  'pollJob',
+  'deriveThresholds',
+  'deployEndpoint',
+  'pollEndpoint',
+  'registerPolicies',
+  'simulatePolicies',
+  'runEvaluation',
+  'pollEvaluation',
+  'judge',
+  'tunePolicies',
+  'writeRecommendation',
+  'cleanup',
+] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export const handlerFactories: Record<FunctionName, (ports: WorkflowPorts) => WorkflowHandler> = {
+  normalizeInput: (ports) => createNormalizeInputHandler(ports),
+  createModelPackage: (ports) => createCreateModelPackageHandler(ports),
+  startRecommender: (ports) => createStartRecommenderHandler(ports),
+  pollJob: (ports) => createPollJobHandler(ports),
+  deriveThresholds: (ports) => createDeriveThresholdsHandler(ports),
+  deployEndpoint: (ports) => createDeployEndpointHandler(ports),
+  pollEndpoint: (ports) => createPollEndpointHandler(ports),
+  registerPolicies: (ports) => createRegisterPoliciesHandler(ports),
+  simulatePolicies: () => createSimulatePoliciesHandler(),
+  runEvaluation: (ports) => createRunEvaluationHandler(ports),
+  pollEvaluation: (ports) => createPollEvaluationHandler(ports),
+  judge: (ports) => createJudgeHandler(ports),
+  tunePolicies: (ports) => createTunePoliciesHandler(ports),
+  writeRecommendation: (ports) => createWriteRecommendationHandler(ports),
+  cleanup: (ports) => createCleanupHandler(ports),
+};

@@ -1,0 +1,60 @@
+/**
+ * Judge: reads the evaluation's per-period metrics through the driver and judges them with the
+ * core's `judgeEvaluation` (maxRps x 60 reached, errors within the allowed rate, latency within
+ * the SLO). The verdict is data: DidEvaluationPass routes on `passed`.
+ */
+import { z } from 'zod';
+import { createAwsPorts } from '../../shared/adapters/aws';
+import { judgeEvaluation } from '../../shared/core/judge';
+import type { WorkflowPorts } from '../../shared/core/ports';
+import type { Verdict } from '../../shared/core/types';
+import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import {
+  buildEvaluationInput,
+  currentPolicySet,
+  IterationStateSchema,
+  LedgerSchema,
+  PolicySetSchema,
+  RequestSchema,
+  RunNamesSchema,
+} from '../../shared/workflow/state';
+
+export const JudgeInput = z
+  .object({
+    request: RequestSchema,
+    names: RunNamesSchema,
+    ledger: LedgerSchema,
+    initialPolicySet: PolicySetSchema,
+    iteration: IterationStateSchema,
+  })
+  .strict();
+
+export function createJudgeHandler(ports: Pick<WorkflowPorts, 'evaluation'>): WorkflowHandler<Verdict> {
+  return defineHandler({
+    name: 'judge',
+    input: JudgeInput,
+    handle: async ({ request, names, ledger, initialPolicySet, iteration }, { logger }) => {
+      const input = buildEvaluationInput({
+        request,
+        names,
+        ledger,
+        iteration,
+        policySet: currentPolicySet(initialPolicySet, iteration),
+      });
+      const metrics = await ports.evaluation.collectMetrics(input.evaluationName, input);
+      const verdict = judgeEvaluation(metrics, {
+        maxRps: request.traffic.maxRps,
+        latencySlo: request.latencySlo,
+        allowedErrorRate: request.evaluation.allowedErrorRate,
+      });
+      logger.info('judged', {
+        iteration: iteration.number,
+        passed: verdict.passed,
+        failures: verdict.failures.map((failure) => failure.code),
+      });
+      return verdict;
+    },
+  });
+}
+
+export const handler = createJudgeHandler(createAwsPorts());

@@ -1,0 +1,117 @@
+/**
+ * NormalizeInput: the execution input (a ScalingRequest, or an EventBridge "SageMaker Model
+ * Package State Change" event) -> the initial state: the validated request with its vCPUs, the
+ * run's resource names and an empty ledger. A bad input fails here, before any resource exists;
+ * a plain request makes no AWS call at all (an event may describe its model package).
+ */
+import { z } from 'zod';
+import { createAwsPorts } from '../../shared/adapters/aws';
+import { ConfigurationError, InvalidInputError } from '../../shared/core/errors';
+import {
+  eventNeedsDescribe,
+  isModelPackageStateChangeEvent,
+  ModelPackageStateChangeEventSchema,
+  type RequestDefaults,
+  requestFromModelPackageEvent,
+} from '../../shared/core/event';
+import { vcpusForInstanceType } from '../../shared/core/instance-types';
+import { runIdFor, runNames } from '../../shared/core/naming';
+import type { WorkflowPorts } from '../../shared/core/ports';
+import { ScalingRequestSchema } from '../../shared/core/request';
+import { defineHandler, parseOrThrow, type WorkflowHandler } from '../../shared/handlers/define';
+import { type InitialState, initialIteration } from '../../shared/workflow/state';
+
+export const NormalizeInputInput = z
+  .object({
+    /** The execution input as given. */
+    input: z.unknown(),
+    /** `$$.Execution.Name`: the run id is derived from it. */
+    executionName: z.string().min(1).max(80),
+  })
+  .strict();
+
+export interface NormalizeInputOptions {
+  /** Stage defaults for requests built from events (read once, on first use). */
+  requestDefaults?: () => RequestDefaults;
+  /** Model sources this backend runs; others fail here (AWS cannot run `local`). */
+  allowedModelKinds?: readonly ('modelPackage' | 'container' | 'local')[];
+}
+
+/** Environment variable holding the stage defaults as JSON (set per stage by the deployment). */
+export const REQUEST_DEFAULTS_ENV = 'SCALEPLAN_REQUEST_DEFAULTS';
+
+/** Reads the stage defaults from SCALEPLAN_REQUEST_DEFAULTS; `{}` when unset. */
+export function requestDefaultsFromEnv(env: NodeJS.ProcessEnv = process.env): RequestDefaults {
+  const raw = env[REQUEST_DEFAULTS_ENV];
+  if (raw === undefined || raw.trim() === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not an object');
+    return parsed as RequestDefaults;
+  } catch (error) {
+    throw new ConfigurationError(`${REQUEST_DEFAULTS_ENV} must be a JSON object of request defaults`, {
+      cause: error,
+    });
+  }
+}
+
+export function createNormalizeInputHandler(
+  ports: Pick<WorkflowPorts, 'registry'>,
+  options: NormalizeInputOptions = {},
+): WorkflowHandler<InitialState> {
+  return defineHandler({
+    name: 'normalizeInput',
+    input: NormalizeInputInput,
+    handle: async ({ input, executionName }, { logger }) => {
+      const reasons: InitialState['reasons'] = [];
+      let raw: unknown = input;
+      if (isModelPackageStateChangeEvent(input)) {
+        const event = parseOrThrow(
+          ModelPackageStateChangeEventSchema,
+          input,
+          'model package state change event',
+        );
+        const describe = ports.registry.describeModelPackage;
+        const described =
+          eventNeedsDescribe(event) && describe
+            ? await describe.call(ports.registry, event.detail.ModelPackageArn)
+            : undefined;
+        const built = requestFromModelPackageEvent(event, {
+          ...(described ? { described } : {}),
+          defaults: options.requestDefaults?.() ?? {},
+        });
+        raw = built.value;
+        reasons.push(...built.reasons);
+      }
+      const request = parseOrThrow(ScalingRequestSchema, raw, 'ScalingRequest');
+      const allowed = options.allowedModelKinds;
+      if (allowed && !allowed.includes(request.model.kind))
+        throw new InvalidInputError(
+          `model.kind "${request.model.kind}" is not supported by this backend: use ${allowed.map((kind) => `"${kind}"`).join(' or ')}`,
+        );
+      const vcpus = request.vcpus ?? vcpusForInstanceType(request.instanceType);
+      if (vcpus === undefined)
+        throw new InvalidInputError(
+          `the vCPUs of ${request.instanceType} are not in the built-in table: set "vcpus" in the request`,
+        );
+      const names = runNames(request.name, runIdFor(executionName));
+      logger.info('normalized', { runId: names.runId, instanceType: request.instanceType });
+      return {
+        request: { ...request, vcpus },
+        names,
+        ledger: [],
+        job: { iteration: 0, round: 0 },
+        endpoint: { iteration: 0, round: 0 },
+        evaluation: { iteration: 0, round: 0 },
+        iteration: initialIteration(),
+        reasons,
+      };
+    },
+  });
+}
+
+export const handler = createNormalizeInputHandler(createAwsPorts(), {
+  requestDefaults: () => requestDefaultsFromEnv(),
+  allowedModelKinds: ['modelPackage', 'container'],
+});

@@ -1,0 +1,90 @@
+/**
+ * RegisterPolicies: applies the iteration's policy set to the evaluation endpoint's variant with
+ * the exact requests of the core's `buildScalingRequests`: RegisterScalableTarget, the target
+ * tracking policies, the step policy, then the step policy's alarm with that policy's ARN as its
+ * action (without the alarm a step policy never runs), then the scheduled actions.
+ *
+ * The scalable target and the step alarm go into the ledger. When a later call fails, what this
+ * call created is deleted before the error propagates (the ledger never learns of it).
+ */
+import { z } from 'zod';
+import { createAwsPorts } from '../../shared/adapters/aws';
+import { InvalidInputError } from '../../shared/core/errors';
+import { buildScalingRequests, withAlarmAction } from '../../shared/core/policies';
+import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
+import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import {
+  appendToLedger,
+  currentPolicySet,
+  IterationStateSchema,
+  LedgerSchema,
+  PolicySetSchema,
+  RequestSchema,
+  RunNamesSchema,
+} from '../../shared/workflow/state';
+
+export const RegisterPoliciesInput = z
+  .object({
+    request: RequestSchema,
+    names: RunNamesSchema,
+    ledger: LedgerSchema,
+    initialPolicySet: PolicySetSchema,
+    iteration: IterationStateSchema,
+  })
+  .strict();
+
+export function createRegisterPoliciesHandler(
+  ports: Pick<WorkflowPorts, 'scaling' | 'cleanup'>,
+): WorkflowHandler<ResourceRef[]> {
+  return defineHandler({
+    name: 'registerPolicies',
+    input: RegisterPoliciesInput,
+    handle: async ({ request, names, ledger, initialPolicySet, iteration }, { logger }) => {
+      const policySet = currentPolicySet(initialPolicySet, iteration);
+      const target = { endpointName: names.endpointName, variantName: request.variantName };
+      const requests = buildScalingRequests(target, policySet);
+      const created: ResourceRef[] = [];
+      const isNew = (ref: ResourceRef) =>
+        !ledger.some((known) => known.kind === ref.kind && known.name === ref.name);
+      try {
+        await ports.scaling.registerScalableTarget(requests.registerScalableTarget);
+        const targetRef: ResourceRef = {
+          kind: 'scalableTarget',
+          name: requests.registerScalableTarget.ResourceId,
+        };
+        if (isNew(targetRef)) created.push(targetRef);
+        let stepPolicyArn: string | undefined;
+        for (const policy of requests.putScalingPolicies) {
+          const { policyArn } = await ports.scaling.putScalingPolicy(policy);
+          if (policy.PolicyName === requests.stepPolicyName) stepPolicyArn = policyArn;
+        }
+        if (requests.stepAlarm) {
+          if (!stepPolicyArn)
+            throw new InvalidInputError(
+              `the step alarm needs policy ${requests.stepPolicyName}, which was not put`,
+            );
+          await ports.scaling.putMetricAlarm(withAlarmAction(requests.stepAlarm, stepPolicyArn));
+          const alarmRef: ResourceRef = { kind: 'alarm', name: requests.stepAlarm.AlarmName };
+          if (isNew(alarmRef)) created.push(alarmRef);
+        }
+        for (const action of requests.putScheduledActions) await ports.scaling.putScheduledAction(action);
+      } catch (error) {
+        for (const ref of [...created].reverse()) {
+          await ports.cleanup.deleteResource(ref).catch((undoError: unknown) => {
+            logger.warn('could not undo', { ref, error: String(undoError) });
+          });
+        }
+        throw error;
+      }
+      logger.info('policies registered', {
+        iteration: iteration.number,
+        minCapacity: policySet.minCapacity,
+        maxCapacity: policySet.maxCapacity,
+        policies: requests.putScalingPolicies.map((policy) => policy.PolicyName),
+      });
+      return appendToLedger(ledger, created);
+    },
+  });
+}
+
+export const handler = createRegisterPoliciesHandler(createAwsPorts());

@@ -1,0 +1,52 @@
+/**
+ * RunEvaluation: starts the iteration's evaluation through the evaluation driver (an Inference
+ * Recommender Advanced job on AWS: PHASES traffic, MaxInvocations = maxRps x 60, one latency
+ * threshold); the evaluation goes into the ledger so clean-up stops it.
+ */
+import { z } from 'zod';
+import { createAwsPorts } from '../../shared/adapters/aws';
+import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
+import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import {
+  appendToLedger,
+  buildEvaluationInput,
+  currentPolicySet,
+  IterationStateSchema,
+  LedgerSchema,
+  PolicySetSchema,
+  RequestSchema,
+  RunNamesSchema,
+} from '../../shared/workflow/state';
+
+export const RunEvaluationInput = z
+  .object({
+    request: RequestSchema,
+    names: RunNamesSchema,
+    ledger: LedgerSchema,
+    initialPolicySet: PolicySetSchema,
+    iteration: IterationStateSchema,
+  })
+  .strict();
+
+export function createRunEvaluationHandler(
+  ports: Pick<WorkflowPorts, 'evaluation'>,
+): WorkflowHandler<ResourceRef[]> {
+  return defineHandler({
+    name: 'runEvaluation',
+    input: RunEvaluationInput,
+    handle: async ({ request, names, ledger, initialPolicySet, iteration }, { logger }) => {
+      const input = buildEvaluationInput({
+        request,
+        names,
+        ledger,
+        iteration,
+        policySet: currentPolicySet(initialPolicySet, iteration),
+      });
+      const started = await ports.evaluation.start(input);
+      logger.info('evaluation started', { evaluationName: started.name, iteration: iteration.number });
+      return appendToLedger(ledger, [started]);
+    },
+  });
+}
+
+export const handler = createRunEvaluationHandler(createAwsPorts());

@@ -1,0 +1,44 @@
+/**
+ * SimulatePolicies: predicts the paid evaluation in the digital twin (core `predictEvaluation`)
+ * so that a policy set the twin already sees failing is tuned before paying for an evaluation.
+ * Pure: no port.
+ */
+import { z } from 'zod';
+import type { Prediction } from '../../shared/core/recommendation';
+import { predictEvaluation } from '../../shared/core/sim/predict';
+import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import {
+  BenchmarkAnalysisSchema,
+  currentPolicySet,
+  IterationStateSchema,
+  PolicySetSchema,
+  RequestSchema,
+} from '../../shared/workflow/state';
+
+export const SimulatePoliciesInput = z
+  .object({
+    request: RequestSchema,
+    benchmark: BenchmarkAnalysisSchema,
+    initialPolicySet: PolicySetSchema,
+    iteration: IterationStateSchema,
+  })
+  .strict();
+
+export function createSimulatePoliciesHandler(): WorkflowHandler<Prediction> {
+  return defineHandler({
+    name: 'simulatePolicies',
+    input: SimulatePoliciesInput,
+    handle: async ({ request, benchmark, initialPolicySet, iteration }, { logger }) => {
+      const policySet = currentPolicySet(initialPolicySet, iteration);
+      const { verdict, simulation } = predictEvaluation({ policySet, analysis: benchmark, request });
+      logger.info('prediction', {
+        iteration: iteration.number,
+        passed: verdict.passed,
+        maxInvocationsPerMinute: verdict.maxInvocationsPerMinute,
+      });
+      return { verdict, simulation };
+    },
+  });
+}
+
+export const handler = createSimulatePoliciesHandler();

@@ -1,0 +1,206 @@
+/**
+ * The recommendation: what an execution outputs and stores. Everything a person needs to apply
+ * and trust the configuration: the benchmark summary, both threshold methods with the one chosen,
+ * the capacities, the policies as the exact AWS requests, every iteration with its prediction
+ * and verdict, and the cost per hour at Min and Max capacity.
+ */
+
+import type { ScalingRequests } from './aws-requests';
+import type { Reason } from './errors';
+import { approximatePricePerHourUsd } from './instance-types';
+import { buildScalingRequests } from './policies';
+import type { ScalingRequest } from './request';
+import type { SimulationSummary } from './sim/results';
+import type { BenchmarkAnalysis, CapacityPlan, PolicySet, Thresholds, TuningStep, Verdict } from './types';
+
+export const RECOMMENDATION_FORMAT_VERSION = 1;
+
+/** The twin's prediction of an evaluation (core `predictEvaluation`). */
+export interface Prediction {
+  verdict: Verdict;
+  simulation: SimulationSummary;
+}
+
+/** One policy set tried by the execution. */
+export interface IterationRecord {
+  /** 1-based; every policy set counts, whether it was evaluated or only predicted. */
+  iteration: number;
+  policySet: PolicySet;
+  prediction?: Prediction;
+  /** The paid evaluation's verdict; absent when the prediction failed and tuning ran first. */
+  verdict?: Verdict;
+  outcome: 'predictedFailure' | 'evaluationFailed' | 'passed';
+  /** What tuning changed to get the next policy set. */
+  tuning?: { step: TuningStep | null; reasons: Reason[] };
+}
+
+/** Price of one instance, USD per hour, and where it came from. */
+export interface InstancePricing {
+  pricePerInstanceHourUsd: number | null;
+  /** `recommenderJob`: the Default job's CostPerHour; `approximateTable`: the built-in list price. */
+  source: 'recommenderJob' | 'approximateTable' | 'unknown';
+}
+
+/**
+ * The price of one instance: the CostPerHour Inference Recommender reported, else the approximate
+ * us-east-1 list price of the built-in table, else unknown.
+ * @example resolveInstancePricing('ml.c5.large') // { pricePerInstanceHourUsd: 0.102, source: 'approximateTable' }
+ */
+export function resolveInstancePricing(
+  instanceType: string,
+  reportedCostPerHourUsd?: number,
+): InstancePricing {
+  if (
+    reportedCostPerHourUsd !== undefined &&
+    Number.isFinite(reportedCostPerHourUsd) &&
+    reportedCostPerHourUsd > 0
+  )
+    return { pricePerInstanceHourUsd: reportedCostPerHourUsd, source: 'recommenderJob' };
+  const table = approximatePricePerHourUsd(instanceType);
+  if (table !== undefined) return { pricePerInstanceHourUsd: table, source: 'approximateTable' };
+  return { pricePerInstanceHourUsd: null, source: 'unknown' };
+}
+
+export interface CostEstimate extends InstancePricing {
+  instanceType: string;
+  /** MinCapacity x price, USD per hour: the floor the endpoint costs when idle. */
+  atMinCapacityPerHourUsd: number | null;
+  /** MaxCapacity x price, USD per hour: the ceiling at full scale-out. */
+  atMaxCapacityPerHourUsd: number | null;
+}
+
+export interface Recommendation {
+  formatVersion: typeof RECOMMENDATION_FORMAT_VERSION;
+  runId: string;
+  name: string;
+  instanceType: string;
+  /** The endpoint variant the policies were evaluated on (the requests below name it). */
+  evaluatedOn: { endpointName: string; variantName: string };
+  expectations: {
+    minRps: number;
+    maxRps: number;
+    growthFactor: number;
+    pattern: 'spiky' | 'smooth';
+    latencySlo: ScalingRequest['latencySlo'];
+    goal: ScalingRequest['goal'];
+  };
+  benchmark: {
+    peakInvocationsPerMinute: number;
+    peakTimestamp: string;
+    latencyAtPeak: BenchmarkAnalysis['latencyAtPeak'];
+    bottleneck: BenchmarkAnalysis['bottleneck'];
+    cpuFit: BenchmarkAnalysis['cpuFit'];
+    vcpus: number;
+    reasons: Reason[];
+  };
+  /** Both methods, the one chosen and why (formulas with the numbers). */
+  thresholds: Thresholds;
+  capacity: CapacityPlan;
+  /** The policy set that passed. */
+  policySet: PolicySet;
+  /**
+   * The exact AWS requests for the evaluated variant. The step alarm's AlarmActions is the ARN
+   * that PutScalingPolicy returns for `stepPolicyName`; to apply to another endpoint, rebuild
+   * them with `scaleplan derive` or replace the names.
+   */
+  requests: ScalingRequests;
+  cost: CostEstimate;
+  /** The verdict of the passing evaluation. */
+  verdict: Verdict;
+  iterations: IterationRecord[];
+  reasons: Reason[];
+  /** Where the artifact store put it (s3://... or a file path), once stored. */
+  storedAt?: string;
+}
+
+export interface AssembleRecommendationInput {
+  runId: string;
+  request: ScalingRequest;
+  target: { endpointName: string; variantName: string };
+  benchmark: BenchmarkAnalysis;
+  thresholds: Thresholds;
+  capacity: CapacityPlan;
+  /** Earlier iterations (failed predictions and evaluations), oldest first. */
+  history: IterationRecord[];
+  /** The passing iteration. */
+  final: { iteration: number; policySet: PolicySet; prediction?: Prediction; verdict: Verdict };
+  pricing: InstancePricing;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/**
+ * Assembles the recommendation of a passed execution.
+ * @example
+ * // ml.c5.large at $0.102/h, Min 1, Max 8 -> cost { atMinCapacityPerHourUsd: 0.1, atMaxCapacityPerHourUsd: 0.82 }
+ * assembleRecommendation({ ...input, capacity: { minCapacity: 1, maxCapacity: 8, ... } }).cost
+ */
+export function assembleRecommendation(input: AssembleRecommendationInput): Recommendation {
+  const { request, final, pricing } = input;
+  const price = pricing.pricePerInstanceHourUsd;
+  const requests = buildScalingRequests(input.target, final.policySet);
+  const finalRecord: IterationRecord = {
+    iteration: final.iteration,
+    policySet: final.policySet,
+    ...(final.prediction ? { prediction: final.prediction } : {}),
+    verdict: final.verdict,
+    outcome: 'passed',
+  };
+  const iterations = [...input.history, finalRecord];
+  const evaluations = iterations.filter((record) => record.verdict !== undefined).length;
+  const reasons: Reason[] = [
+    {
+      code: 'passed',
+      message: `iteration ${final.iteration} passed: ${final.verdict.maxInvocationsPerMinute} invocations per minute reached against ${final.verdict.targetInvocationsPerMinute} expected, after ${evaluations} paid evaluation(s) and ${iterations.length - evaluations} policy set(s) rejected by the prediction`,
+    },
+  ];
+  if (price === null)
+    reasons.push({
+      code: 'priceUnknown',
+      message: `no price is known for ${request.instanceType}: the cost per hour is left empty`,
+    });
+  else if (pricing.source === 'approximateTable')
+    reasons.push({
+      code: 'priceApproximate',
+      message: `cost uses the approximate us-east-1 list price of ${request.instanceType} ($${price}/h); it differs by Region`,
+    });
+  return {
+    formatVersion: RECOMMENDATION_FORMAT_VERSION,
+    runId: input.runId,
+    name: request.name,
+    instanceType: request.instanceType,
+    evaluatedOn: input.target,
+    expectations: {
+      minRps: request.traffic.minRps,
+      maxRps: request.traffic.maxRps,
+      growthFactor: request.traffic.growthFactor,
+      pattern: request.traffic.pattern,
+      latencySlo: request.latencySlo,
+      goal: request.goal,
+    },
+    benchmark: {
+      peakInvocationsPerMinute: input.benchmark.peakInvocationsPerMinute,
+      peakTimestamp: input.benchmark.peakTimestamp,
+      latencyAtPeak: input.benchmark.latencyAtPeak,
+      bottleneck: input.benchmark.bottleneck,
+      cpuFit: input.benchmark.cpuFit,
+      vcpus: input.benchmark.vcpus,
+      reasons: input.benchmark.reasons,
+    },
+    thresholds: input.thresholds,
+    capacity: input.capacity,
+    policySet: final.policySet,
+    requests,
+    cost: {
+      instanceType: request.instanceType,
+      ...pricing,
+      atMinCapacityPerHourUsd: price === null ? null : round2(price * final.policySet.minCapacity),
+      atMaxCapacityPerHourUsd: price === null ? null : round2(price * final.policySet.maxCapacity),
+    },
+    verdict: final.verdict,
+    iterations,
+    reasons,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Runs the real state machine definition in aws-local-stepfunctions with the real handlers wired
+ * to one ports object (local backend or test fakes). Each Task state runs the handler of its
+ * function (`taskResourceLocalHandlers`, keyed by state name); the event log gives the sequence of
+ * states entered.
+ *
+ * aws-local-stepfunctions needs Promise.withResolvers (Node 22): callers on Node 20 load
+ * shared/adapters/local/polyfills first (the CLI and test/setup.ts do).
+ */
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { FUNCTION_NAMES, type FunctionName, handlerFactories } from '../../functions/index';
+import type { WorkflowPorts } from '../core/ports';
+import { localLambdaContext } from '../handlers/define';
+import { loadDefinition, taskFunctionKeys } from './definition';
+
+type JsonValue = Parameters<StateMachine['run']>[0];
+
+export interface LocalRunOptions {
+  ports: WorkflowPorts;
+  /** Milliseconds per Wait state name (e.g. `{ WaitForJob: 0 }`); every Wait defaults to 0 ms. */
+  waitTimeOverridesMs?: Record<string, number>;
+  /** Milliseconds per Task state name between retries; every Task defaults to 0 ms. */
+  retryIntervalOverridesMs?: Record<string, number | number[]>;
+  /** Called with each state's name as it is entered. */
+  onStateEntered?: (stateName: string) => void;
+  /** `$$.Execution.Name` (the run id derives from it); default `local-<ISO time>`. */
+  executionName?: string;
+  /** Replace a function's handler (tests of a single misbehaving function). */
+  handlerOverrides?: Partial<Record<FunctionName, (input: unknown) => Promise<unknown>>>;
+}
+
+export interface LocalRunResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  output: unknown;
+  /** The execution's error name and cause when it failed. */
+  error: { name: string; cause: string } | null;
+  /** Names of the states entered, in order (a loop's states appear once per round). */
+  states: string[];
+  /** Task states that were retried, with the error name, in order. */
+  retries: { state: string; error: string }[];
+}
+
+/**
+ * @example
+ * const result = await runWorkflowLocally(request, { ports });
+ * result.status; // 'SUCCEEDED'
+ * result.states; // ['NormalizeInput', 'CreateModelPackage', 'StartRecommenderJob', 'WaitForJob', ...]
+ */
+export async function runWorkflowLocally(input: unknown, options: LocalRunOptions): Promise<LocalRunResult> {
+  const definition = loadDefinition() as StateMachineDefinition;
+  const taskKeys = taskFunctionKeys();
+  const handlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
+  for (const [stateName, key] of Object.entries(taskKeys)) {
+    if (!(FUNCTION_NAMES as readonly string[]).includes(key))
+      throw new Error(`Task ${stateName} names function "${key}", which functions/index.ts does not export`);
+    const functionName = key as FunctionName;
+    const override = options.handlerOverrides?.[functionName];
+    const handler = override ?? handlerFactories[functionName](options.ports);
+    handlers[stateName] = async (event) =>
+      (await (override ? override(event) : handler(event, localLambdaContext(functionName)))) as JsonValue;
+  }
+  const states = definition.States as Record<string, { Type: string }>;
+  const waitTimeOverrides: Record<string, number> = {};
+  const retryIntervalOverrides: Record<string, number | number[]> = {};
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Wait') waitTimeOverrides[name] = options.waitTimeOverridesMs?.[name] ?? 0;
+    if (state.Type === 'Task') retryIntervalOverrides[name] = options.retryIntervalOverridesMs?.[name] ?? 0;
+  }
+
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+  const executionName = options.executionName ?? `local-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const execution = machine.run(input as JsonValue, {
+    overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides, retryIntervalOverrides },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:123456789012:execution:scaleplan:${executionName}`,
+        Name: executionName,
+        Input: input as JsonValue,
+        StartTime: new Date().toISOString(),
+      },
+    },
+  });
+
+  const visited: string[] = [];
+  const retries: LocalRunResult['retries'] = [];
+  const lastFailure = new Map<string, string>();
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered') {
+        visited.push(event.state.name);
+        options.onStateEntered?.(event.state.name);
+      } else if (event.type === 'StateRetried') {
+        retries.push({ state: event.state.name, error: lastFailure.get(event.state.name) ?? 'unknown' });
+      } else if (event.type === 'StateFailed') {
+        lastFailure.set(event.state.name, event.Error);
+      }
+    }
+  })();
+
+  try {
+    const output = await execution.result;
+    await collecting;
+    return { status: 'SUCCEEDED', output, error: null, states: visited, retries };
+  } catch (error) {
+    await collecting.catch(() => undefined);
+    if (error instanceof ExecutionError) {
+      const cause = (error as ExecutionError & { cause?: unknown }).cause;
+      const failure = cause instanceof Error ? cause : error;
+      return {
+        status: 'FAILED',
+        output: null,
+        error: { name: failure.name, cause: failure.message },
+        states: visited,
+        retries,
+      };
+    }
+    throw error;
+  }
+}

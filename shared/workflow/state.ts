@@ -1,0 +1,261 @@
+/**
+ * The execution state of the state machine and the schemas of the slices its Tasks pass to the
+ * handlers. The state is JSON: every key is written by one Task (`ResultPath`), the ledger by
+ * each Task that creates something.
+ *
+ *   request      NormalizeInput      the validated ScalingRequest (vCPUs resolved)
+ *   names        NormalizeInput      deterministic resource names (shared/core/naming)
+ *   ledger       creating Tasks      ResourceRef[] in creation order; clean-up deletes exactly these
+ *   job          PollJob             { iteration, round, status, benchmarkWindow }
+ *   plan         DeriveThresholds    benchmark, thresholds, capacity, initial policySet, pricing
+ *   endpoint     PollEndpoint        { iteration, round, status }
+ *   iteration    Tune*               { number, policySet?, history, exhausted }
+ *   prediction   SimulatePolicies    { verdict, simulation }
+ *   evaluation   PollEvaluation      { iteration, round, status }
+ *   verdict      Judge               the evaluation's verdict
+ *   recommendation WriteRecommendation
+ *   error        any Catch           { Error, Cause }
+ */
+import { z } from 'zod';
+import { InvalidInputError, WaitTimeoutError } from '../core/errors';
+import { evaluationName, type RunNames } from '../core/naming';
+import type { EvaluationInput, JobStatus, ResourceRef } from '../core/ports';
+import type { InstancePricing, IterationRecord, Prediction } from '../core/recommendation';
+import { type ScalingRequest, ScalingRequestSchema } from '../core/request';
+import type { BenchmarkAnalysis, CapacityPlan, PolicySet, Thresholds, Verdict } from '../core/types';
+
+export const ResourceRefSchema = z
+  .object({
+    kind: z.enum([
+      'modelPackageGroup',
+      'modelPackage',
+      'model',
+      'endpointConfig',
+      'endpoint',
+      'scalableTarget',
+      'alarm',
+      'recommenderJob',
+      'evaluation',
+    ]),
+    name: z.string().min(1),
+    arn: z.string().optional(),
+  })
+  .strict();
+export const LedgerSchema = z.array(ResourceRefSchema);
+
+export const RunNamesSchema = z
+  .object({
+    runId: z.string().min(1),
+    base: z.string().min(1),
+    jobName: z.string().min(1),
+    endpointName: z.string().min(1),
+    modelPackageGroupName: z.string().min(1),
+  })
+  .strict();
+
+/** The request as NormalizeInput wrote it; parsing it again is idempotent. */
+export const RequestSchema = ScalingRequestSchema;
+
+/** Progress of one wait loop; `iteration` tells loops of different iterations apart. */
+export const PollStateSchema = z
+  .object({
+    iteration: z.number().int().min(0),
+    round: z.number().int().min(0),
+    status: z.string().optional(),
+    failureReason: z.string().optional(),
+  })
+  .loose();
+export type PollState = z.output<typeof PollStateSchema>;
+
+const TargetTrackingSchema = z
+  .object({
+    targetValue: z.number(),
+    scaleOutCooldownSeconds: z.number(),
+    scaleInCooldownSeconds: z.number(),
+    disableScaleIn: z.boolean(),
+  })
+  .strict();
+
+export const PolicySetSchema = z
+  .object({
+    minCapacity: z.number().int(),
+    maxCapacity: z.number().int(),
+    invocationsTargetTracking: TargetTrackingSchema.optional(),
+    cpuTargetTracking: TargetTrackingSchema.optional(),
+    stepScaling: z
+      .object({
+        alarmThresholdInvocationsPerInstance: z.number(),
+        steps: z.array(
+          z.object({ lower: z.number(), upper: z.number().nullable(), adjustment: z.number() }).strict(),
+        ),
+        cooldownSeconds: z.number(),
+        evaluationPeriods: z.number().int(),
+        datapointsToAlarm: z.number().int(),
+      })
+      .strict()
+      .optional(),
+    scheduledActions: z.array(
+      z
+        .object({
+          name: z.string(),
+          schedule: z.string(),
+          timezone: z.string().optional(),
+          minCapacity: z.number().optional(),
+          maxCapacity: z.number().optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict() satisfies z.ZodType<PolicySet>;
+
+/** Results of core computations carried between Tasks: checked for shape, typed by the core. */
+function coreResult<T>(what: string, required: string[]) {
+  return z.custom<T>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      required.every((key) => (value as Record<string, unknown>)[key] !== undefined),
+    { message: `${what} is missing or lacks ${required.join(', ')}` },
+  );
+}
+
+export const VerdictSchema = coreResult<Verdict>('verdict', ['passed', 'failures']);
+export const PredictionSchema = coreResult<Prediction>('prediction', ['verdict', 'simulation']);
+export const IterationRecordSchema = coreResult<IterationRecord>('iteration record', [
+  'iteration',
+  'policySet',
+  'outcome',
+]);
+
+export const IterationStateSchema = z
+  .object({
+    /** 1-based number of the policy set being tried. */
+    number: z.number().int().min(1),
+    /** The policy set of this iteration; absent on the first (the plan's). */
+    policySet: PolicySetSchema.optional(),
+    history: z.array(IterationRecordSchema),
+    /** True when tuning found nothing left to try. */
+    exhausted: z.boolean(),
+    /** Why tuning stopped, when it did. */
+    reasons: z.array(z.object({ code: z.string(), message: z.string() }).strict()).optional(),
+  })
+  .strict();
+export type IterationState = z.output<typeof IterationStateSchema>;
+
+export interface PlanState {
+  benchmark: BenchmarkAnalysis;
+  thresholds: Thresholds;
+  capacity: CapacityPlan;
+  policySet: PolicySet;
+  pricing: InstancePricing;
+  reasons: { code: string; message: string }[];
+}
+export const PlanStateSchema = coreResult<PlanState>('plan', [
+  'benchmark',
+  'thresholds',
+  'capacity',
+  'policySet',
+  'pricing',
+]);
+export const BenchmarkAnalysisSchema = coreResult<BenchmarkAnalysis>('benchmark analysis', [
+  'peakInvocationsPerMinute',
+  'latencyCurve',
+]);
+export const CapacityPlanSchema = coreResult<CapacityPlan>('capacity plan', ['minCapacity', 'maxCapacity']);
+
+/** The state right after NormalizeInput. */
+export interface InitialState {
+  request: ScalingRequest;
+  names: RunNames;
+  ledger: ResourceRef[];
+  job: PollState;
+  endpoint: PollState;
+  evaluation: PollState;
+  iteration: IterationState;
+  reasons: { code: string; message: string }[];
+}
+
+/** The first iteration's state. */
+export function initialIteration(): IterationState {
+  return { number: 1, history: [], exhausted: false };
+}
+
+/**
+ * The ledger with `refs` appended, skipping any ref already in it (same kind and name), so a
+ * repeated step (a later iteration registering the same scalable target) records it once.
+ */
+export function appendToLedger(ledger: ResourceRef[], refs: ResourceRef[]): ResourceRef[] {
+  const next = [...ledger];
+  for (const ref of refs) {
+    if (!next.some((known) => known.kind === ref.kind && known.name === ref.name)) next.push(ref);
+  }
+  return next;
+}
+
+/**
+ * The versioned model package ARN of the run: the request's when it reuses one, else the one
+ * CreateModelPackage recorded in the ledger.
+ * @throws InvalidInputError when neither exists (CreateModelPackage has not run)
+ */
+export function modelPackageArnOf(request: ScalingRequest, ledger: ResourceRef[]): string {
+  if (request.model.kind === 'modelPackage') return request.model.modelPackageArn;
+  const created = ledger.find((ref) => ref.kind === 'modelPackage' && ref.arn !== undefined);
+  if (!created?.arn)
+    throw new InvalidInputError('no model package in the ledger: CreateModelPackage must run first');
+  return created.arn;
+}
+
+/** The policy set of the current iteration: the tuned one, or the plan's on the first. */
+export function currentPolicySet(initial: PolicySet, iteration: IterationState): PolicySet {
+  return iteration.policySet ?? initial;
+}
+
+/** What the evaluation driver receives for the current iteration (RunEvaluation and Judge agree). */
+export function buildEvaluationInput(input: {
+  request: ScalingRequest;
+  names: RunNames;
+  ledger: ResourceRef[];
+  iteration: IterationState;
+  policySet: PolicySet;
+}): EvaluationInput {
+  const { request, names } = input;
+  return {
+    evaluationName: evaluationName(names, input.iteration.number),
+    modelPackageArn: modelPackageArnOf(request, input.ledger),
+    endpointName: names.endpointName,
+    variantName: request.variantName,
+    instanceType: request.instanceType,
+    ...(request.roleArn ? { roleArn: request.roleArn } : {}),
+    phases: [
+      {
+        initialUsers: request.evaluation.initialUsers,
+        spawnRate: request.evaluation.spawnRate,
+        durationSeconds: request.evaluation.durationSeconds,
+      },
+    ],
+    jobDurationSeconds: request.evaluation.jobDurationSeconds,
+    maxInvocationsPerMinute: Math.ceil(request.traffic.maxRps * 60),
+    latencySlo: request.latencySlo,
+    policySet: input.policySet,
+  };
+}
+
+/** Job statuses after which polling stops. */
+export const FINAL_JOB_STATUSES: readonly JobStatus[] = ['COMPLETED', 'FAILED', 'STOPPED', 'DELETED'];
+
+/**
+ * The round number of this poll: one more than the previous poll of the same iteration, 1 when
+ * the iteration changed (a new wait loop).
+ */
+export function nextRound(previous: PollState, iteration: number): number {
+  return previous.iteration === iteration ? previous.round + 1 : 1;
+}
+
+/**
+ * Throws WaitTimeoutError when a loop has polled `maxRounds` times without reaching a final
+ * status: the bound that keeps every wait loop finite.
+ */
+export function assertWithinRounds(what: string, round: number, maxRounds: number, status: string): void {
+  if (round >= maxRounds)
+    throw new WaitTimeoutError(`${what} is still ${status} after ${round} polls (the limit is ${maxRounds})`);
+}
