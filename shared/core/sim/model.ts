@@ -405,6 +405,27 @@ function closedLoopThroughput(
 }
 
 /**
+ * Share of a step's served requests within `sloMs`: a share `queuedShare` of them waited from
+ * `fromMs` down (or up) to `toMs` linearly, the others did not wait; each adds its wait to the
+ * curve's latency (`knots` without wait). Four midpoints integrate the linear part.
+ */
+function shareWithinSlo(
+  knots: Float64Array,
+  fromMs: number,
+  toMs: number,
+  queuedShare: number,
+  sloMs: number,
+): number {
+  if (fromMs === 0 && toMs === 0) return shareAtOrBelow(knots, 0, sloMs);
+  let queued = 0;
+  for (const u of [0.125, 0.375, 0.625, 0.875])
+    queued += shareAtOrBelow(knots, 0, sloMs - (fromMs + u * (toMs - fromMs)));
+  const waited = queuedShare * (queued / 4);
+  const unqueued = queuedShare < 1 ? (1 - queuedShare) * shareAtOrBelow(knots, 0, sloMs) : 0;
+  return waited + unqueued;
+}
+
+/**
  * The step function: advances `state` by one step that starts at `nowSeconds` (epoch seconds)
  * with the step's observation. Mutates and returns `state`.
  */
@@ -435,6 +456,10 @@ export function advanceSimulation(
   let served = 0;
   let errors = 0;
   let waitMs = 0;
+  let waitFromMs = 0;
+  let waitToMs = 0;
+  /** Share of the step's served requests whose wait goes from waitFromMs to waitToMs (the rest wait 0). */
+  let drainedShare = 1;
   let demand = 0;
   if (observation.kind === 'open') {
     demand = observation.value;
@@ -448,7 +473,14 @@ export function advanceSimulation(
       rest = maxBacklog;
     }
     state.backlog = rest;
-    waitMs = capacityRps > 0 ? ((before + rest) / 2 / capacityRps) * 1000 : 0;
+    // FIFO: the first requests served waited before / capacity, the last rest / capacity; when
+    // the queue empties within the step, the requests after the backlog wait nothing.
+    if (capacityRps > 0) {
+      waitFromMs = (before / capacityRps) * 1000;
+      waitToMs = (rest / capacityRps) * 1000;
+      drainedShare = rest === 0 && served > 0 ? Math.min(1, before / served) : 1;
+      waitMs = drainedShare * ((waitFromMs + waitToMs) / 2);
+    }
   } else {
     const users = observation.value;
     if (users > 0 && capacityRps <= 0) {
@@ -458,7 +490,7 @@ export function advanceSimulation(
       if (x >= capacityRps) {
         // saturated: Little's law gives the time in system, users / throughput
         latencyKnots(context.curve, context.spec.analysis.peakInvocationsPerMinute, 0, scratch);
-        const baseMs = (scratch[1]! + scratch[2]!) / 2;
+        const baseMs = knotsMeanMs(scratch);
         waitMs = Math.max(0, (users / capacityRps) * 1000 - baseMs);
         if (waitMs > settings.invocationTimeoutSeconds * 1000) {
           errors = (users / settings.invocationTimeoutSeconds) * step;
@@ -470,7 +502,16 @@ export function advanceSimulation(
   }
   const ipm = n > 0 ? (served / n) * (60 / step) : 0;
   const knotsOffset = i * 5;
-  latencyKnots(context.curve, ipm, waitMs, scratch);
+  if (observation.kind === 'closed') {
+    waitFromMs = waitMs;
+    waitToMs = waitMs;
+  }
+  latencyKnots(context.curve, ipm, 0, scratch);
+  const within =
+    served > 0
+      ? served * shareWithinSlo(scratch, waitFromMs, waitToMs, drainedShare, context.spec.latencySloMs)
+      : 0;
+  for (let k = 0; k < 5; k++) scratch[k]! += waitMs;
   state.stepKnots.set(scratch, knotsOffset);
   state.stepServed[i] = served;
   // 4. datapoints
@@ -481,7 +522,6 @@ export function advanceSimulation(
   minutes.demand[m]! += demand;
   if (n > 0) minutes.invocationsPerInstance[m]! += handled / n;
   minutes.invocation5xxErrors[m]! += errors;
-  const within = served * shareAtOrBelow(scratch, 0, context.spec.latencySloMs);
   minutes.withinSlo[m]! += within;
   const cpu = context.spec.analysis.cpuFit;
   const cpuNow = Math.min(
