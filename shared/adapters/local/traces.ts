@@ -128,10 +128,11 @@ export function parseCloudWatchJson(text: string, source = 'trace'): OpenTraffic
   if (points.length === 0 || points.some((p) => !Number.isFinite(p.t) || !Number.isFinite(p.v)))
     throw new InvalidInputError(`${source}: no datapoints, or a datapoint without time or value`);
   points.sort((a, b) => a.t - b.t);
-  let stepSeconds = Number.POSITIVE_INFINITY;
-  for (let i = 1; i < points.length; i++)
-    if (points[i]!.t > points[i - 1]!.t) stepSeconds = Math.min(stepSeconds, points[i]!.t - points[i - 1]!.t);
-  if (!Number.isFinite(stepSeconds)) stepSeconds = 60;
+  // CloudWatch leaves out periods without data: the period is the greatest common divisor of the gaps.
+  const gcd = (a: number, b: number): number => (b < 1e-6 ? a : gcd(b, a % b));
+  let stepSeconds = 0;
+  for (let i = 1; i < points.length; i++) stepSeconds = gcd(points[i]!.t - points[i - 1]!.t, stepSeconds);
+  if (!(stepSeconds >= 1)) stepSeconds = 60;
   const first = points[0]!.t;
   const n = Math.round((points[points.length - 1]!.t - first) / stepSeconds) + 1;
   const counts = new Float64Array(n);

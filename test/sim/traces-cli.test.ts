@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  detectTraceFormat,
+  parseCloudWatchJson,
+  parseCountsCsv,
+  parseRequestsCsv,
+  parseTraceTime,
+  readTraceFile,
+} from '../../shared/adapters/local/traces';
+import { ANALYSIS, policies } from './fixtures';
+
+describe('trace readers', () => {
+  it('reads times as UTC, with fractions and zones', () => {
+    assert.equal(parseTraceTime('1998-04-30 21:30:00'), 893971800);
+    assert.equal(parseTraceTime('2023-11-16 18:17:03.9799600'), 1700158623.97996);
+    assert.equal(parseTraceTime('1970-01-01T01:00:00+01:00'), 0);
+    assert.ok(Number.isNaN(parseTraceTime('period')));
+  });
+
+  it('per-minute counts, gaps filled with zeros', () => {
+    const t = parseCountsCsv(
+      'period,count\n1998-04-30 21:30:00,2\n1998-04-30 21:31:00,11\n1998-04-30 21:33:00,5\n',
+    );
+    assert.deepEqual([t.startEpochSeconds, t.stepSeconds, ...t.requests], [893971800, 60, 2, 11, 0, 5]);
+  });
+
+  it('per-request timestamps counted per second', () => {
+    const t = parseRequestsCsv(
+      'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:03.98,4808,10\n2023-11-16 18:17:04.03,3180,8\n2023-11-16 18:17:04.90,1,1\n',
+    );
+    assert.deepEqual([t.startEpochSeconds, ...t.requests], [1700158623, 1, 2]);
+  });
+
+  it('CloudWatch histories: GetMetricData, GetMetricStatistics and plain points', () => {
+    const gmd = parseCloudWatchJson(
+      JSON.stringify({
+        MetricDataResults: [{ Timestamps: ['2024-01-01T00:02:00Z', '2024-01-01T00:00:00Z'], Values: [7, 3] }],
+      }),
+    );
+    assert.deepEqual([gmd.stepSeconds, ...gmd.requests], [60, 3, 4, 0, 7]);
+    const gms = parseCloudWatchJson(
+      JSON.stringify({
+        Datapoints: [
+          { Timestamp: '2024-01-01T00:01:00Z', Sum: 5 },
+          { Timestamp: '2024-01-01T00:00:00Z', Sum: 3 },
+        ],
+      }),
+    );
+    assert.deepEqual(Array.from(gms.requests), [3, 5]);
+    const plain = parseCloudWatchJson(
+      JSON.stringify([{ timestamp: '2024-01-01T00:00:00Z', invocations: 9 }]),
+    );
+    assert.deepEqual([plain.stepSeconds, ...plain.requests], [60, 9]);
+    assert.throws(() => parseCloudWatchJson('{"x":1}'), { name: 'InvalidInputError' });
+  });
+
+  it('guesses the format and names a missing file', () => {
+    assert.equal(detectTraceFormat('a.json', ''), 'cloudwatch');
+    assert.equal(detectTraceFormat('a.csv', 'period,count'), 'counts');
+    assert.equal(detectTraceFormat('a.csv', 'TIMESTAMP,ContextTokens'), 'requests');
+    assert.throws(
+      () => readTraceFile('/nonexistent/trace.csv'),
+      /trace file \/nonexistent\/trace.csv does not exist/,
+    );
+  });
+});
+
+describe('scaleplan simulate and search', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scaleplan-sim-'));
+  const recommendation = join(dir, 'recommendation.json');
+  writeFileSync(
+    recommendation,
+    JSON.stringify({ benchmark: ANALYSIS, policySet: policies({ maxCapacity: 4 }), request: undefined }),
+  );
+  const trace = join(dir, 'trace.csv');
+  // 20 minutes at 1200/min then 20 at 4800/min
+  const rows = Array.from({ length: 40 }, (_, m) => {
+    const minute = String(m % 60).padStart(2, '0');
+    return `2024-01-01 10:${minute}:00,${m < 20 ? 1200 : 4800}`;
+  });
+  writeFileSync(trace, `period,count\n${rows.join('\n')}\n`);
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['bin/scaleplan.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('simulate prints the summary at the top level', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        'bin/scaleplan.js',
+        'simulate',
+        '--recommendation',
+        recommendation,
+        '--trace',
+        trace,
+        '--latency-slo-ms',
+        '100',
+        '--no-series',
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    const json = JSON.parse(out);
+    // first scale-out: minutes 20..22 above 3000, published at 10:24 -> ceil(1 x 4800 / 3000) = 2
+    assert.equal(json.activities[0].time, '2024-01-01T10:24:00.000Z');
+    assert.equal(json.maxInvocationsPerMinute, 4800);
+    assert.equal(json.errorCount, 0);
+    assert.equal(json.scalingActivities, json.activities.length);
+    for (const key of ['instanceHours', 'oracleInstanceHours', 'sloAttainment', 'p95LatencyMs'])
+      assert.equal(typeof json[key], 'number');
+  });
+
+  it('simulate with --peak-rps and a window rescales the trace', () => {
+    const r = cli(
+      'simulate',
+      '--recommendation',
+      recommendation,
+      '--trace',
+      trace,
+      '--latency-slo-ms',
+      '100',
+      '--peak-rps',
+      '40',
+      '--start',
+      '2024-01-01T10:30:00Z',
+      '--minutes',
+      '5',
+      '--no-series',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.maxInvocationsPerMinute, 2400);
+    assert.equal(json.durationSeconds, 300);
+  });
+
+  it('bad input: one clear line on stderr and a non-zero exit', () => {
+    const cases = [
+      {
+        args: ['simulate', '--recommendation', recommendation, '--latency-slo-ms', '100'],
+        message: /exactly one of --trace FILE or --phases JSON/,
+      },
+      {
+        args: [
+          'simulate',
+          '--recommendation',
+          recommendation,
+          '--trace',
+          join(dir, 'missing.csv'),
+          '--latency-slo-ms',
+          '100',
+        ],
+        message: /does not exist/,
+      },
+      { args: ['simulate', '--recommendation', recommendation, '--trace', trace], message: /no latency SLO/ },
+      {
+        args: ['simulate', '--recommendation', trace, '--trace', trace, '--latency-slo-ms', '1'],
+        message: /recommendation/,
+      },
+      {
+        args: [
+          'search',
+          '--recommendation',
+          recommendation,
+          '--trace',
+          trace,
+          '--latency-slo-ms',
+          '100',
+          '--targets',
+          '2',
+        ],
+        message: /--targets: bad value/,
+      },
+    ];
+    for (const c of cases) {
+      const r = cli(...c.args);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, c.message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+
+  it('search prints the table and the JSON with the baselines', () => {
+    const r = cli(
+      'search',
+      '--recommendation',
+      recommendation,
+      '--trace',
+      trace,
+      '--latency-slo-ms',
+      '100',
+      '--targets',
+      '0.5,0.7',
+      '--scale-out-cooldowns',
+      '10',
+      '--scale-in-cooldowns',
+      '300',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.candidatesEvaluated, 2 * 1 * 1 * 3 * 2);
+    assert.equal(json.baselines.length, 3);
+    assert.match(r.stderr, /baseline\s+AWS sample/);
+    assert.match(r.stderr, /oracle/);
+  });
+});
