@@ -1,0 +1,198 @@
+/**
+ * Packaging, offline and without AWS credentials: `npx osls package` into a temporary folder,
+ * cfn-lint on the template (no errors; its exit code is a bit mask: 2 errors, 4 warnings,
+ * 8 informational), scripts/check-iam.ts on its IAM statements, and the facts the deployment
+ * relies on (runtime, functions, stable state machine ID, outputs, trigger, PassRole scope, the
+ * packaged definition equal to statemachines/scaleplan.asl.yml). Takes ~15 s.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FUNCTION_NAMES } from '../../functions';
+import { checkIam } from '../../scripts/check-iam';
+import { loadDefinition } from '../../shared/workflow/definition';
+import { isCi } from '../contract/botocore';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Template = {
+  Parameters: Record<string, { Type: string; Default: string }>;
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: unknown }>;
+};
+
+const outDir = mkdtempSync(join(tmpdir(), 'scaleplan-package-'));
+let template: Template;
+let packaging: ReturnType<typeof spawnSync>;
+
+/** A clean clone has no credentials; osls package needs none, but the SDK chain must not look. */
+const PACKAGE_ENV = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'AKIDPACKAGE',
+  AWS_SECRET_ACCESS_KEY: 'package-only',
+  AWS_REGION: 'us-east-1',
+  AWS_SDK_LOAD_CONFIG: '0',
+  SLS_TELEMETRY_DISABLED: '1',
+  SLS_NOTIFICATIONS_MODE: 'off',
+};
+
+const pascal = (key: string) => `${key[0]?.toUpperCase()}${key.slice(1)}`;
+
+before(() => {
+  packaging = spawnSync(
+    'npx',
+    ['osls', 'package', '--stage', 'test', '--region', 'us-east-1', '--package', outDir],
+    {
+      env: PACKAGE_ENV,
+      encoding: 'utf8',
+      timeout: 240_000,
+    },
+  );
+  if (packaging.status === 0)
+    template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+});
+after(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe('npx osls package', () => {
+  test('packages offline with no AWS account', () => {
+    assert.equal(packaging.status, 0, `osls package failed:\n${packaging.stdout}\n${packaging.stderr}`);
+    assert.match(
+      String(packaging.stdout) + String(packaging.stderr),
+      /State machine "scaleplan" definition is valid/,
+    );
+  });
+
+  test('cfn-lint finds no error in the template', (t) => {
+    const lint = spawnSync('cfn-lint', [join(outDir, 'cloudformation-template-update-stack.json')], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (lint.error) {
+      const reason = `cfn-lint is not installed (${lint.error.message})`;
+      if (isCi()) assert.fail(`${reason}: it is mandatory in CI`);
+      return t.skip(reason);
+    }
+    const status = lint.status ?? 1;
+    // 2 = errors, 4 = warnings, 8 = informational; 1 and >= 16 mean cfn-lint itself failed.
+    const failed = (status & 2) !== 0 || status === 1 || status >= 16;
+    assert.ok(!failed, `cfn-lint exit ${status}:\n${lint.stdout}${lint.stderr}`);
+  });
+
+  test('check-iam: no wildcard action, iam:PassRole only on the SageMaker role with a service condition', () => {
+    const report = checkIam(template);
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.passRoleStatements, 1);
+    assert.ok(report.statements >= 10, `${report.statements} statements`);
+  });
+
+  test('every one of the 15 functions runs nodejs22.x with its handler folder and the adapter settings', () => {
+    assert.equal(FUNCTION_NAMES.length, 15);
+    for (const key of FUNCTION_NAMES) {
+      const fn = template.Resources[`${pascal(key)}LambdaFunction`];
+      assert.ok(fn, `no function ${key}`);
+      assert.equal(fn.Type, 'AWS::Lambda::Function');
+      assert.equal(fn.Properties.Runtime, 'nodejs22.x');
+      assert.equal(fn.Properties.Handler, `functions/${key}/handler.handler`);
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      assert.deepEqual(Object.keys(variables).sort(), [
+        'POWERTOOLS_LOG_LEVEL',
+        'POWERTOOLS_SERVICE_NAME',
+        'SCALEPLAN_ARTIFACT_BUCKET',
+        'SCALEPLAN_ARTIFACT_PREFIX',
+        'SCALEPLAN_REQUEST_DEFAULTS',
+        'SCALEPLAN_SAGEMAKER_ROLE_ARN',
+      ]);
+    }
+  });
+
+  test('bundles leave @aws-sdk/* to the Lambda runtime', () => {
+    const zip = join(outDir, 'judge.zip');
+    const listing = spawnSync('unzip', ['-l', zip], { encoding: 'utf8' });
+    if (listing.status === 0) assert.doesNotMatch(listing.stdout, /node_modules\/@aws-sdk/);
+    // 132 KB measured: a bundle with the SDK inlined would be several MB.
+    assert.ok(statSync(zip).size < 1_000_000, `judge.zip is ${statSync(zip).size} bytes`);
+  });
+
+  test('the state machine has a stable ID, and its ARN is an output', () => {
+    assert.equal(template.Resources.ScaleplanStateMachine?.Type, 'AWS::StepFunctions::StateMachine');
+    assert.deepEqual(template.Outputs.ScaleplanStateMachineArn?.Value, { Ref: 'ScaleplanStateMachine' });
+  });
+
+  test('the packaged definition is statemachines/scaleplan.asl.yml with the function ARNs filled in', () => {
+    const [body, placeholders] = (
+      template.Resources.ScaleplanStateMachine?.Properties.DefinitionString as {
+        'Fn::Sub': [string, Record<string, { 'Fn::GetAtt': [string, string] }>];
+      }
+    )['Fn::Sub'];
+    let text = body;
+    for (const [placeholder, getAtt] of Object.entries(placeholders)) {
+      const logicalId = getAtt['Fn::GetAtt'][0];
+      const key = logicalId.replace(/LambdaFunction$/, '');
+      text = text
+        .split(`\${${placeholder}}`)
+        .join(`arn:aws:lambda:us-east-1:123456789012:function:${key[0]?.toLowerCase()}${key.slice(1)}`);
+    }
+    // The plugin writes the default `QueryLanguage: JSONPath` on every state; nothing else differs.
+    const dropDefaultQueryLanguage = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(dropDefaultQueryLanguage);
+      if (value === null || typeof value !== 'object') return value;
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([key, item]) => !(key === 'QueryLanguage' && item === 'JSONPath'))
+          .map(([key, item]) => [key, dropDefaultQueryLanguage(item)]),
+      );
+    };
+    assert.deepEqual(dropDefaultQueryLanguage(JSON.parse(text)), loadDefinition());
+  });
+
+  test('the EventBridge rule starts the state machine on model package state changes of the listed groups', () => {
+    const rule = template.Resources.ModelPackageStateChangeRule;
+    assert.equal(rule?.Type, 'AWS::Events::Rule');
+    assert.deepEqual(rule?.Properties.EventPattern, {
+      source: ['aws.sagemaker'],
+      'detail-type': ['SageMaker Model Package State Change'],
+      detail: {
+        ModelPackageGroupName: { Ref: 'ModelPackageGroupNames' },
+        ModelApprovalStatus: { Ref: 'ModelApprovalStatuses' },
+      },
+    });
+    assert.deepEqual(rule?.Properties.Targets, [
+      {
+        Id: 'scaleplan',
+        Arn: { Ref: 'ScaleplanStateMachine' },
+        RoleArn: { 'Fn::GetAtt': ['EventBridgeStartExecutionRole', 'Arn'] },
+      },
+    ]);
+    assert.deepEqual(template.Parameters.ModelPackageGroupNames, {
+      Type: 'CommaDelimitedList',
+      Description: 'Model package groups whose "SageMaker Model Package State Change" events start a run.',
+      Default: 'scaleplan-models',
+    });
+    assert.equal(template.Parameters.ModelApprovalStatuses?.Default, 'Approved');
+  });
+
+  test('iam:PassRole names the same role the functions pass to SageMaker', () => {
+    const role = template.Resources.IamRoleLambdaExecution?.Properties.Policies as {
+      PolicyDocument: { Statement: { Sid?: string; Resource: unknown }[] };
+    }[];
+    const passRole = role[0]?.PolicyDocument.Statement.find((s) => s.Sid === 'PassSageMakerRole');
+    const env = (
+      template.Resources.JudgeLambdaFunction?.Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    assert.deepEqual(passRole?.Resource, env.SCALEPLAN_SAGEMAKER_ROLE_ARN);
+    assert.deepEqual(passRole?.Resource, {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':iam::',
+          { Ref: 'AWS::AccountId' },
+          ':role/scaleplan-sagemaker-test',
+        ],
+      ],
+    });
+  });
+});
