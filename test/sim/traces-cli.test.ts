@@ -39,7 +39,12 @@ describe('trace readers', () => {
   it('CloudWatch histories: GetMetricData, GetMetricStatistics and plain points', () => {
     const gmd = parseCloudWatchJson(
       JSON.stringify({
-        MetricDataResults: [{ Timestamps: ['2024-01-01T00:02:00Z', '2024-01-01T00:00:00Z'], Values: [7, 3] }],
+        MetricDataResults: [
+          {
+            Timestamps: ['2024-01-01T00:03:00Z', '2024-01-01T00:01:00Z', '2024-01-01T00:00:00Z'],
+            Values: [7, 4, 3],
+          },
+        ],
       }),
     );
     assert.deepEqual([gmd.stepSeconds, ...gmd.requests], [60, 3, 4, 0, 7]);
