@@ -1,0 +1,422 @@
+/**
+ * The real definition (statemachines/scaleplan.asl.yml) executed by aws-local-stepfunctions with
+ * the real handlers wired to in-memory fake ports. Each scenario asserts the sequence of states,
+ * the error name (never the Cause text) and that clean-up removed every created resource.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { TransientAwsError } from '../../shared/core/errors';
+import type { Recommendation } from '../../shared/core/recommendation';
+import type { ScalingRequestInput } from '../../shared/core/request';
+import type { Verdict } from '../../shared/core/types';
+import { runWorkflowLocally } from '../../shared/workflow/local-runner';
+import { createFakePorts, evaluationMetricsOf, type FakePorts, type FakeScript } from '../fakes/ports';
+
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+
+const PACKAGE_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3';
+
+/** The AWS sample's expectations: min 70 rps, max 500 rps, growth 1.2, P95 within 10 s. */
+function sampleRequest(overrides: Partial<ScalingRequestInput> = {}): ScalingRequestInput {
+  return {
+    name: 'churn',
+    model: { kind: 'modelPackage', modelPackageArn: PACKAGE_ARN },
+    instanceType: 'ml.c5.large',
+    traffic: { minRps: 70, maxRps: 500, growthFactor: 1.2 },
+    latencySlo: { percentile: 'P95', ms: 10000 },
+    ...overrides,
+  };
+}
+
+async function run(input: unknown, script: FakeScript = {}) {
+  const fake = createFakePorts(script);
+  const result = await runWorkflowLocally(input, { ports: fake.ports, executionName: 'test-execution' });
+  return { fake, result };
+}
+
+/** States entered, without the Wait and Choice states of the poll loops (asserted separately). */
+function mainStates(states: string[]): string[] {
+  return states.filter((state) => !/^(WaitFor|Is[A-Z])/.test(state));
+}
+
+function assertEverythingCleanedUp(fake: FakePorts): void {
+  assert.deepEqual([...fake.live.keys()], [], 'resources left after clean-up');
+  const deleted = fake.callsOf('cleanup.deleteResource').map((call) => call.input);
+  for (const ref of fake.created)
+    assert.ok(
+      deleted.some((d) => JSON.stringify(d) === JSON.stringify(ref)),
+      `${ref.kind} ${ref.name} was not deleted`,
+    );
+}
+
+const HEAD = [
+  'NormalizeInput',
+  'CreateModelPackage',
+  'StartRecommenderJob',
+  'PollJob',
+  'DeriveThresholds',
+  'DeployEndpoint',
+  'PollEndpoint',
+];
+const ONE_PASSING_ITERATION = [
+  'RegisterPolicies',
+  'SimulatePolicies',
+  'DidPredictionPass',
+  'RunEvaluation',
+  'PollEvaluation',
+  'Judge',
+  'DidEvaluationPass',
+];
+const SUCCESS_TAIL = ['WriteRecommendation', 'Cleanup', 'DidExecutionFail', 'Succeeded'];
+
+describe('state machine, executed locally', () => {
+  test('happy path: one iteration passes, the recommendation is the output, everything is deleted', async () => {
+    const { fake, result } = await run(sampleRequest(), { jobCostPerHourUsd: 0.115 });
+    assert.equal(result.status, 'SUCCEEDED');
+    assert.equal(result.error, null);
+    assert.deepEqual(result.states, [
+      'NormalizeInput',
+      'CreateModelPackage',
+      'StartRecommenderJob',
+      'WaitForJob',
+      'PollJob',
+      'IsJobComplete',
+      'DeriveThresholds',
+      'DeployEndpoint',
+      'WaitForEndpoint',
+      'PollEndpoint',
+      'IsEndpointInService',
+      'RegisterPolicies',
+      'SimulatePolicies',
+      'DidPredictionPass',
+      'RunEvaluation',
+      'WaitForEvaluation',
+      'PollEvaluation',
+      'IsEvaluationComplete',
+      'Judge',
+      'DidEvaluationPass',
+      ...SUCCESS_TAIL,
+    ]);
+    const recommendation = result.output as Recommendation;
+    // Example benchmark: peak 9068/min; balanced 50 % -> floor(4534); 500 rps / 75.57 x 1.2 -> 8.
+    assert.equal(recommendation.benchmark.peakInvocationsPerMinute, 9068);
+    assert.equal(recommendation.thresholds.invocationsPerInstance, 4534);
+    assert.equal(recommendation.thresholds.cpuTargetPercent, 100);
+    assert.equal(recommendation.capacity.minCapacity, 1);
+    assert.equal(recommendation.capacity.maxCapacity, 8);
+    assert.deepEqual(recommendation.cost, {
+      instanceType: 'ml.c5.large',
+      pricePerInstanceHourUsd: 0.115,
+      source: 'recommenderJob',
+      atMinCapacityPerHourUsd: 0.12,
+      atMaxCapacityPerHourUsd: 0.92,
+    });
+    assert.equal(recommendation.iterations.length, 1);
+    assert.equal(recommendation.iterations[0]?.outcome, 'passed');
+    assert.equal(recommendation.iterations[0]?.prediction?.verdict.passed, true);
+    assert.equal(
+      recommendation.storedAt,
+      `s3://scaleplan-test/recommendations/${recommendation.runId}/recommendation.json`,
+    );
+    // A reused package: nothing registered, the job and the endpoint use the given ARN.
+    assert.equal(fake.created.filter((ref) => ref.kind.startsWith('modelPackage')).length, 0);
+    assert.equal(
+      (fake.callsOf('jobs.startDefaultJob')[0]?.input as { modelPackageArn: string }).modelPackageArn,
+      PACKAGE_ARN,
+    );
+    // The endpoint starts at MinCapacity; the evaluation expects maxRps x 60 = 30000 per minute.
+    assert.equal(
+      (fake.callsOf('hosting.createEndpoint')[0]?.input as { initialInstanceCount: number })
+        .initialInstanceCount,
+      1,
+    );
+    assert.equal(fake.evaluations[0]?.maxInvocationsPerMinute, 30000);
+    // The step alarm invokes the step policy's ARN (the AWS sample forgot this alarm).
+    const stepPolicy = fake
+      .callsOf('scaling.putScalingPolicy')
+      .map((c) => c.input as { PolicyName: string; PolicyType: string })
+      .find((p) => p.PolicyType === 'StepScaling');
+    assert.ok(stepPolicy);
+    const alarm = fake.callsOf('scaling.putMetricAlarm')[0]?.input as { AlarmActions: string[] };
+    assert.equal(alarm.AlarmActions.length, 1);
+    assert.ok(alarm.AlarmActions[0]?.endsWith(`:policyName/${stepPolicy.PolicyName}`));
+    assertEverythingCleanedUp(fake);
+    // Deleted newest first: the evaluation, the alarm and the target before the endpoint, the job last.
+    assert.deepEqual(
+      fake.callsOf('cleanup.deleteResource').map((c) => (c.input as { kind: string }).kind),
+      ['evaluation', 'alarm', 'scalableTarget', 'endpoint', 'endpointConfig', 'model', 'recommenderJob'],
+    );
+  });
+
+  test('a container request registers a package and group, and clean-up deletes them last', async () => {
+    const { fake, result } = await run(
+      sampleRequest({
+        model: {
+          kind: 'container',
+          image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1',
+          modelDataUrl: 's3://bucket/model.tar.gz',
+          samplePayloadUrl: 's3://bucket/payload.tar.gz',
+          framework: 'XGBOOST',
+          frameworkVersion: '1.5-1',
+        },
+      }),
+    );
+    assert.equal(result.status, 'SUCCEEDED');
+    const kinds = fake.callsOf('cleanup.deleteResource').map((c) => (c.input as { kind: string }).kind);
+    assert.deepEqual(kinds.slice(-3), ['recommenderJob', 'modelPackage', 'modelPackageGroup']);
+    assertEverythingCleanedUp(fake);
+  });
+
+  test('poll loops of several rounds: 4 job polls, 3 endpoint polls, 3 evaluation polls', async () => {
+    const { fake, result } = await run(sampleRequest(), {
+      jobStatuses: ['PENDING', 'IN_PROGRESS', 'IN_PROGRESS', 'COMPLETED'],
+      endpointStatuses: ['Creating', 'Creating', 'InService'],
+      evaluationStatuses: () => ['PENDING', 'IN_PROGRESS', 'COMPLETED'],
+    });
+    assert.equal(result.status, 'SUCCEEDED');
+    const jobLoop = result.states.slice(3, 3 + 12);
+    assert.deepEqual(
+      jobLoop,
+      Array.from({ length: 4 }, () => ['WaitForJob', 'PollJob', 'IsJobComplete']).flat(),
+    );
+    assert.equal(result.states.filter((s) => s === 'PollJob').length, 4);
+    assert.equal(result.states.filter((s) => s === 'PollEndpoint').length, 3);
+    assert.equal(result.states.filter((s) => s === 'PollEvaluation').length, 3);
+    assert.equal(fake.callsOf('jobs.describeJob').length, 4);
+    assertEverythingCleanedUp(fake);
+  });
+
+  test('a poll loop is bounded: a job that never finishes fails with WaitTimeoutError after 90 polls', async () => {
+    const { fake, result } = await run(sampleRequest(), { jobStatuses: ['IN_PROGRESS'] });
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error?.name, 'WaitTimeoutError');
+    assert.equal(fake.callsOf('jobs.describeJob').length, 90);
+    assert.deepEqual(result.states.slice(-3), ['Cleanup', 'DidExecutionFail', 'FailExecution']);
+    // The running job was in the ledger: clean-up stopped it.
+    assert.deepEqual(
+      fake.callsOf('cleanup.deleteResource').map((c) => (c.input as { kind: string }).kind),
+      ['recommenderJob'],
+    );
+    assertEverythingCleanedUp(fake);
+  });
+
+  test('throttled calls are retried: TransientAwsError then success, and a Lambda throttle', async () => {
+    const { fake, result } = await run(sampleRequest(), {
+      failures: {
+        'jobs.startDefaultJob': [new TransientAwsError('Rate exceeded')],
+        'scaling.putScalingPolicy': [
+          new TransientAwsError('Rate exceeded'),
+          new TransientAwsError('Rate exceeded'),
+        ],
+        'hosting.describeEndpoint': [
+          Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' }),
+        ],
+      },
+    });
+    assert.equal(result.status, 'SUCCEEDED');
+    assert.deepEqual(result.retries, [
+      { state: 'StartRecommenderJob', error: 'TransientAwsError' },
+      { state: 'PollEndpoint', error: 'Lambda.TooManyRequestsException' },
+      { state: 'RegisterPolicies', error: 'TransientAwsError' },
+      { state: 'RegisterPolicies', error: 'TransientAwsError' },
+    ]);
+    assert.deepEqual(mainStates(result.states), [...HEAD, ...ONE_PASSING_ITERATION, ...SUCCESS_TAIL]);
+    assert.equal(fake.callsOf('jobs.startDefaultJob').length, 2);
+    // Each failed RegisterPolicies undid the target it had registered (2 undos), then the retry
+    // registered it once more: one ledger entry, deleted once more by Cleanup.
+    assert.equal(fake.callsOf('scaling.registerScalableTarget').length, 3);
+    assert.equal(
+      fake
+        .callsOf('cleanup.deleteResource')
+        .filter((c) => (c.input as { kind: string }).kind === 'scalableTarget').length,
+      3,
+    );
+    assertEverythingCleanedUp(fake);
+  });
+
+  for (const status of ['FAILED', 'STOPPED'] as const) {
+    test(`a ${status} recommender job fails the execution with JobFailedError after clean-up`, async () => {
+      const { fake, result } = await run(sampleRequest(), {
+        jobStatuses: ['IN_PROGRESS', status],
+        jobFailureReason: 'ClientError: endpoint failed to pass the ping health check',
+      });
+      assert.equal(result.status, 'FAILED');
+      assert.equal(result.error?.name, 'JobFailedError');
+      assert.deepEqual(mainStates(result.states), [
+        'NormalizeInput',
+        'CreateModelPackage',
+        'StartRecommenderJob',
+        'PollJob',
+        'PollJob',
+        'Cleanup',
+        'DidExecutionFail',
+        'FailExecution',
+      ]);
+      assert.equal(fake.callsOf('metrics.getBenchmarkSeries').length, 0);
+      assertEverythingCleanedUp(fake);
+    });
+  }
+
+  test('an evaluation that fails once is tuned, the endpoint reset, and the second passes', async () => {
+    const { fake, result } = await run(sampleRequest(), {
+      evaluationMetrics: (index, input) =>
+        evaluationMetricsOf({ peakPerMinute: input.maxInvocationsPerMinute * (index === 1 ? 0.8 : 1.2) }),
+    });
+    assert.equal(result.status, 'SUCCEEDED');
+    assert.deepEqual(mainStates(result.states), [
+      ...HEAD,
+      'RegisterPolicies',
+      'SimulatePolicies',
+      'DidPredictionPass',
+      'RunEvaluation',
+      'PollEvaluation',
+      'Judge',
+      'DidEvaluationPass',
+      'TunePolicies',
+      'CanTuneAfterEvaluation',
+      'PollEndpoint',
+      ...ONE_PASSING_ITERATION,
+      ...SUCCESS_TAIL,
+    ]);
+    const recommendation = result.output as Recommendation;
+    assert.deepEqual(
+      recommendation.iterations.map((i) => [i.iteration, i.outcome]),
+      [
+        [1, 'evaluationFailed'],
+        [2, 'passed'],
+      ],
+    );
+    const first = recommendation.iterations[0];
+    assert.equal(first?.verdict?.passed, false);
+    assert.equal(first?.verdict?.maxInvocationsPerMinute, 24000);
+    assert.ok(first?.tuning?.step);
+    assert.notDeepEqual(recommendation.policySet, first?.policySet);
+    // Between evaluations: policies off the variant, back to the next MinCapacity, wait for InService.
+    assert.equal(fake.callsOf('scaling.deregisterScalableTarget').length, 1);
+    assert.deepEqual(
+      fake
+        .callsOf('hosting.resetInstanceCount')
+        .map((c) => (c.input as { instanceCount: number }).instanceCount),
+      [recommendation.policySet.minCapacity],
+    );
+    assert.deepEqual(
+      fake.evaluations.map((e) => e.evaluationName),
+      ['churn-' + recommendation.runId + '-eval-1', 'churn-' + recommendation.runId + '-eval-2'],
+    );
+    assertEverythingCleanedUp(fake);
+  });
+
+  test('an evaluation that never passes fails with EvaluationFailedError and the last verdict, after clean-up', async () => {
+    const { fake, result } = await run(sampleRequest({ evaluation: { maxIterations: 2 } }), {
+      evaluationMetrics: (_index, input) =>
+        evaluationMetricsOf({ peakPerMinute: input.maxInvocationsPerMinute * 0.5 }),
+    });
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error?.name, 'EvaluationFailedError');
+    const verdict = JSON.parse(result.error?.cause ?? '{}') as Verdict;
+    assert.equal(verdict.passed, false);
+    assert.equal(verdict.maxInvocationsPerMinute, 15000);
+    assert.equal(verdict.targetInvocationsPerMinute, 30000);
+    assert.deepEqual(mainStates(result.states).slice(-8), [
+      'RunEvaluation',
+      'PollEvaluation',
+      'Judge',
+      'DidEvaluationPass',
+      'RecordEvaluationFailure',
+      'Cleanup',
+      'DidExecutionFail',
+      'FailExecution',
+    ]);
+    assert.equal(result.states.filter((s) => s === 'Judge').length, 2);
+    assert.equal(fake.evaluations.length, 2);
+    assert.equal(fake.callsOf('artifacts.putRecommendation').length, 0);
+    assertEverythingCleanedUp(fake);
+  });
+
+  test('a failed prediction is tuned before paying; at the last iteration the evaluation decides', async () => {
+    // P95 within 25 ms: the twin sees the queueing of a spike exceed it.
+    const { fake, result } = await run(sampleRequest({ latencySlo: { percentile: 'P95', ms: 25 } }));
+    assert.equal(result.status, 'SUCCEEDED');
+    assert.deepEqual(mainStates(result.states), [
+      ...HEAD,
+      'RegisterPolicies',
+      'SimulatePolicies',
+      'DidPredictionPass',
+      'TuneBeforeEvaluation',
+      'CanTuneBeforeEvaluation',
+      'RegisterPolicies',
+      'SimulatePolicies',
+      'DidPredictionPass',
+      'TuneBeforeEvaluation',
+      'CanTuneBeforeEvaluation',
+      ...ONE_PASSING_ITERATION,
+      ...SUCCESS_TAIL,
+    ]);
+    // Only one paid evaluation; no endpoint reset for predictions.
+    assert.equal(fake.evaluations.length, 1);
+    assert.equal(fake.callsOf('hosting.resetInstanceCount').length, 0);
+    const recommendation = result.output as Recommendation;
+    assert.deepEqual(
+      recommendation.iterations.map((i) => i.outcome),
+      ['predictedFailure', 'predictedFailure', 'passed'],
+    );
+    assertEverythingCleanedUp(fake);
+  });
+
+  test('a failure halfway (the endpoint cannot be created) deletes only what exists', async () => {
+    const denied = Object.assign(new Error('ResourceLimitExceeded'), { name: 'AwsRequestError' });
+    const { fake, result } = await run(
+      sampleRequest({
+        model: {
+          kind: 'container',
+          image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1',
+          modelDataUrl: 's3://bucket/model.tar.gz',
+          samplePayloadUrl: 's3://bucket/payload.tar.gz',
+          framework: 'XGBOOST',
+          frameworkVersion: '1.5-1',
+        },
+      }),
+      { failures: { 'hosting.createEndpoint': [denied] } },
+    );
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error?.name, 'AwsRequestError');
+    assert.deepEqual(mainStates(result.states).slice(-5), [
+      'DeriveThresholds',
+      'DeployEndpoint',
+      'Cleanup',
+      'DidExecutionFail',
+      'FailExecution',
+    ]);
+    assert.deepEqual(
+      fake.callsOf('cleanup.deleteResource').map((c) => (c.input as { kind: string }).kind),
+      ['recommenderJob', 'modelPackage', 'modelPackageGroup'],
+    );
+    assertEverythingCleanedUp(fake);
+  });
+
+  test('a bad input fails at the first state with InvalidInputError and no port call', async () => {
+    const { fake, result } = await run({ ...sampleRequest(), traffic: { minRps: 600, maxRps: 500 } });
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error?.name, 'InvalidInputError');
+    assert.deepEqual(result.states, ['NormalizeInput', 'FailExecution']);
+    assert.deepEqual(fake.calls, []);
+    assert.deepEqual(fake.created, []);
+  });
+
+  test('an EventBridge model package event runs the workflow on that package', async () => {
+    const { readFileSync } = await import('node:fs');
+    const event = JSON.parse(
+      readFileSync(new URL('../../examples/event.model-package-state-change.json', import.meta.url), 'utf8'),
+    );
+    const { fake, result } = await run(event);
+    assert.equal(result.status, 'SUCCEEDED');
+    const recommendation = result.output as Recommendation;
+    assert.equal(recommendation.expectations.maxRps, 500);
+    assert.equal(recommendation.instanceType, 'ml.c5.large');
+    assert.equal(
+      (fake.callsOf('jobs.startDefaultJob')[0]?.input as { modelPackageArn: string }).modelPackageArn,
+      event.detail.ModelPackageArn,
+    );
+    assertEverythingCleanedUp(fake);
+  });
+});
