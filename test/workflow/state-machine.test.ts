@@ -301,7 +301,7 @@ describe('state machine, executed locally', () => {
     );
     assert.deepEqual(
       fake.evaluations.map((e) => e.evaluationName),
-      ['churn-' + recommendation.runId + '-eval-1', 'churn-' + recommendation.runId + '-eval-2'],
+      [`churn-${recommendation.runId}-eval-1`, `churn-${recommendation.runId}-eval-2`],
     );
     assertEverythingCleanedUp(fake);
   });
