@@ -1,0 +1,340 @@
+/**
+ * End to end on the AWS adapters: the real definition (statemachines/scaleplan.asl.yml) run by
+ * aws-local-stepfunctions with the real handlers, wired to the real AWS adapters over
+ * aws-sdk-client-mock'd clients that play SageMaker, Application Auto Scaling, CloudWatch and S3.
+ * Happy path: every state in order, every created resource deleted at the end, and every request
+ * the run sent valid against botocore.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  DeregisterScalableTargetCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+  type MetricDataResult,
+  PutMetricAlarmCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateInferenceRecommendationsJobCommand,
+  type CreateInferenceRecommendationsJobCommandInput,
+  CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DeleteModelPackageCommand,
+  DeleteModelPackageGroupCommand,
+  DescribeEndpointCommand,
+  DescribeInferenceRecommendationsJobCommand,
+  StopInferenceRecommendationsJobCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
+import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
+import type { EvaluationMetrics } from '../../shared/core/types';
+import { runWorkflowLocally } from '../../shared/workflow/local-runner';
+import { evaluationMetricsOf, exampleBenchmark } from '../fakes/ports';
+import { ACCOUNT, BUCKET, createMockedAws } from './mocks';
+
+const sm = (kind: string, name: string) => `arn:aws:sagemaker:us-east-1:${ACCOUNT}:${kind}/${name}`;
+
+/** CloudWatch's answer for one metric id, from the series the fake account "measured". */
+function resultsFor(
+  input: GetMetricDataCommandInput,
+  benchmark: BenchmarkSeries,
+  evaluation: EvaluationMetrics,
+) {
+  const ids = new Set(input.MetricDataQueries?.map((q) => q.Id));
+  const isEvaluation = ids.has('invocationsPerInstance');
+  const results: MetricDataResult[] = [];
+  const add = (id: string, points: [string, number | undefined][]) => {
+    const kept = points.filter((p): p is [string, number] => p[1] !== undefined);
+    if (ids.has(id))
+      results.push({
+        Id: id,
+        Timestamps: kept.map(([t]) => new Date(t)),
+        Values: kept.map(([, v]) => v),
+        StatusCode: 'Complete',
+      });
+  };
+  if (isEvaluation) {
+    const p = evaluation.points;
+    add(
+      'invocations',
+      p.map((x) => [x.timestamp, x.invocations]),
+    );
+    add(
+      'invocationsPerInstance',
+      p.map((x) => [x.timestamp, x.invocations / (x.instanceCount ?? 1)]),
+    );
+    add(
+      'latencyP95',
+      p.map((x) => [x.timestamp, x.modelLatencyP95Us]),
+    );
+    add(
+      'latencyP99',
+      p.map((x) => [x.timestamp, x.modelLatencyP99Us]),
+    );
+    add(
+      'latencyAvg',
+      p.map((x) => [x.timestamp, x.modelLatencyAvgUs]),
+    );
+    add(
+      'errors4xx',
+      p.map((x) => [x.timestamp, x.invocation4xxErrors]),
+    );
+    add(
+      'errors5xx',
+      p.map((x) => [x.timestamp, x.invocation5xxErrors]),
+    );
+  } else {
+    const p = benchmark.points;
+    add(
+      'invocations',
+      p.map((x) => [x.timestamp, x.invocations]),
+    );
+    add(
+      'latencyAvg',
+      p.map((x) => [x.timestamp, x.modelLatencyAvgUs]),
+    );
+    add(
+      'latencyP50',
+      p.map((x) => [x.timestamp, x.modelLatencyP50Us]),
+    );
+    add(
+      'latencyP95',
+      p.map((x) => [x.timestamp, x.modelLatencyP95Us]),
+    );
+    add(
+      'latencyP99',
+      p.map((x) => [x.timestamp, x.modelLatencyP99Us]),
+    );
+    add(
+      'errors4xx',
+      p.map((x) => [x.timestamp, x.invocation4xxErrors]),
+    );
+    add(
+      'errors5xx',
+      p.map((x) => [x.timestamp, x.invocation5xxErrors]),
+    );
+    add(
+      'cpu',
+      p.map((x) => [x.timestamp, x.cpuUtilizationPercent]),
+    );
+    add(
+      'memory',
+      p.map((x) => [x.timestamp, x.memoryUtilizationPercent]),
+    );
+  }
+  return { MetricDataResults: results };
+}
+
+/** A fake account: answers every call the workflow makes and keeps what exists. */
+function playAws(aws: ReturnType<typeof createMockedAws>) {
+  const benchmark = exampleBenchmark();
+  const evaluation = evaluationMetricsOf({ peakPerMinute: 31000, p95Ms: 40 });
+  const jobs = new Map<string, { type: string; describes: number }>();
+  const alarms = new Set<string>();
+  const endpointDescribes = new Map<string, number>();
+
+  aws.sagemaker.on(CreateModelPackageGroupCommand).callsFake((input: { ModelPackageGroupName: string }) => ({
+    ModelPackageGroupArn: sm('model-package-group', input.ModelPackageGroupName),
+  }));
+  aws.sagemaker.on(CreateModelPackageCommand).callsFake((input: { ModelPackageGroupName: string }) => ({
+    ModelPackageArn: sm('model-package', `${input.ModelPackageGroupName}/1`),
+  }));
+  aws.sagemaker
+    .on(CreateInferenceRecommendationsJobCommand)
+    .callsFake((input: CreateInferenceRecommendationsJobCommandInput) => {
+      jobs.set(input.JobName ?? '', { type: input.JobType ?? '', describes: 0 });
+      return { JobArn: sm('inference-recommendations-job', input.JobName ?? '') };
+    });
+  aws.sagemaker.on(DescribeInferenceRecommendationsJobCommand).callsFake((input: { JobName: string }) => {
+    const job = jobs.get(input.JobName);
+    if (!job) throw Object.assign(new Error(`job ${input.JobName} not found`), { name: 'ResourceNotFound' });
+    job.describes += 1;
+    const done = job.describes > 1; // one IN_PROGRESS round, then COMPLETED
+    const base = {
+      JobName: input.JobName,
+      JobType: job.type,
+      JobArn: sm('inference-recommendations-job', input.JobName),
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/scaleplan-sagemaker`,
+      Status: done ? 'COMPLETED' : 'IN_PROGRESS',
+      CreationTime: new Date('2026-01-01T00:00:00Z'),
+      LastModifiedTime: new Date('2026-01-01T00:40:00Z'),
+      InputConfig: {},
+    };
+    if (!done) return base;
+    if (job.type === 'Advanced') return { ...base, CompletionTime: new Date('2026-01-01T00:40:00Z') };
+    return {
+      ...base,
+      CompletionTime: new Date('2026-01-01T00:40:00Z'),
+      InferenceRecommendations: [
+        {
+          Metrics: { CostPerHour: 0.102, MaxInvocations: 9068, ModelLatency: 4 },
+          EndpointConfiguration: {
+            EndpointName: `${input.JobName}-ep`,
+            VariantName: 'variant-1',
+            InstanceType: 'ml.c5.large',
+            InitialInstanceCount: 1,
+          },
+          ModelConfiguration: {},
+          InvocationStartTime: new Date(benchmark.points[0]?.timestamp ?? 0),
+          InvocationEndTime: new Date(new Date(benchmark.points.at(-1)?.timestamp ?? 0).getTime() + 60_000),
+        },
+      ],
+    };
+  });
+  aws.sagemaker
+    .on(CreateModelCommand)
+    .callsFake((input: { ModelName: string }) => ({ ModelArn: sm('model', input.ModelName) }));
+  aws.sagemaker.on(CreateEndpointConfigCommand).callsFake((input: { EndpointConfigName: string }) => ({
+    EndpointConfigArn: sm('endpoint-config', input.EndpointConfigName),
+  }));
+  aws.sagemaker
+    .on(CreateEndpointCommand)
+    .callsFake((input: { EndpointName: string }) => ({ EndpointArn: sm('endpoint', input.EndpointName) }));
+  aws.sagemaker.on(DescribeEndpointCommand).callsFake((input: { EndpointName: string }) => {
+    const count = (endpointDescribes.get(input.EndpointName) ?? 0) + 1;
+    endpointDescribes.set(input.EndpointName, count);
+    return {
+      EndpointName: input.EndpointName,
+      EndpointArn: sm('endpoint', input.EndpointName),
+      EndpointStatus: count > 1 ? 'InService' : 'Creating',
+      CreationTime: new Date(),
+      LastModifiedTime: new Date(),
+    };
+  });
+  aws.sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({ EndpointArn: 'arn' });
+  for (const command of [DeleteEndpointCommand, DeleteEndpointConfigCommand, DeleteModelCommand] as const)
+    aws.sagemaker.on(command as typeof DeleteModelCommand).resolves({});
+  aws.sagemaker.on(DeleteModelPackageCommand).resolves({});
+  aws.sagemaker.on(DeleteModelPackageGroupCommand).resolves({});
+  aws.sagemaker.on(StopInferenceRecommendationsJobCommand).resolves({});
+
+  aws.autoScaling.on(RegisterScalableTargetCommand).resolves({ ScalableTargetARN: 'arn:target' });
+  aws.autoScaling
+    .on(PutScalingPolicyCommand)
+    .callsFake((input: { PolicyName: string; ResourceId: string }) => ({
+      PolicyARN: `arn:aws:autoscaling:us-east-1:${ACCOUNT}:scalingPolicy:0f0e:resource/sagemaker/${input.ResourceId}:policyName/${input.PolicyName}`,
+      Alarms: [],
+    }));
+  aws.autoScaling.on(DeregisterScalableTargetCommand).resolves({});
+  aws.cloudWatch.on(PutMetricAlarmCommand).callsFake((input: { AlarmName: string }) => {
+    alarms.add(input.AlarmName);
+    return {};
+  });
+  aws.cloudWatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => ({
+    MetricAlarms: input.AlarmNames.filter((name) => alarms.has(name)).map((AlarmName) => ({ AlarmName })),
+  }));
+  aws.cloudWatch.on(DeleteAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => {
+    for (const name of input.AlarmNames) alarms.delete(name);
+    return {};
+  });
+  aws.cloudWatch
+    .on(GetMetricDataCommand)
+    .callsFake((input: GetMetricDataCommandInput) => resultsFor(input, benchmark, evaluation));
+  aws.s3.on(PutObjectCommand).resolves({});
+  return { alarms };
+}
+
+const operations = (mock: { calls(): { args: unknown[] }[] }) =>
+  mock.calls().map((call) => (call.args[0] as object).constructor.name.replace(/Command$/, ''));
+
+test('happy path on the AWS adapters: the run succeeds, cleans up everything and every request is valid', async (t) => {
+  const aws = createMockedAws('workflow-e2e');
+  const account = playAws(aws);
+  const request = {
+    name: 'churn',
+    model: {
+      kind: 'container',
+      image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1`,
+      modelDataUrl: 's3://models/churn/model.tar.gz',
+      samplePayloadUrl: 's3://models/churn/payload.tar.gz',
+      framework: 'XGBOOST',
+      frameworkVersion: '1.5-1',
+      nearestModelName: 'xgboost',
+    },
+    instanceType: 'ml.c5.large',
+    traffic: { minRps: 70, maxRps: 500 },
+    latencySlo: { percentile: 'P95', ms: 10000 },
+  };
+
+  const result = await runWorkflowLocally(request, { ports: aws.ports, executionName: 'e2e-happy-path' });
+
+  assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
+  for (const state of [
+    'NormalizeInput',
+    'CreateModelPackage',
+    'StartRecommenderJob',
+    'PollJob',
+    'DeriveThresholds',
+    'DeployEndpoint',
+    'PollEndpoint',
+    'RegisterPolicies',
+    'RunEvaluation',
+    'PollEvaluation',
+    'Judge',
+    'WriteRecommendation',
+    'Cleanup',
+  ])
+    assert.ok(result.states.includes(state), `state ${state} not entered: ${result.states.join(' > ')}`);
+  assert.equal(
+    result.states.filter((s) => s === 'PollJob').length,
+    2,
+    'one IN_PROGRESS round, then COMPLETED',
+  );
+
+  const sagemakerOps = operations(aws.sagemaker);
+  const count = (op: string) => sagemakerOps.filter((o) => o === op).length;
+  // Everything created was deleted: model package and group, model, config, endpoint.
+  assert.deepEqual(
+    [
+      'CreateModelPackageGroup',
+      'CreateModelPackage',
+      'CreateModel',
+      'CreateEndpointConfig',
+      'CreateEndpoint',
+    ].map(count),
+    [1, 1, 1, 1, 1],
+  );
+  assert.deepEqual(
+    [
+      'DeleteModelPackageGroup',
+      'DeleteModelPackage',
+      'DeleteModel',
+      'DeleteEndpointConfig',
+      'DeleteEndpoint',
+    ].map(count),
+    [1, 1, 1, 1, 1],
+  );
+  assert.equal(count('CreateInferenceRecommendationsJob'), 2, 'one Default job, one Advanced evaluation');
+  assert.equal(
+    aws.autoScaling.commandCalls(RegisterScalableTargetCommand).length,
+    aws.autoScaling.commandCalls(DeregisterScalableTargetCommand).length,
+  );
+  assert.equal(account.alarms.size, 0, `alarms left: ${[...account.alarms].join(', ')}`);
+  const put = aws.s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+  assert.equal(put?.Bucket, BUCKET);
+  assert.match(put?.Key ?? '', /^recommendations\/.+\/recommendation\.json$/);
+
+  const evaluationJob = aws.sagemaker
+    .commandCalls(CreateInferenceRecommendationsJobCommand)
+    .map((c) => c.args[0].input)
+    .find((input) => input.JobType === 'Advanced');
+  assert.equal(evaluationJob?.StoppingConditions?.MaxInvocations, 30000);
+  assert.deepEqual(evaluationJob?.StoppingConditions?.ModelLatencyThresholds, [
+    { Percentile: 'P95', ValueInMilliseconds: 10000 },
+  ]);
+
+  aws.recorder.assertAllValid(t, 25);
+});
