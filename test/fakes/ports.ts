@@ -58,6 +58,8 @@ export interface FakePorts {
   evaluations: EvaluationInput[];
   /** Calls of one `port.method`. */
   callsOf(method: string): FakeCall[];
+  /** The input of the `index`th call of `port.method`; throws when there was no such call. */
+  inputOf<T>(method: string, index?: number): T;
 }
 
 /** The example benchmark (one ml.c5.large shaped after the AWS sample: peak about 9068/min). */
@@ -298,5 +300,10 @@ export function createFakePorts(script: FakeScript = {}): FakePorts {
     created,
     evaluations,
     callsOf: (method) => calls.filter((call) => `${call.port}.${call.method}` === method),
+    inputOf<T>(method: string, index = 0): T {
+      const call = calls.filter((c) => `${c.port}.${c.method}` === method)[index];
+      if (!call) throw new Error(`no call ${index} of ${method}`);
+      return call.input as T;
+    },
   };
 }

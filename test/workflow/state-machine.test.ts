@@ -121,13 +121,12 @@ describe('state machine, executed locally', () => {
     // A reused package: nothing registered, the job and the endpoint use the given ARN.
     assert.equal(fake.created.filter((ref) => ref.kind.startsWith('modelPackage')).length, 0);
     assert.equal(
-      (fake.callsOf('jobs.startDefaultJob')[0]?.input as { modelPackageArn: string }).modelPackageArn,
+      fake.inputOf<{ modelPackageArn: string }>('jobs.startDefaultJob').modelPackageArn,
       PACKAGE_ARN,
     );
     // The endpoint starts at MinCapacity; the evaluation expects maxRps x 60 = 30000 per minute.
     assert.equal(
-      (fake.callsOf('hosting.createEndpoint')[0]?.input as { initialInstanceCount: number })
-        .initialInstanceCount,
+      fake.inputOf<{ initialInstanceCount: number }>('hosting.createEndpoint').initialInstanceCount,
       1,
     );
     assert.equal(fake.evaluations[0]?.maxInvocationsPerMinute, 30000);
@@ -137,7 +136,7 @@ describe('state machine, executed locally', () => {
       .map((c) => c.input as { PolicyName: string; PolicyType: string })
       .find((p) => p.PolicyType === 'StepScaling');
     assert.ok(stepPolicy);
-    const alarm = fake.callsOf('scaling.putMetricAlarm')[0]?.input as { AlarmActions: string[] };
+    const alarm = fake.inputOf<{ AlarmActions: string[] }>('scaling.putMetricAlarm');
     assert.equal(alarm.AlarmActions.length, 1);
     assert.ok(alarm.AlarmActions[0]?.endsWith(`:policyName/${stepPolicy.PolicyName}`));
     assertEverythingCleanedUp(fake);
@@ -414,7 +413,7 @@ describe('state machine, executed locally', () => {
     assert.equal(recommendation.expectations.maxRps, 500);
     assert.equal(recommendation.instanceType, 'ml.c5.large');
     assert.equal(
-      (fake.callsOf('jobs.startDefaultJob')[0]?.input as { modelPackageArn: string }).modelPackageArn,
+      fake.inputOf<{ modelPackageArn: string }>('jobs.startDefaultJob').modelPackageArn,
       event.detail.ModelPackageArn,
     );
     assertEverythingCleanedUp(fake);
