@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, test } from 'node:test';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { defaultExecutionName, startExecution } from '../../cli/commands/start';
+import { defaultExecutionName, readScalingRequestFile, startExecution } from '../../cli/commands/start';
 import { renderScalingRequestJsonSchema, SCHEMA_PATH } from '../../scripts/generate-schema';
 import { ContractRecorder } from '../contract/recorder';
 
@@ -166,6 +166,11 @@ describe('scaleplan start', () => {
     assert.equal(lines.length, 1);
     assert.match(lines[0] ?? '', /^scaleplan: InvalidInputError: .*cli-bad\.json: latencySlo\.percentile: /);
   });
+
+  for (const example of ['examples/request.model-package.json', 'examples/request.container.json'])
+    test(`${example} passes the local validation of scaleplan start`, () => {
+      assert.doesNotThrow(() => readScalingRequestFile(example));
+    });
 
   test('the default execution name fits 80 characters', () => {
     assert.equal(
