@@ -1,0 +1,187 @@
+/**
+ * Checks of the definition itself: every error name it matches exists in the code, every Task has
+ * a timeout, the standard retry set with backoff and jitter and a Catch into clean-up, every Task
+ * names a function that exists, wait loops are bounded, and asl-validator accepts it.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { FUNCTION_NAMES } from '../../functions/index';
+import { ERROR_NAMES } from '../../shared/core/errors';
+import {
+  DEFINITION_PATH,
+  FAKE_LAMBDA_ARN_PREFIX,
+  loadDefinition,
+  readRawDefinition,
+  taskFunctionKeys,
+} from '../../shared/workflow/definition';
+
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: string;
+}
+interface State {
+  Type: string;
+  Resource?: unknown;
+  TimeoutSeconds?: number;
+  Retry?: Retrier[];
+  Catch?: { ErrorEquals: string[]; ResultPath?: string; Next: string }[];
+  Parameters?: Record<string, unknown>;
+  Seconds?: number;
+  Next?: string;
+  Choices?: { Next: string }[];
+  Default?: string;
+}
+
+const raw = readRawDefinition() as unknown as { States: Record<string, State>; TimeoutSeconds: number };
+const states = raw.States;
+const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task');
+
+const LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+function aslValidator(args: string[]): { status: number | null; output: string } {
+  const bin = join(process.cwd(), 'node_modules', '.bin', 'asl-validator');
+  const result = spawnSync(bin, args, { encoding: 'utf8' });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+describe('state machine definition', () => {
+  test('every error name in ErrorEquals exists in ERROR_NAMES or is a States.* / Lambda.* name', () => {
+    const names = new Set<string>();
+    for (const [, state] of Object.entries(states)) {
+      for (const block of [...(state.Retry ?? []), ...(state.Catch ?? [])])
+        for (const name of block.ErrorEquals) names.add(name);
+    }
+    assert.ok(names.has('TransientAwsError'));
+    for (const name of names) {
+      const known =
+        (ERROR_NAMES as readonly string[]).includes(name) ||
+        name.startsWith('States.') ||
+        name.startsWith('Lambda.');
+      assert.ok(known, `${name} is matched by the definition but not declared in shared/core/errors.ts`);
+    }
+  });
+
+  test('the failure recorded for an evaluation that never passed is a declared error name', () => {
+    const record = states.RecordEvaluationFailure;
+    assert.equal(record?.Parameters?.Error, 'EvaluationFailedError');
+    assert.ok((ERROR_NAMES as readonly string[]).includes('EvaluationFailedError'));
+  });
+
+  for (const [name, state] of tasks) {
+    test(`${name}: timeout, Lambda retry set and TransientAwsError with backoff and full jitter, Catch into clean-up`, () => {
+      assert.ok(
+        (state.TimeoutSeconds ?? 0) > 0 && (state.TimeoutSeconds ?? 0) <= 900,
+        'TimeoutSeconds in 1..900',
+      );
+      const lambda = state.Retry?.find((r) => LAMBDA_ERRORS.every((e) => r.ErrorEquals.includes(e)));
+      assert.ok(lambda, 'the standard Lambda retry set');
+      assert.ok((lambda.BackoffRate ?? 1) > 1);
+      assert.equal(lambda.JitterStrategy, 'FULL');
+      const transient = state.Retry?.find((r) => r.ErrorEquals.includes('TransientAwsError'));
+      assert.ok(transient, 'TransientAwsError is retried');
+      assert.ok((transient.BackoffRate ?? 1) > 1);
+      assert.ok((transient.MaxAttempts ?? 0) >= 3);
+      assert.equal(transient.JitterStrategy, 'FULL');
+      const catcher = state.Catch?.[0];
+      assert.ok(catcher, 'a Catch');
+      assert.deepEqual(catcher.ErrorEquals, ['States.ALL']);
+      const expected =
+        name === 'NormalizeInput'
+          ? { ResultPath: '$.error', Next: 'FailExecution' }
+          : name === 'Cleanup'
+            ? { ResultPath: '$.cleanupError', Next: 'FailCleanup' }
+            : { ResultPath: '$.error', Next: 'Cleanup' };
+      assert.deepEqual({ ResultPath: catcher.ResultPath, Next: catcher.Next }, expected);
+    });
+  }
+
+  test('every Task names a function of functions/index.ts and every function is used', () => {
+    const keys = taskFunctionKeys();
+    assert.equal(Object.keys(keys).length, tasks.length);
+    for (const key of Object.values(keys))
+      assert.ok((FUNCTION_NAMES as readonly string[]).includes(key), key);
+    assert.deepEqual([...new Set(Object.values(keys))].sort(), [...FUNCTION_NAMES].sort());
+    // Two states share tunePolicies: before paying and after a failed evaluation.
+    assert.equal(keys.TuneBeforeEvaluation, 'tunePolicies');
+    assert.equal(keys.TunePolicies, 'tunePolicies');
+  });
+
+  test('loadDefinition replaces each Fn::GetAtt with a fake Lambda ARN', () => {
+    const loaded = loadDefinition() as { States: Record<string, State> };
+    assert.equal(loaded.States.PollJob?.Resource, `${FAKE_LAMBDA_ARN_PREFIX}pollJob`);
+    assert.equal(
+      (
+        loadDefinition({
+          lambdaArnPrefix: 'arn:aws:lambda:eu-west-1:111122223333:function:scaleplan-dev-',
+        }) as {
+          States: Record<string, State>;
+        }
+      ).States.Cleanup?.Resource,
+      'arn:aws:lambda:eu-west-1:111122223333:function:scaleplan-dev-cleanup',
+    );
+    assert.ok(!JSON.stringify(loaded).includes('Fn::GetAtt'));
+  });
+
+  // Each loop: Wait seconds x maxRounds, and the longest the awaited thing may take.
+  const loops = [
+    { wait: 'WaitForJob', poll: 'PollJob', atLeastSeconds: 45 * 60 },
+    { wait: 'WaitForEndpoint', poll: 'PollEndpoint', atLeastSeconds: 15 * 60 },
+    { wait: 'WaitForEvaluation', poll: 'PollEvaluation', atLeastSeconds: 18000 },
+  ];
+  for (const loop of loops) {
+    test(`${loop.wait} -> ${loop.poll} is bounded and the bound covers ${loop.atLeastSeconds} s`, () => {
+      const wait = states[loop.wait];
+      const poll = states[loop.poll];
+      assert.equal(wait?.Next, loop.poll);
+      const maxRounds = poll?.Parameters?.maxRounds;
+      assert.equal(typeof maxRounds, 'number');
+      const boundSeconds = (wait?.Seconds ?? 0) * (maxRounds as number);
+      assert.ok(boundSeconds >= loop.atLeastSeconds, `${boundSeconds} s < ${loop.atLeastSeconds} s`);
+    });
+  }
+
+  test('the execution timeout is a backstop above the sum of the loop bounds at 10 iterations', () => {
+    const bound = (wait: string, poll: string) =>
+      (states[wait]?.Seconds ?? 0) * ((states[poll]?.Parameters?.maxRounds as number) ?? 0);
+    const jobSeconds = bound('WaitForJob', 'PollJob');
+    const perIterationSeconds =
+      bound('WaitForEndpoint', 'PollEndpoint') + bound('WaitForEvaluation', 'PollEvaluation');
+    // 5400 + 10 x (1800 + 19800) = 221400 s <= 259200 s (72 h)
+    assert.equal(jobSeconds + 10 * perIterationSeconds, 221400);
+    assert.ok(raw.TimeoutSeconds >= jobSeconds + 10 * perIterationSeconds);
+  });
+
+  test('asl-validator accepts the YAML as written and the definition with ARNs', () => {
+    const yaml = aslValidator(['--yaml-path', DEFINITION_PATH]);
+    assert.equal(yaml.status, 0, yaml.output);
+    const dir = mkdtempSync(join(tmpdir(), 'scaleplan-asl-'));
+    const resolved = join(dir, 'scaleplan.asl.json');
+    writeFileSync(resolved, JSON.stringify(loadDefinition()));
+    const json = aslValidator(['--json-path', resolved]);
+    assert.equal(json.status, 0, json.output);
+  });
+
+  test('asl-validator rejects a broken copy (a Next to a state that does not exist)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scaleplan-asl-'));
+    const broken = join(dir, 'broken.asl.yml');
+    writeFileSync(
+      broken,
+      readFileSync(DEFINITION_PATH, 'utf8').replace('Next: StartRecommenderJob', 'Next: StartJobTypo'),
+    );
+    const result = aslValidator(['--yaml-path', broken]);
+    assert.notEqual(result.status, 0);
+  });
+});
