@@ -193,18 +193,9 @@ describe('schedules', () => {
 describe('policy rules', () => {
   it('m of n datapoints', () => {
     const v = new Float64Array([5, 12, 3, 14]);
-    assert.equal(
-      alarmBreached(v, 3, 3, 3, (x) => x > 10),
-      false,
-    );
-    assert.equal(
-      alarmBreached(v, 3, 2, 3, (x) => x > 10),
-      true,
-    );
-    assert.equal(
-      alarmBreached(v, 0, 1, 3, (x) => x > 10),
-      false,
-    );
+    assert.equal(alarmBreached(v, 3, 3, 3, 10, 'greaterThan'), false);
+    assert.equal(alarmBreached(v, 3, 2, 3, 10, 'greaterThan'), true);
+    assert.equal(alarmBreached(v, 0, 1, 3, 10, 'greaterThan'), false);
   });
 
   it("the blog's steps on the sample's threshold", () => {

@@ -298,6 +298,16 @@ function enforceBounds(
     );
 }
 
+function considerProposal(
+  state: SimulationState,
+  proposals: Proposal[],
+  result: Proposal | NotScaledCode | null,
+): void {
+  if (result === null) return;
+  if (typeof result === 'string') countNotScaled(state, result);
+  else proposals.push(result);
+}
+
 /** The policies' alarm evaluation at a minute boundary. */
 function evaluatePolicies(state: SimulationState, context: SimulationContext, now: number): void {
   const { settings, spec } = context;
@@ -306,46 +316,53 @@ function evaluatePolicies(state: SimulationState, context: SimulationContext, no
   const lastIndex = Math.floor((elapsed - settings.metricDelaySeconds) / 60) - 1;
   if (lastIndex < 0) return;
   const updating = state.update !== null;
-  const common = {
-    lastIndex,
-    currentCapacity: state.desired,
-    nowSeconds: now,
-    cooldown: state.cooldown,
-    settings,
-  };
   const proposals: Proposal[] = [];
-  const consider = (result: Proposal | NotScaledCode | null): void => {
-    if (result === null) return;
-    if (typeof result === 'string') countNotScaled(state, result);
-    else proposals.push(result);
-  };
+  const current = state.desired;
   if (policySet.invocationsTargetTracking)
-    consider(
+    considerProposal(
+      state,
+      proposals,
       targetTrackingProposal({
-        ...common,
         policy: 'invocationsTargetTracking',
         spec: policySet.invocationsTargetTracking,
         values: state.minutes.invocationsPerInstance,
         memory: state.memory.invocationsTargetTracking,
+        lastIndex,
+        currentCapacity: current,
+        nowSeconds: now,
+        cooldown: state.cooldown,
+        settings,
       }),
     );
   if (policySet.cpuTargetTracking)
-    consider(
+    considerProposal(
+      state,
+      proposals,
       targetTrackingProposal({
-        ...common,
         policy: 'cpuTargetTracking',
         spec: policySet.cpuTargetTracking,
         values: state.minutes.cpuUtilizationPercent,
         memory: state.memory.cpuTargetTracking,
+        lastIndex,
+        currentCapacity: current,
+        nowSeconds: now,
+        cooldown: state.cooldown,
+        settings,
       }),
     );
   if (policySet.stepScaling)
-    consider(
+    considerProposal(
+      state,
+      proposals,
       stepScalingProposal({
-        ...common,
         spec: policySet.stepScaling,
         values: state.minutes.invocationsPerInstance,
         memory: state.memory.stepScaling,
+        lastIndex,
+        currentCapacity: current,
+        nowSeconds: now,
+        cooldown: state.cooldown,
+        settings,
       }),
     );
   if (proposals.length === 0) return;
@@ -417,9 +434,12 @@ function shareWithinSlo(
   sloMs: number,
 ): number {
   if (fromMs === 0 && toMs === 0) return shareAtOrBelow(knots, 0, sloMs);
-  let queued = 0;
-  for (const u of [0.125, 0.375, 0.625, 0.875])
-    queued += shareAtOrBelow(knots, 0, sloMs - (fromMs + u * (toMs - fromMs)));
+  const span = toMs - fromMs;
+  const queued =
+    shareAtOrBelow(knots, 0, sloMs - fromMs - 0.125 * span) +
+    shareAtOrBelow(knots, 0, sloMs - fromMs - 0.375 * span) +
+    shareAtOrBelow(knots, 0, sloMs - fromMs - 0.625 * span) +
+    shareAtOrBelow(knots, 0, sloMs - fromMs - 0.875 * span);
   const waited = queuedShare * (queued / 4);
   const unqueued = queuedShare < 1 ? (1 - queuedShare) * shareAtOrBelow(knots, 0, sloMs) : 0;
   return waited + unqueued;

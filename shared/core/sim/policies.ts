@@ -55,23 +55,34 @@ export type NotScaledCode =
   | 'noChange'
   | 'notAllPoliciesAgree';
 
+/** How an alarm compares its datapoints with its threshold. */
+export type AlarmComparison = 'greaterThan' | 'lessThan' | 'greaterThanOrEqual';
+
 /**
- * True when at least `datapoints` of the `periods` datapoints ending at `lastIndex` satisfy
- * `breaches` (missing datapoints before the first minute do not breach).
+ * True when at least `datapoints` of the `periods` datapoints ending at `lastIndex` compare with
+ * `threshold` as `comparison` says (missing datapoints before the first minute do not breach).
+ * The comparison tolerates a relative EPSILON (no closures here: this runs every minute of every run).
  *
  * @example
- * alarmBreached(new Float64Array([5, 12, 13, 14]), 3, 3, 3, (v) => v > 10); // true
+ * alarmBreached(new Float64Array([5, 12, 13, 14]), 3, 3, 3, 10, 'greaterThan'); // true
  */
 export function alarmBreached(
   values: Float64Array,
   lastIndex: number,
   datapoints: number,
   periods: number,
-  breaches: (value: number) => boolean,
+  threshold: number,
+  comparison: AlarmComparison,
 ): boolean {
   if (lastIndex < 0) return false;
+  const above = threshold * (1 + EPSILON);
+  const below = threshold * (1 - EPSILON);
   let count = 0;
-  for (let k = Math.max(0, lastIndex - periods + 1); k <= lastIndex; k++) if (breaches(values[k]!)) count++;
+  for (let k = Math.max(0, lastIndex - periods + 1); k <= lastIndex; k++) {
+    const v = values[k]!;
+    if (comparison === 'greaterThan' ? v > above : comparison === 'lessThan' ? v < below : v >= below)
+      count++;
+  }
   return count >= datapoints;
 }
 
@@ -111,7 +122,8 @@ export function targetTrackingProposal(input: {
     lastIndex,
     settings.highAlarmDatapoints,
     settings.highAlarmEvaluationPeriods,
-    (v) => v > target * (1 + EPSILON),
+    target,
+    'greaterThan',
   );
   const low =
     !spec.disableScaleIn &&
@@ -121,7 +133,8 @@ export function targetTrackingProposal(input: {
       lastIndex,
       settings.lowAlarmDatapoints,
       settings.lowAlarmEvaluationPeriods,
-      (v) => v < settings.lowAlarmFactor * target * (1 - EPSILON),
+      settings.lowAlarmFactor * target,
+      'lessThan',
     );
   const actHigh = isActing(high, input.memory.high, settings);
   const actLow = isActing(low, input.memory.low, settings);
@@ -203,7 +216,8 @@ export function stepScalingProposal(input: {
     lastIndex,
     spec.datapointsToAlarm,
     spec.evaluationPeriods,
-    (v) => v >= threshold * (1 - EPSILON),
+    threshold,
+    'greaterThanOrEqual',
   );
   const acting = isActing(inAlarm, input.memory.high, input.settings);
   input.memory.high = inAlarm;
