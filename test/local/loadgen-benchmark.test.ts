@@ -77,7 +77,8 @@ describe('runLocalBenchmark against the real demo server', () => {
     }
     // Timestamps one period apart, ISO UTC.
     const times = series.points.map((p) => Date.parse(p.timestamp));
-    for (const [i, t] of times.slice(1).entries()) assert.ok(Math.abs(t - times[i]! - 1000) < 250);
+    // (a busy machine may fire a boundary late; the next period then starts late)
+    for (const [i, t] of times.slice(1).entries()) assert.ok(t - times[i]! >= 950 && t - times[i]! < 3000);
     // The callback saw every period with per-minute rates; the last one says why it stopped.
     assert.equal(progress.length, 6);
     assert.equal(progress.at(-1)!.stopReason, 'maxDuration');
@@ -88,8 +89,9 @@ describe('runLocalBenchmark against the real demo server', () => {
     const perMinute = source.invocationsPerMinute as number[];
     perMinute.forEach((rate, i) => {
       assert.equal(rate, progress[i]!.invocationsPerMinute);
-      // per minute = invocations x 60 / covered seconds (about 1 s here)
-      assert.ok(Math.abs(rate - invocations[i]! * 60) <= 0.1 * invocations[i]! * 60);
+      // per minute = invocations x 60 / seconds the period covered (>= 0.95 s, more if a timer fired late)
+      assert.ok(rate <= (invocations[i]! * 60) / 0.95 + 1, `${rate} vs ${invocations[i]}`);
+      assert.ok(rate >= (invocations[i]! * 60) / 3, `${rate} vs ${invocations[i]}`);
     });
     assert.equal(source.peakInvocationsPerMinute, Math.max(...perMinute));
     // The paced default: a probe measured one user, and each user is paced at a third of that.
@@ -99,8 +101,8 @@ describe('runLocalBenchmark against the real demo server', () => {
     const load = source.load as { kind: string; userRequestsPerSecond: number };
     assert.equal(load.kind, 'stairs');
     assert.ok(Math.abs(load.userRequestsPerSecond - probe.requestsPerSecond / 3) <= 0.1);
-    // A paced user sends at most its pace: the first period (1 user, about 1 s) stays under it.
-    assert.ok(invocations[0]! <= load.userRequestsPerSecond * 1.1 + 1);
+    // A paced user sends at most its pace: the first period (1 user) stays under it, per second.
+    assert.ok(perMinute[0]! / 60 <= load.userRequestsPerSecond * 1.1 + 1, `${perMinute[0]} per minute`);
   });
 
   it("'unpaced' load: plain Inference Recommender users, no probe", async () => {

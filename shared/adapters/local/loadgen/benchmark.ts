@@ -53,6 +53,8 @@ export const DEFAULT_PROBE_SECONDS = 2;
  * and the plateau rule stops the run after about 7 periods (70 s with 10 s periods).
  */
 export const DEFAULT_USERS_TO_REACH_PROBE_RATE = 3;
+/** How far behind its schedule a paced user may catch up by sending back to back, milliseconds. */
+const MAX_CATCH_UP_MS = 50;
 /** Latencies above this are recorded as this (microseconds): 60 s. */
 const HIGHEST_LATENCY_US = 60_000_000;
 
@@ -317,7 +319,9 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
   const userLoop = async (index: number) => {
     activeUsers += 1;
     // A paced user keeps a schedule (not a pause after each answer), so timer jitter does not
-    // lower its rate; after falling behind by more than one interval it starts a new schedule.
+    // lower its rate: when a timer fires late (timers have ~1 ms granularity, a fast server's
+    // interval may be 0.1 ms) it sends back to back until on schedule again. Behind by more than
+    // MAX_CATCH_UP_MS (a saturated server), it starts a new schedule instead of bursting.
     const intervalMs = userRate ? 1000 / userRate : 0;
     let nextSendMs = performance.now() + Math.random() * intervalMs;
     try {
@@ -325,7 +329,7 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
         if (intervalMs > 0) {
           const waitMs = nextSendMs - performance.now();
           if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-          else if (waitMs < -intervalMs) nextSendMs = performance.now();
+          else if (waitMs < -Math.max(intervalMs, MAX_CATCH_UP_MS)) nextSendMs = performance.now();
           nextSendMs += intervalMs;
           if (stopReason || index >= targetUsers) break;
         }
