@@ -132,8 +132,8 @@ export function analyzeBenchmark(
   reasons.unshift({
     code: 'peak',
     message:
-      `peak ${fmt(peak.invocationsPerMinute)} invocations/min at ${peak.point.timestamp}: the highest of ` +
-      `${steady.length} full period(s) with error rate < ${fmt(maxErrorRate * 100)} %` +
+      `peak ${fmt(peak.invocationsPerMinute)} invocations/min at ${peak.point.timestamp}: the highest of the ` +
+      `${candidates.length} full period(s) (of ${steady.length}) with error rate < ${fmt(maxErrorRate * 100)} %` +
       (slo ? ` and ${slo.percentile} latency <= ${fmt(slo.ms)} ms` : ''),
   });
 
