@@ -1,0 +1,331 @@
+/**
+ * The handlers on their own, with the fake ports: named errors on bad input and on failed jobs,
+ * the bounds of the poll loops, the clean-up contract (exactly the ledger, twice, half missing)
+ * and the undo of RegisterPolicies. Prepare / Act / Assess.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createCleanupHandler } from '../../functions/cleanup/handler';
+import { createPollEndpointHandler } from '../../functions/pollEndpoint/handler';
+import { createPollJobHandler } from '../../functions/pollJob/handler';
+import { createRegisterPoliciesHandler } from '../../functions/registerPolicies/handler';
+import { createTunePoliciesHandler } from '../../functions/tunePolicies/handler';
+import { AwsRequestError, TransientAwsError } from '../../shared/core/errors';
+import { runIdFor, runNames } from '../../shared/core/naming';
+import { derivePlan } from '../../shared/core/plan';
+import type { JobStatus, ResourceRef } from '../../shared/core/ports';
+import { resolveInstancePricing } from '../../shared/core/recommendation';
+import { ScalingRequestSchema } from '../../shared/core/request';
+import type { Verdict } from '../../shared/core/types';
+import { localLambdaContext } from '../../shared/handlers/define';
+import { initialIteration } from '../../shared/workflow/state';
+import { createFakePorts, exampleBenchmark } from '../fakes/ports';
+
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+const context = localLambdaContext('test');
+
+const request = ScalingRequestSchema.parse({
+  name: 'churn',
+  model: {
+    kind: 'modelPackage',
+    modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3',
+  },
+  instanceType: 'ml.c5.large',
+  vcpus: 2,
+  traffic: { minRps: 70, maxRps: 500 },
+  latencySlo: { ms: 10000 },
+});
+const names = runNames(request.name, runIdFor('handler-tests'));
+
+describe('pollJob', () => {
+  const cases: {
+    name: string;
+    status: JobStatus;
+    round: number;
+    maxRounds: number;
+    error?: string;
+    nextRound?: number;
+  }[] = [
+    { name: 'COMPLETED returns the window', status: 'COMPLETED', round: 0, maxRounds: 90, nextRound: 1 },
+    {
+      name: 'IN_PROGRESS below the bound counts the round',
+      status: 'IN_PROGRESS',
+      round: 88,
+      maxRounds: 90,
+      nextRound: 89,
+    },
+    {
+      name: 'IN_PROGRESS at the bound is WaitTimeoutError',
+      status: 'IN_PROGRESS',
+      round: 89,
+      maxRounds: 90,
+      error: 'WaitTimeoutError',
+    },
+    {
+      name: 'COMPLETED at the bound still completes',
+      status: 'COMPLETED',
+      round: 89,
+      maxRounds: 90,
+      nextRound: 90,
+    },
+    { name: 'FAILED is JobFailedError', status: 'FAILED', round: 3, maxRounds: 90, error: 'JobFailedError' },
+    {
+      name: 'STOPPED is JobFailedError',
+      status: 'STOPPED',
+      round: 3,
+      maxRounds: 90,
+      error: 'JobFailedError',
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const fake = createFakePorts({ jobStatuses: [c.status], jobFailureReason: 'ping health check failed' });
+      const handler = createPollJobHandler(fake.ports);
+      const act = handler(
+        { jobName: names.jobName, previous: { iteration: 0, round: c.round }, maxRounds: c.maxRounds },
+        context,
+      );
+      if (c.error) {
+        await assert.rejects(act, (error: Error) => {
+          assert.equal(error.name, c.error);
+          if (c.error === 'JobFailedError') assert.match(error.message, /ping health check failed/);
+          return true;
+        });
+        return;
+      }
+      const result = await act;
+      assert.equal(result.round, c.nextRound);
+      assert.equal(result.status, c.status);
+      if (c.status === 'COMPLETED')
+        assert.equal(result.benchmarkWindow?.endpointName, `${names.jobName}-bench`);
+    });
+  }
+
+  test('a bad input is an InvalidInputError naming the field, with no port call', async () => {
+    const fake = createFakePorts();
+    await assert.rejects(
+      createPollJobHandler(fake.ports)({ previous: { iteration: 0, round: 0 }, maxRounds: 90 }, context),
+      (error: Error) => error.name === 'InvalidInputError' && error.message.includes('jobName'),
+    );
+    assert.deepEqual(fake.calls, []);
+  });
+});
+
+describe('pollEndpoint', () => {
+  test('Failed is EndpointFailedError', async () => {
+    const fake = createFakePorts({ endpointStatuses: ['Failed'] });
+    await assert.rejects(
+      createPollEndpointHandler(fake.ports)(
+        {
+          endpointName: names.endpointName,
+          previous: { iteration: 0, round: 0 },
+          iteration: 1,
+          maxRounds: 60,
+        },
+        context,
+      ),
+      { name: 'EndpointFailedError' },
+    );
+  });
+  test('a new iteration starts counting at round 1 again', async () => {
+    const fake = createFakePorts({ endpointStatuses: ['Updating'] });
+    const result = await createPollEndpointHandler(fake.ports)(
+      {
+        endpointName: names.endpointName,
+        previous: { iteration: 1, round: 7, status: 'InService' },
+        iteration: 2,
+        maxRounds: 60,
+      },
+      context,
+    );
+    assert.deepEqual(result, { iteration: 2, round: 1, status: 'Updating' });
+  });
+});
+
+describe('cleanup', () => {
+  const ledger: ResourceRef[] = [
+    { kind: 'recommenderJob', name: names.jobName },
+    { kind: 'model', name: names.endpointName },
+    { kind: 'endpointConfig', name: names.endpointName },
+    { kind: 'endpoint', name: names.endpointName },
+  ];
+  function fakeWithLive(refs: ResourceRef[]) {
+    const fake = createFakePorts();
+    for (const ref of refs) fake.live.set(`${ref.kind}:${ref.name}`, ref);
+    return fake;
+  }
+
+  test('deletes exactly the ledger, newest first, and a second run finds nothing', async () => {
+    const fake = fakeWithLive(ledger);
+    fake.live.set('endpoint:someone-elses', { kind: 'endpoint', name: 'someone-elses' });
+    const handler = createCleanupHandler(fake.ports);
+    const first = await handler({ ledger, cleanup: true }, context);
+    assert.deepEqual(first.deleted, [...ledger].reverse());
+    assert.deepEqual([...fake.live.keys()], ['endpoint:someone-elses']);
+    const second = await handler({ ledger, cleanup: true }, context);
+    assert.deepEqual(second, { deleted: [], notFound: [...ledger].reverse(), retained: [] });
+  });
+
+  test('works when half was never created', async () => {
+    const fake = fakeWithLive(ledger.slice(0, 2));
+    const result = await createCleanupHandler(fake.ports)({ ledger, cleanup: true }, context);
+    assert.equal(result.deleted.length, 2);
+    assert.equal(result.notFound.length, 2);
+    assert.deepEqual([...fake.live.keys()], []);
+  });
+
+  test('throttling propagates for the state machine to retry', async () => {
+    const fake = fakeWithLive(ledger);
+    fake.ports.cleanup.deleteResource = async () => {
+      throw new TransientAwsError('Rate exceeded');
+    };
+    await assert.rejects(createCleanupHandler(fake.ports)({ ledger }, context), {
+      name: 'TransientAwsError',
+    });
+  });
+
+  test('a refused deletion does not stop the others; one AwsRequestError names what is left', async () => {
+    const fake = fakeWithLive(ledger);
+    const real = fake.ports.cleanup.deleteResource;
+    fake.ports.cleanup.deleteResource = async (ref) => {
+      if (ref.kind === 'endpointConfig') throw new AwsRequestError('AccessDenied');
+      return real(ref);
+    };
+    await assert.rejects(
+      createCleanupHandler(fake.ports)({ ledger }, context),
+      (error: Error) =>
+        error.name === 'AwsRequestError' && error.message.includes(`endpointConfig ${names.endpointName}`),
+    );
+    assert.deepEqual([...fake.live.keys()], [`endpointConfig:${names.endpointName}`]);
+  });
+
+  test('cleanup: false keeps everything and says so', async () => {
+    const fake = fakeWithLive(ledger);
+    const result = await createCleanupHandler(fake.ports)({ ledger, cleanup: false }, context);
+    assert.deepEqual(result.retained, ledger);
+    assert.equal(fake.live.size, 4);
+  });
+});
+
+describe('registerPolicies', () => {
+  const plan = derivePlan(exampleBenchmark(), request);
+  const input = {
+    request,
+    names,
+    ledger: [],
+    initialPolicySet: plan.policySet,
+    iteration: initialIteration(),
+  };
+
+  test('records the scalable target and the step alarm once, even when run again', async () => {
+    const fake = createFakePorts();
+    const handler = createRegisterPoliciesHandler(fake.ports);
+    const ledger = await handler(input, context);
+    assert.deepEqual(
+      ledger.map((ref) => ref.kind),
+      ['scalableTarget', 'alarm'],
+    );
+    assert.equal(ledger[0]?.name, `endpoint/${names.endpointName}/variant/AllTraffic`);
+    const again = await handler({ ...input, ledger }, context);
+    assert.deepEqual(again, ledger);
+  });
+
+  test('a refused alarm undoes the target it registered, then the error propagates', async () => {
+    const fake = createFakePorts({
+      failures: { 'scaling.putMetricAlarm': [new AwsRequestError('LimitExceeded')] },
+    });
+    await assert.rejects(createRegisterPoliciesHandler(fake.ports)(input, context), {
+      name: 'AwsRequestError',
+    });
+    assert.deepEqual([...fake.live.keys()], []);
+  });
+});
+
+describe('tunePolicies', () => {
+  const plan = derivePlan(exampleBenchmark(), request);
+  const failed: Verdict = {
+    passed: false,
+    maxInvocationsPerMinute: 24000,
+    targetInvocationsPerMinute: 30000,
+    errorRate: 0,
+    worstLatencyMs: 12,
+    failures: [{ code: 'throughput', message: '24000 < 30000', observed: 24000, limit: 30000 }],
+    reasons: [],
+  };
+
+  test('at the last iteration nothing is tried: exhausted, and the policies stay on the variant', async () => {
+    const fake = createFakePorts();
+    const result = await createTunePoliciesHandler(fake.ports)(
+      {
+        source: 'evaluation',
+        request: { ...request, evaluation: { ...request.evaluation, maxIterations: 1 } },
+        names,
+        initialPolicySet: plan.policySet,
+        iteration: initialIteration(),
+        verdict: failed,
+      },
+      context,
+    );
+    assert.equal(result.exhausted, true);
+    assert.equal(result.number, 1);
+    assert.deepEqual(fake.calls, []);
+  });
+
+  test('after a failed evaluation: next set, the iteration recorded, target deregistered, endpoint reset', async () => {
+    const fake = createFakePorts();
+    fake.live.set(`scalableTarget:endpoint/${names.endpointName}/variant/AllTraffic`, {
+      kind: 'scalableTarget',
+      name: `endpoint/${names.endpointName}/variant/AllTraffic`,
+    });
+    const result = await createTunePoliciesHandler(fake.ports)(
+      {
+        source: 'evaluation',
+        request,
+        names,
+        initialPolicySet: plan.policySet,
+        iteration: initialIteration(),
+        verdict: failed,
+      },
+      context,
+    );
+    assert.equal(result.number, 2);
+    assert.equal(result.exhausted, false);
+    assert.equal(result.history[0]?.outcome, 'evaluationFailed');
+    assert.notDeepEqual(result.policySet, plan.policySet);
+    assert.deepEqual(
+      fake.calls.map((c) => `${c.port}.${c.method}`),
+      ['scaling.deregisterScalableTarget', 'hosting.resetInstanceCount'],
+    );
+  });
+});
+
+describe('resolveInstancePricing', () => {
+  const cases = [
+    {
+      name: 'the job reported a cost',
+      type: 'ml.c5.large',
+      reported: 0.119,
+      expected: { pricePerInstanceHourUsd: 0.119, source: 'recommenderJob' },
+    },
+    {
+      name: 'no report: the table',
+      type: 'ml.c5.large',
+      reported: undefined,
+      expected: { pricePerInstanceHourUsd: 0.102, source: 'approximateTable' },
+    },
+    {
+      name: 'a zero report is ignored',
+      type: 'ml.c5.large',
+      reported: 0,
+      expected: { pricePerInstanceHourUsd: 0.102, source: 'approximateTable' },
+    },
+    {
+      name: 'unknown type, no report',
+      type: 'ml.x99.huge',
+      reported: undefined,
+      expected: { pricePerInstanceHourUsd: null, source: 'unknown' },
+    },
+  ];
+  for (const c of cases)
+    test(c.name, () => assert.deepEqual(resolveInstancePricing(c.type, c.reported), c.expected));
+});
