@@ -122,7 +122,7 @@ describe('npx osls package', () => {
 
   test('the packaged definition is statemachines/scaleplan.asl.yml with the function ARNs filled in', () => {
     const [body, placeholders] = (
-      template.Resources.ScaleplanStateMachine?.Properties.DefinitionString as {
+      template.Resources.ScaleplanStateMachine!.Properties.DefinitionString as {
         'Fn::Sub': [string, Record<string, { 'Fn::GetAtt': [string, string] }>];
       }
     )['Fn::Sub'];
@@ -174,12 +174,12 @@ describe('npx osls package', () => {
   });
 
   test('iam:PassRole names the same role the functions pass to SageMaker', () => {
-    const role = template.Resources.IamRoleLambdaExecution?.Properties.Policies as {
+    const role = template.Resources.IamRoleLambdaExecution!.Properties.Policies as {
       PolicyDocument: { Statement: { Sid?: string; Resource: unknown }[] };
     }[];
     const passRole = role[0]?.PolicyDocument.Statement.find((s) => s.Sid === 'PassSageMakerRole');
     const env = (
-      template.Resources.JudgeLambdaFunction?.Properties.Environment as { Variables: Record<string, unknown> }
+      template.Resources.JudgeLambdaFunction!.Properties.Environment as { Variables: Record<string, unknown> }
     ).Variables;
     assert.deepEqual(passRole?.Resource, env.SCALEPLAN_SAGEMAKER_ROLE_ARN);
     assert.deepEqual(passRole?.Resource, {
