@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -113,6 +114,40 @@ describe('npx osls package', () => {
     if (listing.status === 0) assert.doesNotMatch(listing.stdout, /node_modules\/@aws-sdk/);
     // 132 KB measured: a bundle with the SDK inlined would be several MB.
     assert.ok(statSync(zip).size < 1_000_000, `judge.zip is ${statSync(zip).size} bytes`);
+  });
+
+  test('a packaged bundle loads as CommonJS without reading AWS settings, and its handler runs', async () => {
+    // Unpacked under the repository (in the ignored .esbuild folder) so that node_modules resolves.
+    mkdirSync(join(process.cwd(), '.esbuild'), { recursive: true });
+    const dir = mkdtempSync(join(process.cwd(), '.esbuild', 'bundle-check-'));
+    const unzip = spawnSync('unzip', ['-q', join(outDir, 'normalizeInput.zip'), '-d', dir], {
+      encoding: 'utf8',
+    });
+    assert.equal(unzip.status, 0, unzip.stderr);
+    // Only @aws-sdk/* is resolved outside the bundle (the Lambda runtime has it; here: node_modules).
+    const bundled = createRequire(join(process.cwd(), 'package.json'))(
+      join(dir, 'functions/normalizeInput/handler.js'),
+    ) as {
+      handler: (event: unknown, context: unknown) => Promise<{ names: { runId: string }; ledger: unknown[] }>;
+    };
+    const state = await bundled.handler(
+      {
+        input: {
+          model: {
+            kind: 'modelPackage',
+            modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/g/1',
+          },
+          instanceType: 'ml.c5.large',
+          traffic: { minRps: 70, maxRps: 500 },
+          latencySlo: { ms: 100 },
+        },
+        executionName: 'bundle-check',
+      },
+      { functionName: 'normalizeInput', awsRequestId: 'test', getRemainingTimeInMillis: () => 50_000 },
+    );
+    assert.equal(state.names.runId.length, 7);
+    assert.deepEqual(state.ledger, []);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('the state machine has a stable ID, and its ARN is an output', () => {
