@@ -1,13 +1,127 @@
-import type { Command } from 'commander';
+/**
+ * `scaleplan run FILE --backend local`: the whole workflow on this machine (see
+ * shared/adapters/local/run-local.ts), with progress on stderr and the results in `--out`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  DEFAULT_LOCAL_BENCHMARK_SECONDS,
+  DEFAULT_LOCAL_PERIOD_SECONDS,
+  runLocalWorkflow,
+} from '../../shared/adapters/local/run-local';
+import { InvalidInputError } from '../../shared/core/errors';
 
-/** Placeholder until the command is built. */
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number');
+  return parsed;
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InvalidInputError(`${file}: cannot read it (${(error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** `local-2026-01-01t00-00-00z`: sortable, valid as an execution name and a folder name. */
+export function localExecutionName(now: Date): string {
+  return `local-${now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[:.]/g, '-')
+    .toLowerCase()}`;
+}
+
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('not built yet')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('scaleplan run: not built yet\n');
-      process.exitCode = 2;
+    .description(
+      'run the whole workflow (benchmark, thresholds, policies, simulated evaluation) on a request file',
+    )
+    .argument('<file>', 'ScalingRequest JSON (see examples/demo.request.json)')
+    .addOption(
+      new Option(
+        '--backend <backend>',
+        'where to run: local (this machine); AWS runs go through "scaleplan start"',
+      )
+        .choices(['local', 'aws'])
+        .default('local'),
+    )
+    .option(
+      '--out <dir>',
+      'folder for recommendation.json, summary.md, benchmark.json and state.json (default out/<run-id>)',
+    )
+    .option(
+      '--benchmark-seconds <n>',
+      'longest local benchmark, seconds',
+      positiveNumber,
+      DEFAULT_LOCAL_BENCHMARK_SECONDS,
+    )
+    .option(
+      '--period-seconds <n>',
+      'length of one benchmark period, seconds',
+      positiveNumber,
+      DEFAULT_LOCAL_PERIOD_SECONDS,
+    )
+    .option('--server-pid <pid...>', 'pids of your own server (model.url) so its CPU is measured')
+    .option('--quiet', 'print only where the results are')
+    .action(async (file: string, options) => {
+      if (options.backend === 'aws')
+        throw new InvalidInputError(
+          'the AWS backend runs as a deployed state machine: "npx osls deploy", then "npx scaleplan start --state-machine-arn ARN FILE" (see docs/aws.md)',
+        );
+      const request = readJson(file);
+      const executionName = localExecutionName(new Date());
+      const outDir = options.out ?? join('out', executionName);
+      const log = (line: string) => {
+        if (!options.quiet) process.stderr.write(`${line}\n`);
+      };
+      const started = Date.now();
+      const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s`;
+      const serverPids = (options.serverPid as string[] | undefined)?.map((pid) => {
+        const parsed = Number(pid);
+        if (!Number.isInteger(parsed) || parsed <= 0)
+          throw new InvalidInputError(`--server-pid ${pid} is not a pid`);
+        return parsed;
+      });
+      log(`scaleplan run ${executionName}: ${file}, local backend, results in ${outDir}`);
+      const result = await runLocalWorkflow({
+        request,
+        outDir,
+        executionName,
+        benchmarkSeconds: options.benchmarkSeconds,
+        periodSeconds: options.periodSeconds,
+        ...(serverPids ? { serverPids } : {}),
+        onServerStarted: (server) =>
+          log(
+            `${elapsed()}  demo model server on ${server.url} (pids ${server.pids.join(',')}, cpus ${server.cpus?.join(',') ?? 'any'})`,
+          ),
+        onStateEntered: (state) => {
+          if (!/^(WaitFor|Poll|Is)/.test(state)) log(`${elapsed()}  state ${state}`);
+        },
+        onBenchmarkPeriod: (p) =>
+          log(
+            `${elapsed()}    benchmark users ${String(p.users).padStart(3)}  ${Math.round(p.invocationsPerMinute).toString().padStart(7)} invocations/min  p95 ${p.p95Ms.toFixed(2)} ms  CPU ${p.cpuUtilizationPercent.toFixed(0)}%  errors ${p.errors4xx + p.errors5xx}${p.stopReason ? `  (stop: ${p.stopReason})` : ''}`,
+          ),
+      });
+      if (!options.quiet) process.stderr.write(`\n${readFileSync(result.summaryPath, 'utf8')}\n`);
+      if (result.status === 'SUCCEEDED') {
+        process.stdout.write(
+          `recommendation: ${result.recommendationPath}\nsummary: ${result.summaryPath}\n`,
+        );
+      } else {
+        process.stdout.write(`summary: ${result.summaryPath}\n`);
+        process.stderr.write(`scaleplan run failed: ${result.error?.name}: ${result.error?.cause}\n`);
+        process.exitCode = 1;
+      }
     });
 }

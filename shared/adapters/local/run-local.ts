@@ -1,0 +1,201 @@
+/**
+ * `scaleplan run --backend local`: the real state machine definition, executed in-process by
+ * aws-local-stepfunctions, with the real handlers wired to the local ports. The Default job is a
+ * real benchmark of a real server on the SageMaker contract (the bundled demo XGBoost server,
+ * started and stopped here, or the user's own at `model.url`); the Advanced job is the digital
+ * twin. Waits are shortened; everything lands in the run's folder.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { analyzeBenchmark } from '../../core/benchmark';
+import type { BenchmarkSeries } from '../../core/benchmark-file';
+import { ConfigurationError, InvalidInputError } from '../../core/errors';
+import type { EvaluationInput } from '../../core/ports';
+import type { Recommendation } from '../../core/recommendation';
+import { type ScalingRequest, ScalingRequestSchema } from '../../core/request';
+import { simulateEvaluationMetrics } from '../../core/sim/predict';
+import type { BenchmarkAnalysis } from '../../core/types';
+import { type LocalRunResult, runWorkflowLocally } from '../../workflow/local-runner';
+import { type BenchmarkProgress, defaultGeneratorCpus, runLocalBenchmark } from './loadgen';
+import {
+  DEMO_PAYLOAD_PATH,
+  defaultServerCpus,
+  type RunningModelServer,
+  startModelServer,
+} from './model-server';
+import { createLocalPorts } from './ports';
+
+/** Default length of the local Default job's benchmark, seconds (the whole run stays under 5 minutes). */
+export const DEFAULT_LOCAL_BENCHMARK_SECONDS = 75;
+/** Default length of one benchmark period locally, seconds (CloudWatch uses 60; every output is also per minute). */
+export const DEFAULT_LOCAL_PERIOD_SECONDS = 10;
+/** How often the local workflow polls a running job, milliseconds (the definition waits 60 s on AWS). */
+export const LOCAL_POLL_INTERVAL_MS = 1_000;
+
+export interface LocalRunEvents {
+  onStateEntered?: (stateName: string) => void;
+  onBenchmarkPeriod?: (progress: BenchmarkProgress) => void;
+  onServerStarted?: (server: { url: string; pids: number[]; cpus?: number[] }) => void;
+}
+
+export interface LocalWorkflowOptions extends LocalRunEvents {
+  /** The ScalingRequest as read from the file (validated here). */
+  request: unknown;
+  /** Folder for this run's files; created. */
+  outDir: string;
+  /** The execution name (`$$.Execution.Name`), from which the run id derives. */
+  executionName: string;
+  benchmarkSeconds?: number;
+  periodSeconds?: number;
+  /** Pids of the user's server (model.url) whose CPU the benchmark measures. */
+  serverPids?: number[];
+  /** The clock (wall time), injectable for tests. */
+  now?: () => Date;
+}
+
+export interface LocalWorkflowResult extends LocalRunResult {
+  outDir: string;
+  recommendationPath: string | null;
+  summaryPath: string;
+}
+
+/** Validates the request for the local backend: it must name a local model (demo or url). */
+export function parseLocalRequest(raw: unknown): ScalingRequest & { model: { kind: 'local' } } {
+  const parsed = ScalingRequestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    throw new InvalidInputError(`request ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  const request = parsed.data;
+  if (request.model.kind !== 'local')
+    throw new InvalidInputError(
+      `request model.kind is "${request.model.kind}": the local backend runs a local server ({"kind":"local","demo":true} or {"kind":"local","url":...}); deploy with serverless and use "scaleplan start" for AWS`,
+    );
+  return request as ScalingRequest & { model: { kind: 'local' } };
+}
+
+/**
+ * Runs the whole workflow on this machine and writes `recommendation.json`, `summary.md`,
+ * `benchmark.json` and `state.json` under `outDir`.
+ */
+export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<LocalWorkflowResult> {
+  const request = parseLocalRequest(options.request);
+  const now = options.now ?? (() => new Date());
+  const outDir = resolve(options.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const payloadPath = request.model.payloadFile ?? DEMO_PAYLOAD_PATH;
+  let payload: Buffer;
+  try {
+    payload = readFileSync(payloadPath);
+  } catch (error) {
+    throw new InvalidInputError(
+      `model.payloadFile ${payloadPath} cannot be read: ${(error as Error).message}`,
+    );
+  }
+
+  let server: RunningModelServer | null = null;
+  let analysis: BenchmarkAnalysis | null = null;
+  try {
+    let url = request.model.url;
+    let serverPids = options.serverPids ?? [];
+    let serverCpus: number[] | undefined;
+    if (request.model.demo) {
+      server = await startModelServer({ port: 0, cpus: defaultServerCpus() });
+      url = server.url;
+      serverPids = server.pids;
+      serverCpus = server.cpus;
+      options.onServerStarted?.({
+        url: server.url,
+        pids: server.pids,
+        ...(server.cpus ? { cpus: server.cpus } : {}),
+      });
+    }
+    if (!url) throw new ConfigurationError('no server URL: set model.url or model.demo');
+    const benchmarkUrl = url;
+
+    const runBenchmark = (jobName: string): Promise<BenchmarkSeries> =>
+      runLocalBenchmark({
+        url: benchmarkUrl,
+        payload,
+        contentType: request.model.contentType,
+        serverPids,
+        ...(serverCpus ? { serverCpus, generatorCpus: defaultGeneratorCpus(serverCpus) } : {}),
+        vcpus: request.vcpus ?? serverCpus?.length ?? 1,
+        instanceType: request.instanceType,
+        periodSeconds: options.periodSeconds ?? DEFAULT_LOCAL_PERIOD_SECONDS,
+        maxDurationSeconds: options.benchmarkSeconds ?? DEFAULT_LOCAL_BENCHMARK_SECONDS,
+        ...(options.onBenchmarkPeriod ? { onPeriod: options.onBenchmarkPeriod } : {}),
+      }).then((series) => ({ ...series, source: { ...series.source, jobName } }));
+
+    const { ports, benchmarks } = createLocalPorts({
+      runDir: outDir,
+      now,
+      runBenchmark,
+      simulateEvaluation: (input: EvaluationInput) => {
+        analysis ??= analyzeBenchmark(latestSeries(outDir), { latencySlo: request.latencySlo });
+        return simulateEvaluationMetrics({
+          policySet: input.policySet,
+          analysis,
+          request,
+          startTime: now().toISOString(),
+          evaluation: { phases: input.phases, maxInvocationsPerMinute: input.maxInvocationsPerMinute },
+        });
+      },
+    });
+
+    const result = await runWorkflowLocally(request, {
+      ports,
+      executionName: options.executionName,
+      waitTimeOverridesMs: {
+        WaitForJob: LOCAL_POLL_INTERVAL_MS,
+        WaitForEndpoint: 0,
+        WaitForEvaluation: 0,
+      },
+      ...(options.onStateEntered ? { onStateEntered: options.onStateEntered } : {}),
+    });
+    // A job still running (the workflow failed early) must not outlive the run.
+    await Promise.allSettled([...benchmarks.values()]);
+
+    const recommendationPath = result.status === 'SUCCEEDED' ? join(outDir, 'recommendation.json') : null;
+    const summaryPath = join(outDir, 'summary.md');
+    writeFileSync(summaryPath, renderSummary(result, outDir));
+    if (result.status === 'FAILED')
+      writeFileSync(join(outDir, 'error.json'), `${JSON.stringify(result.error, null, 2)}\n`);
+    return { ...result, outDir, recommendationPath, summaryPath };
+  } finally {
+    await server?.stop();
+  }
+}
+
+function latestSeries(outDir: string): BenchmarkSeries {
+  return JSON.parse(readFileSync(join(outDir, 'benchmark.json'), 'utf8')) as BenchmarkSeries;
+}
+
+/** A short, human summary of a run (the recommendation file holds everything). */
+export function renderSummary(result: LocalRunResult, outDir: string): string {
+  const lines = ['# scaleplan local run', '', `- status: ${result.status}`, `- folder: ${outDir}`];
+  if (result.status === 'FAILED' && result.error)
+    lines.push(`- error: ${result.error.name}: ${result.error.cause}`);
+  if (result.status === 'SUCCEEDED') {
+    const { benchmark, thresholds, capacity, iterations, cost } = result.output as Recommendation;
+    lines.push(
+      `- benchmark: peak ${benchmark.peakInvocationsPerMinute} invocations/min per instance, p95 at peak ${benchmark.latencyAtPeak.p95Ms ?? 'n/a'} ms, bottleneck ${benchmark.bottleneck}`,
+      `- thresholds: InvocationsPerInstance ${thresholds.invocationsPerInstance} (${thresholds.chosen}, ${thresholds.targetPercent}%), CPU target ${thresholds.cpuTargetPercent}`,
+      `- capacity: MinCapacity ${capacity.minCapacity}, MaxCapacity ${capacity.maxCapacity}`,
+      `- cost: ${cost.atMinCapacityPerHourUsd ?? 'n/a'} to ${cost.atMaxCapacityPerHourUsd ?? 'n/a'} USD per hour at Min and Max capacity of ${cost.instanceType} (${cost.source})`,
+    );
+    for (const iteration of iterations) {
+      const predicted = iteration.prediction?.verdict.passed;
+      const evaluated = iteration.verdict ? (iteration.verdict.passed ? 'passed' : 'failed') : 'not run';
+      const failures = (iteration.verdict ?? iteration.prediction?.verdict)?.failures
+        .map((f) => f.message)
+        .join('; ');
+      lines.push(
+        `- iteration ${iteration.iteration}: predicted ${predicted === undefined ? 'n/a' : predicted ? 'pass' : 'fail'}, evaluation ${evaluated}${failures ? ` (${failures})` : ''}`,
+      );
+    }
+  }
+  lines.push(`- states: ${result.states.length} entered, last ${result.states.at(-1) ?? 'none'}`);
+  return `${lines.join('\n')}\n`;
+}
