@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { LocalState } from '../../shared/adapters/local/ports';
+import { runLocalWorkflow } from '../../shared/adapters/local/run-local';
+import type { Recommendation } from '../../shared/core/recommendation';
+
+const demoRequest = JSON.parse(readFileSync('examples/demo.request.json', 'utf8')) as Record<string, unknown>;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the whole local workflow on the demo model (tiny durations)', () => {
+  it('benchmarks the real server, derives, evaluates in the twin, writes the recommendation and cleans up', async () => {
+    // Prepare
+    const outDir = mkdtempSync(join(tmpdir(), 'scaleplan-run-'));
+    const states: string[] = [];
+    const periods: number[] = [];
+    let serverPids: number[] = [];
+
+    // Act
+    const result = await runLocalWorkflow({
+      request: demoRequest,
+      outDir,
+      executionName: 'local-test-run',
+      benchmarkSeconds: 14,
+      periodSeconds: 2,
+      onStateEntered: (state) => states.push(state),
+      onBenchmarkPeriod: (p) => periods.push(p.invocationsPerMinute),
+      onServerStarted: (server) => {
+        serverPids = server.pids;
+      },
+    });
+
+    // Assess
+    assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
+    assert.deepEqual(states.slice(0, 3), ['NormalizeInput', 'CreateModelPackage', 'StartRecommenderJob']);
+    for (const state of [
+      'DeriveThresholds',
+      'RegisterPolicies',
+      'SimulatePolicies',
+      'RunEvaluation',
+      'Judge',
+      'Cleanup',
+    ])
+      assert.ok(states.includes(state), `${state} was entered`);
+    assert.equal(states.at(-1), 'Succeeded');
+    assert.ok(periods.length >= 3, `benchmark reported ${periods.length} periods`);
+
+    const recommendation = JSON.parse(
+      readFileSync(join(outDir, 'recommendation.json'), 'utf8'),
+    ) as Recommendation;
+    const measuredPeak = Math.max(...periods);
+    assert.ok(recommendation.benchmark.peakInvocationsPerMinute > 0);
+    assert.ok(
+      recommendation.benchmark.peakInvocationsPerMinute <= measuredPeak * 1.0001,
+      'peak comes from the measured series',
+    );
+    assert.ok(recommendation.benchmark.cpuFit.sampleCount >= 3);
+    assert.ok(recommendation.thresholds.invocationsPerInstance > 0);
+    assert.ok(
+      recommendation.thresholds.invocationsPerInstance < recommendation.benchmark.peakInvocationsPerMinute,
+    );
+    assert.ok(recommendation.capacity.minCapacity >= 1);
+    assert.ok(recommendation.capacity.maxCapacity >= recommendation.capacity.minCapacity);
+    assert.equal(
+      recommendation.requests.registerScalableTarget.MaxCapacity,
+      recommendation.capacity.maxCapacity,
+    );
+    assert.ok(recommendation.iterations.length >= 1);
+    assert.ok(
+      recommendation.iterations.some((i) => i.verdict !== undefined),
+      'at least one judged evaluation',
+    );
+    assert.ok(
+      recommendation.iterations.every((i) => i.prediction !== undefined),
+      'every iteration was predicted first',
+    );
+
+    const series = JSON.parse(readFileSync(join(outDir, 'benchmark.json'), 'utf8')) as {
+      periodSeconds: number;
+    };
+    assert.equal(series.periodSeconds, 2);
+    const state = JSON.parse(readFileSync(join(outDir, 'state.json'), 'utf8')) as LocalState;
+    assert.deepEqual(state.endpoints, {}, 'evaluation endpoint deleted');
+    assert.deepEqual(state.scalableTargets, {}, 'scalable target deregistered');
+    assert.deepEqual(state.alarms, {}, 'step alarm deleted');
+    assert.deepEqual(state.modelPackages, {}, 'model package deleted');
+    assert.deepEqual(state.modelPackageGroups, []);
+    assert.ok(existsSync(result.summaryPath));
+    assert.ok(
+      serverPids.length > 0 && serverPids.every((pid) => !isAlive(pid)),
+      'the demo server was stopped',
+    );
+  });
+
+  it('refuses a request for AWS models before starting anything', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'scaleplan-run-'));
+    let started = false;
+    await assert.rejects(
+      runLocalWorkflow({
+        request: {
+          ...demoRequest,
+          model: {
+            kind: 'modelPackage',
+            modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/g/1',
+          },
+        },
+        outDir,
+        executionName: 'local-test-bad',
+        onServerStarted: () => {
+          started = true;
+        },
+      }),
+      { name: 'InvalidInputError', message: /model\.kind is "modelPackage"/ },
+    );
+    assert.equal(started, false);
+    assert.equal(existsSync(join(outDir, 'state.json')), false, 'no local resource was created');
+  });
+});
+
+describe('scaleplan run (CLI)', () => {
+  const cases = [
+    { name: 'a file that does not exist', file: 'does-not-exist.json', expected: /cannot read it/ },
+    { name: 'a request with maxRps below minRps', file: 'bad', expected: /minRps/ },
+  ];
+  for (const c of cases) {
+    it(`gives one clear line and a non-zero exit for ${c.name}`, () => {
+      let file = c.file;
+      if (file === 'bad') {
+        file = join(mkdtempSync(join(tmpdir(), 'scaleplan-cli-')), 'bad.json');
+        writeFileSync(file, JSON.stringify({ ...demoRequest, traffic: { minRps: 10, maxRps: 5 } }));
+      }
+      const run = spawnSync(process.execPath, ['bin/scaleplan.js', 'run', file, '--quiet'], {
+        encoding: 'utf8',
+      });
+      assert.notEqual(run.status, 0);
+      const lines = run.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0] ?? '', c.expected);
+    });
+  }
+});
