@@ -63,7 +63,9 @@ export function validatePutScalingPolicy(
 
 /**
  * Step intervals (relative to the alarm threshold) may have no gaps and no overlaps, at most one
- * open lower bound and one open upper bound, and at most 20 steps.
+ * open lower bound and one open upper bound, and at most 20 steps. These are AWS's rules on the
+ * request (scale-in steps below the threshold included); the core's `validateStepAdjustments`
+ * checks scaleplan's stricter policy shape (scale-out only, from the threshold up) before building it.
  */
 export function validateStepAdjustments(
   steps: {
