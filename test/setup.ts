@@ -5,3 +5,5 @@
 import '../shared/adapters/local/polyfills';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// The handlers' JSON logs are for CloudWatch; tests assert on results, not on log lines.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
