@@ -191,7 +191,15 @@ export function createLocalPorts(options: LocalBackendOptions): {
         const found = jobName ? series.get(jobName) : undefined;
         if (!found)
           throw new ResourceNotFoundError(`no benchmark metrics for endpoint ${input.window.endpointName}`);
-        return found;
+        // Like GetMetricData: StartTime inclusive, EndTime exclusive. Local periods stay as measured
+        // (shorter than a minute); the series carries its periodSeconds and the core works per minute.
+        const start = Date.parse(input.window.startTime);
+        const end = Date.parse(input.window.endTime);
+        const points = found.points.filter((point) => {
+          const at = Date.parse(point.timestamp);
+          return at >= start && at < end;
+        });
+        return { ...found, points };
       },
     },
     hosting: {
