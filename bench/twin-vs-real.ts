@@ -8,9 +8,10 @@
  *
  * Options: --users 1,2,3,4,6,8  --step-seconds 10 (validation, per user count)
  *          --calibration-seconds 60  --period-seconds 10 (calibration)  --runs 1
+ *          --save FILE (every run's analysis and measured steps, JSON, to re-score offline)
  * Loopback only; every run is bounded in time; the server is stopped in all cases.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultGeneratorCpus, runLocalBenchmark } from '../shared/adapters/local/loadgen';
 import {
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     'calibration-seconds': { type: 'string', default: '60' },
     'period-seconds': { type: 'string', default: '10' },
     runs: { type: 'string', default: '1' },
+    /** Write every run's calibration analysis and measured steps as JSON, to re-score a model offline. */
+    save: { type: 'string' },
   },
 });
 const userCounts = values.users.split(',').map(Number);
@@ -148,6 +151,7 @@ async function main(): Promise<void> {
       `validation unpaced users ${userCounts.join(',')} x ${stepSeconds} s, ${runs} run(s)`,
   );
   const reports: CalibrationReport[] = [];
+  const saved: { analysis: BenchmarkAnalysis; measured: MeasuredClosedLoopStep[] }[] = [];
   try {
     for (let run = 1; run <= runs; run++) {
       const analysis = await calibrate(server);
@@ -160,9 +164,11 @@ async function main(): Promise<void> {
       const report = compareTwinWithBenchmark(analysis, measured);
       printReport(report, `run ${run}: twin (calibrated on the paced run) against unpaced closed-loop users`);
       reports.push(report);
+      saved.push({ analysis, measured });
     }
   } finally {
     await server.stop();
+    if (values.save) writeFileSync(values.save, `${JSON.stringify(saved, null, 2)}\n`);
   }
   if (runs > 1) {
     const med = (f: (r: CalibrationReport) => number) => `${(median(reports.map(f)) * 100).toFixed(1)}%`;

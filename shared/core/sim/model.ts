@@ -33,6 +33,7 @@ import {
   stepScalingProposal,
   targetTrackingProposal,
 } from './policies';
+import { closedLoopKnots, closedLoopMva, deriveServiceModel, type ServiceModel } from './queueing';
 import { type ScheduledRun, scheduledRuns } from './schedule';
 import { resolveSimSettings, type SimSettings } from './settings';
 import { resampleTraffic, type Traffic } from './traffic';
@@ -71,6 +72,8 @@ export interface SimulationContext {
   spec: SimulationSpec;
   settings: SimSettings;
   curve: CompiledLatencyCurve;
+  /** One instance as a queueing server, for closed-loop users (settings.closedLoopModel). */
+  service: ServiceModel;
   /** Requests per second one InService instance serves at most (peak / 60). */
   capacityRpsPerInstance: number;
   cpuMaxPercent: number;
@@ -172,6 +175,7 @@ export function createSimulationContext(spec: SimulationSpec): SimulationContext
     spec,
     settings,
     curve: compileLatencyCurve(analysis.latencyCurve),
+    service: deriveServiceModel(analysis, settings),
     capacityRpsPerInstance: analysis.peakInvocationsPerMinute / 60,
     cpuMaxPercent: 100 * Math.max(1, analysis.vcpus),
     scheduled: scheduledRuns(policySet.scheduledActions, traffic.startEpochSeconds, end),
@@ -481,6 +485,8 @@ export function advanceSimulation(
   /** Share of the step's served requests whose wait goes from waitFromMs to waitToMs (the rest wait 0). */
   let drainedShare = 1;
   let demand = 0;
+  /** Mean response of the queueing model's closed loop, ms; -1 when the curve gives the latency. */
+  let closedResponseMs = -1;
   if (observation.kind === 'open') {
     demand = observation.value;
     const before = state.backlog;
@@ -505,6 +511,15 @@ export function advanceSimulation(
     const users = observation.value;
     if (users > 0 && capacityRps <= 0) {
       errors = (users / settings.invocationTimeoutSeconds) * step;
+    } else if (users > 0 && settings.closedLoopModel === 'queueingModel') {
+      // users spread evenly over the InService instances, each a server solved by MVA
+      const perInstance = closedLoopMva(context.service, users / n);
+      if (perInstance.responseMs > settings.invocationTimeoutSeconds * 1000)
+        errors = (users / settings.invocationTimeoutSeconds) * step;
+      else {
+        served = n * perInstance.throughputPerMs * 1000 * step;
+        closedResponseMs = perInstance.responseMs;
+      }
     } else if (users > 0) {
       const x = closedLoopThroughput(context, users, n, capacityRps);
       if (x >= capacityRps) {
@@ -526,7 +541,12 @@ export function advanceSimulation(
     waitFromMs = waitMs;
     waitToMs = waitMs;
   }
-  latencyKnots(context.curve, ipm, 0, scratch);
+  if (closedResponseMs >= 0) {
+    closedLoopKnots(context.service, closedResponseMs, scratch);
+    waitFromMs = 0;
+    waitToMs = 0;
+    waitMs = 0;
+  } else latencyKnots(context.curve, ipm, 0, scratch);
   const within =
     served > 0
       ? served * shareWithinSlo(scratch, waitFromMs, waitToMs, drainedShare, context.spec.latencySloMs)

@@ -51,6 +51,28 @@ export interface SimSettings {
   pricePerInstanceHourUsd: number;
   /** New instances are billed from the scale-out decision, not from InService. Default true. */
   billStartingInstances: boolean;
+  /**
+   * How closed-loop users (IR PHASES/STAIRS) are served. 'queueingModel' (default): each instance
+   * is a server with a service time and a fixed delay, solved by mean value analysis (see
+   * queueing.ts); checked against the demo model by `npm run bench:twin`. 'latencyCurve': the
+   * earlier model, X = users / mean latency(X) read off the benchmark's latency curve, which
+   * includes the calibration run's own queueing. Open traffic always uses the latency curve.
+   */
+  closedLoopModel: 'queueingModel' | 'latencyCurve';
+  /** Service time of one request on one instance, ms; null: 60,000 / peak invocations per minute. */
+  serviceTimeMs: number | null;
+  /**
+   * Per-request delay that never queues (client, network, serialization), ms; null: the curve's
+   * average at its lowest load minus the service time, floored at 0.
+   */
+  fixedDelayMs: number | null;
+  /**
+   * p95 (p99) of the closed-loop queueing wait divided by its mean, a ratio >= 1; null: measured
+   * on the benchmark's curve (growth of p95 over growth of the average from its lowest to its
+   * busiest point), else an exponential wait (ln 20 = 3.0, ln 100 = 4.6).
+   */
+  waitP95ToMeanRatio: number | null;
+  waitP99ToMeanRatio: number | null;
 }
 
 /** Defaults: see each field of SimSettings for the source of the value. */
@@ -69,6 +91,11 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = {
   invocationTimeoutSeconds: 60,
   pricePerInstanceHourUsd: 0.119,
   billStartingInstances: true,
+  closedLoopModel: 'queueingModel',
+  serviceTimeMs: null,
+  fixedDelayMs: null,
+  waitP95ToMeanRatio: null,
+  waitP99ToMeanRatio: null,
 };
 
 /** Merges partial settings over the defaults. */
