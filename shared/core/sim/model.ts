@@ -11,7 +11,9 @@
  * 3. the InService instances serve the step's requests: each serves at most the benchmark's peak
  *    invocations per minute; above that requests queue (first in, first out), their wait adds to
  *    the curve's latency at the peak, and requests that would wait past the invocation timeout
- *    are 5XX errors. Closed-loop users get throughput = users / latency, capped by the fleet.
+ *    are 5XX errors. Closed-loop users are spread over the instances, each a server solved by
+ *    mean value analysis (queueing.ts; or, with closedLoopModel 'latencyCurve', throughput =
+ *    users / latency read off the curve, capped by the fleet).
  * 4. the step's requests are added to the minute's CloudWatch-like datapoints.
  */
 import { InvalidInputError } from '../errors';
