@@ -130,7 +130,7 @@ export function registerSearch(program: Command): void {
           analysis: loaded.analysis,
           base: loaded.policySet,
           scenarios,
-          latencySloMs: latencySloMsOf(options.latencySloMs, loaded.request),
+          latencySloMs: latencySloMsOf(options.latencySloMs, loaded),
           sloTarget: numberOption('slo-target', options.sloTarget, (n) => n > 0 && n <= 1) ?? 0.999,
           allowedErrorRate:
             numberOption('allowed-error-rate', options.allowedErrorRate, (n) => n >= 0 && n <= 1) ??

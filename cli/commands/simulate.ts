@@ -2,10 +2,11 @@
  * `scaleplan simulate`: runs one policy set in the digital twin on a trace or on Inference
  * Recommender phases and prints the results as JSON (summary fields at the top level).
  *
- * The recommendation file is read leniently (documented in docs/simulator.md): the benchmark
- * analysis from `benchmark` or `analysis` (or `benchmark.analysis`), the policy set from
- * `policySet` (or `plan.policySet`, or the last `iterations[].policySet`), and the optional
- * `request` (a ScalingRequest: its latency SLO and maxRps are used).
+ * The recommendation file is the `recommendation.json` scaleplan writes (its `benchmark`,
+ * `policySet` and `expectations`), or, leniently (documented in docs/simulator.md), any object
+ * with the benchmark analysis under `benchmark` or `analysis` (or `benchmark.analysis`), the
+ * policy set under `policySet` (or `plan.policySet`, or the last `iterations[].policySet`), and
+ * an optional `request` (a ScalingRequest: its latency SLO, maxRps and error budget are used).
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -28,6 +29,10 @@ export interface LoadedRecommendation {
   analysis: BenchmarkAnalysis;
   policySet: PolicySet;
   request?: ScalingRequest;
+  /** The latency SLO, ms: the request's, else the recommendation's `expectations.latencySlo`. */
+  latencySloMs?: number;
+  /** The expected peak, requests per second: the request's, else `expectations.maxRps`. */
+  maxRps?: number;
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -80,6 +85,17 @@ export function loadRecommendation(path: string): LoadedRecommendation {
       );
     out.request = parsed.data;
   }
+  // The recommendation scaleplan writes has no request, but keeps its expectations.
+  const expectations = isObject(data.expectations) ? data.expectations : undefined;
+  const expectedSlo =
+    expectations && isObject(expectations.latencySlo) ? expectations.latencySlo.ms : undefined;
+  const latencySloMs =
+    out.request?.latencySlo.ms ?? (typeof expectedSlo === 'number' ? expectedSlo : undefined);
+  if (latencySloMs !== undefined) out.latencySloMs = latencySloMs;
+  const expectedMaxRps = expectations?.maxRps;
+  const maxRps =
+    out.request?.traffic.maxRps ?? (typeof expectedMaxRps === 'number' ? expectedMaxRps : undefined);
+  if (maxRps !== undefined) out.maxRps = maxRps;
   return out;
 }
 
@@ -158,12 +174,15 @@ export function settingsFromOptions(options: Record<string, string | undefined>)
   return out;
 }
 
-/** The latency SLO: --latency-slo-ms, else the request's; InvalidInputError when neither. */
-export function latencySloMsOf(option: string | undefined, request: ScalingRequest | undefined): number {
-  const ms = numberOption('latency-slo-ms', option, (n) => n > 0) ?? request?.latencySlo.ms;
+/** The latency SLO: --latency-slo-ms, else the file's; InvalidInputError when neither. */
+export function latencySloMsOf(
+  option: string | undefined,
+  loaded: Pick<LoadedRecommendation, 'latencySloMs'>,
+): number {
+  const ms = numberOption('latency-slo-ms', option, (n) => n > 0) ?? loaded.latencySloMs;
   if (ms === undefined)
     throw new InvalidInputError(
-      'no latency SLO: pass --latency-slo-ms or put a request with latencySlo in the file',
+      'no latency SLO: pass --latency-slo-ms, or use a file with expectations.latencySlo or a request with latencySlo',
     );
   return ms;
 }
@@ -203,9 +222,8 @@ export function registerSimulate(program: Command): void {
         throw new InvalidInputError('pass exactly one of --trace FILE or --phases JSON');
       const loaded = loadRecommendation(options.recommendation!);
       const traffic = trace !== undefined ? traceScenario(trace, options) : phasesScenario(options.phases!);
-      const latencySloMs = latencySloMsOf(options.latencySloMs, loaded.request);
-      const stop =
-        traffic.kind === 'closed' && loaded.request ? loaded.request.traffic.maxRps * 60 : undefined;
+      const latencySloMs = latencySloMsOf(options.latencySloMs, loaded);
+      const stop = traffic.kind === 'closed' && loaded.maxRps !== undefined ? loaded.maxRps * 60 : undefined;
       const result = simulate({
         policySet: loaded.policySet,
         analysis: loaded.analysis,

@@ -84,15 +84,12 @@ export interface Recommendation {
     latencySlo: ScalingRequest['latencySlo'];
     goal: ScalingRequest['goal'];
   };
-  benchmark: {
-    peakInvocationsPerMinute: number;
-    peakTimestamp: string;
-    latencyAtPeak: BenchmarkAnalysis['latencyAtPeak'];
-    bottleneck: BenchmarkAnalysis['bottleneck'];
-    cpuFit: BenchmarkAnalysis['cpuFit'];
-    vcpus: number;
-    reasons: Reason[];
-  };
+  /**
+   * The benchmark analysis of one instance, whole: peak invocations per minute, latency at the
+   * peak, CPU fit, bottleneck, and the latency curve the digital twin serves requests with, so
+   * `scaleplan simulate` and `search` can read this file as it is.
+   */
+  benchmark: BenchmarkAnalysis;
   /** Both methods, the one chosen and why (formulas with the numbers). */
   thresholds: Thresholds;
   capacity: CapacityPlan;
@@ -180,15 +177,7 @@ export function assembleRecommendation(input: AssembleRecommendationInput): Reco
       latencySlo: request.latencySlo,
       goal: request.goal,
     },
-    benchmark: {
-      peakInvocationsPerMinute: input.benchmark.peakInvocationsPerMinute,
-      peakTimestamp: input.benchmark.peakTimestamp,
-      latencyAtPeak: input.benchmark.latencyAtPeak,
-      bottleneck: input.benchmark.bottleneck,
-      cpuFit: input.benchmark.cpuFit,
-      vcpus: input.benchmark.vcpus,
-      reasons: input.benchmark.reasons,
-    },
+    benchmark: input.benchmark,
     thresholds: input.thresholds,
     capacity: input.capacity,
     policySet: final.policySet,
