@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { runLocalBenchmark } from '../../shared/adapters/local/loadgen';
 import { createLocalPorts } from '../../shared/adapters/local/ports';
 import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
 import { buildScalingRequests, withAlarmAction } from '../../shared/core/policies';
@@ -71,7 +74,9 @@ const policySet: PolicySet = {
   scheduledActions: [],
 };
 
-function setUp(runBenchmark: (jobName: string) => Promise<BenchmarkSeries> = async () => series) {
+function setUp(
+  runBenchmark: (jobName: string, signal: AbortSignal) => Promise<BenchmarkSeries> = async () => series,
+) {
   const runDir = mkdtempSync(join(tmpdir(), 'scaleplan-ports-'));
   const times = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:05:00.000Z'];
   let tick = 0;
@@ -87,6 +92,31 @@ function setUp(runBenchmark: (jobName: string) => Promise<BenchmarkSeries> = asy
 async function settle(benchmarks: Map<string, Promise<BenchmarkSeries>>) {
   await Promise.allSettled([...benchmarks.values()]);
 }
+
+/** A server on the SageMaker contract on 127.0.0.1 that only counts the invocations it answers. */
+async function countingServer() {
+  let invocations = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url === '/invocations') invocations += 1;
+      res.writeHead(200, { 'content-type': 'text/csv' }).end('0.5\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    count: () => invocations,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('local backend ports', () => {
   it('runs the Default job in the background and answers its window like GetMetricData', async () => {
@@ -179,4 +209,91 @@ describe('local backend ports', () => {
     assert.deepEqual(state.modelPackages, {});
     assert.deepEqual(state.models, []);
   });
+
+  it('shows a Default job IN_PROGRESS until its benchmark settles, as DescribeInferenceRecommendationsJob', async () => {
+    let finishBenchmark!: (result: BenchmarkSeries) => void;
+    const { ports, benchmarks } = setUp(
+      () =>
+        new Promise<BenchmarkSeries>((resolve) => {
+          finishBenchmark = resolve;
+        }),
+    );
+    const { modelPackageArn } = await ports.registry.ensureModelPackage(request, 'r4');
+    await ports.jobs.startDefaultJob({ jobName: 'job-4', modelPackageArn, instanceType: 'ml.c5.large' });
+    const polls = [await ports.jobs.describeJob('job-4'), await ports.jobs.describeJob('job-4')];
+    assert.deepEqual(
+      polls.map((p) => [p.status, p.benchmarkWindow]),
+      [
+        ['IN_PROGRESS', undefined],
+        ['IN_PROGRESS', undefined],
+      ],
+    );
+    finishBenchmark(series);
+    await settle(benchmarks);
+    const done = await ports.jobs.describeJob('job-4');
+    assert.equal(done.status, 'COMPLETED');
+    assert.equal(done.benchmarkWindow?.startTime, '2026-01-01T00:00:00.000Z');
+  });
+
+  const stopCases = [
+    {
+      name: 'StopJob',
+      stop: (ports: ReturnType<typeof setUp>['ports'], jobName: string) => ports.jobs.stopJob(jobName),
+    },
+    {
+      name: 'the clean-up of the job',
+      stop: async (ports: ReturnType<typeof setUp>['ports'], jobName: string) => {
+        assert.equal(
+          await ports.cleanup.deleteResource({ kind: 'recommenderJob', name: jobName }),
+          'deleted',
+        );
+      },
+    },
+  ];
+  for (const c of stopCases) {
+    it(`stops the real load of a running Default job on ${c.name}, and the job stays STOPPED`, async () => {
+      // Prepare: a real benchmark of 60 s against a counting server.
+      const server = await countingServer();
+      let benchmarkSignal: AbortSignal | undefined;
+      try {
+        const { ports, benchmarks, runDir } = setUp((_jobName, signal) => {
+          benchmarkSignal = signal;
+          return runLocalBenchmark({
+            url: server.url,
+            payload: '1,2,3\n',
+            periodSeconds: 1,
+            maxDurationSeconds: 60,
+            probeSeconds: 0.2,
+            signal,
+          });
+        });
+        const { modelPackageArn } = await ports.registry.ensureModelPackage(request, 'r5');
+        await ports.jobs.startDefaultJob({ jobName: 'job-5', modelPackageArn, instanceType: 'ml.c5.large' });
+        const loadSeenBy = Date.now() + 5_000;
+        while (server.count() < 200 && Date.now() < loadSeenBy) await sleep(20);
+        assert.ok(server.count() >= 200, `the load reached the server (${server.count()} invocations)`);
+
+        // Act
+        const stoppedAt = Date.now();
+        await c.stop(ports, 'job-5');
+        const [outcome] = await Promise.allSettled([...benchmarks.values()]);
+        const settledAfterMs = Date.now() - stoppedAt;
+        const countAtSettle = server.count();
+        await sleep(300);
+
+        // Assess
+        assert.equal(benchmarkSignal?.aborted, true);
+        assert.ok(settledAfterMs < 2_000, `the benchmark ended ${settledAfterMs} ms after the stop`);
+        assert.equal(server.count(), countAtSettle, 'no request after the benchmark ended');
+        assert.equal(outcome?.status, 'fulfilled');
+        assert.equal(outcome?.status === 'fulfilled' ? outcome.value.source?.stopReason : '', 'aborted');
+        assert.equal((await ports.jobs.describeJob('job-5')).status, 'STOPPED');
+        assert.equal(existsSync(join(runDir, 'benchmark.json')), false, 'no benchmark of a stopped job');
+        const saved = JSON.parse(readFileSync(join(runDir, 'state.json'), 'utf8'));
+        assert.equal(saved.jobs['job-5'].status, 'STOPPED');
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });

@@ -31,8 +31,11 @@ export const LOCAL_REGION = 'local';
 export interface LocalBackendOptions {
   /** Folder of this run; state.json, benchmark.json and recommendation.json are written there. */
   runDir: string;
-  /** Runs the Default job's benchmark (a real load test of a real server). */
-  runBenchmark: (jobName: string) => Promise<BenchmarkSeries>;
+  /**
+   * Runs the Default job's benchmark (a real load test of a real server). `signal` aborts when the
+   * job is stopped or cleaned up: the load must stop then, not when the benchmark would have ended.
+   */
+  runBenchmark: (jobName: string, signal: AbortSignal) => Promise<BenchmarkSeries>;
   /** Runs one evaluation in the digital twin and returns its per-minute metrics. */
   simulateEvaluation: (input: EvaluationInput) => EvaluationMetrics;
   /** The clock, for timestamps of the benchmark window. */
@@ -91,16 +94,19 @@ function refuse(operation: string, problems: string[]): void {
 }
 
 /**
- * Builds the local ports. Returns the ports, the live state (for tests and the summary) and a
- * promise per background job so a caller can wait for them before exiting.
+ * Builds the local ports. Returns the ports, the live state (for tests and the summary), a
+ * promise per background job so a caller can wait for them before exiting, and `stopAllJobs` to
+ * stop whatever still runs (the workflow ended without stopping its job).
  */
 export function createLocalPorts(options: LocalBackendOptions): {
   ports: WorkflowPorts;
   state: LocalState;
   benchmarks: Map<string, Promise<BenchmarkSeries>>;
+  stopAllJobs: () => void;
 } {
   const state = emptyLocalState();
   const benchmarks = new Map<string, Promise<BenchmarkSeries>>();
+  const controllers = new Map<string, AbortController>();
   const series = new Map<string, BenchmarkSeries>();
   const evaluationMetrics = new Map<string, EvaluationMetrics>();
   mkdirSync(options.runDir, { recursive: true });
@@ -109,6 +115,18 @@ export function createLocalPorts(options: LocalBackendOptions): {
     const found = state.scalableTargets[resourceId];
     if (!found) throw new ResourceNotFoundError(`no scalable target ${resourceId} is registered`);
     return found;
+  };
+  /**
+   * Stops a running job: STOPPED, as StopInferenceRecommendationsJob, and its load aborted. Its
+   * benchmark settles soon after (the periods so far), and a settled stopped job stays STOPPED.
+   */
+  const stopRunningJob = (jobName: string) => {
+    const job = state.jobs[jobName];
+    if (job && (job.status === 'IN_PROGRESS' || job.status === 'PENDING')) {
+      job.status = 'STOPPED';
+      job.endTime = options.now().toISOString();
+    }
+    controllers.get(jobName)?.abort();
   };
 
   const ports: WorkflowPorts = {
@@ -137,16 +155,22 @@ export function createLocalPorts(options: LocalBackendOptions): {
         const job: LocalJob = { status: 'IN_PROGRESS', startTime: options.now().toISOString() };
         state.jobs[input.jobName] = job;
         save();
-        const running = options.runBenchmark(input.jobName);
+        const controller = new AbortController();
+        controllers.set(input.jobName, controller);
+        const running = options.runBenchmark(input.jobName, controller.signal);
         benchmarks.set(input.jobName, running);
         running.then(
           (result) => {
+            // A job stopped meanwhile stays STOPPED and leaves no benchmark behind (the workflow
+            // that stopped it has moved on), as a stopped Inference Recommender job does.
+            if (job.status !== 'IN_PROGRESS') return;
             series.set(input.jobName, result);
             writeFileSync(join(options.runDir, 'benchmark.json'), `${JSON.stringify(result, null, 2)}\n`);
             Object.assign(job, { status: 'COMPLETED', endTime: options.now().toISOString() });
             save();
           },
           (error: unknown) => {
+            if (job.status !== 'IN_PROGRESS') return;
             Object.assign(job, {
               status: 'FAILED',
               failureReason: error instanceof Error ? error.message : String(error),
@@ -179,7 +203,7 @@ export function createLocalPorts(options: LocalBackendOptions): {
       async stopJob(jobName) {
         const job = state.jobs[jobName];
         if (!job) throw new ResourceNotFoundError(`no inference recommendations job ${jobName}`);
-        if (job.status === 'IN_PROGRESS' || job.status === 'PENDING') job.status = 'STOPPED';
+        stopRunningJob(jobName);
         save();
       },
     },
@@ -327,6 +351,7 @@ export function createLocalPorts(options: LocalBackendOptions): {
     },
     cleanup: {
       async deleteResource(ref: ResourceRef) {
+        if (ref.kind === 'recommenderJob') stopRunningJob(ref.name);
         const removed = deleteFromState(state, ref);
         save();
         return removed ? 'deleted' : 'notFound';
@@ -342,7 +367,11 @@ export function createLocalPorts(options: LocalBackendOptions): {
       },
     },
   };
-  return { ports, state, benchmarks };
+  const stopAllJobs = () => {
+    for (const jobName of Object.keys(state.jobs)) stopRunningJob(jobName);
+    save();
+  };
+  return { ports, state, benchmarks, stopAllJobs };
 }
 
 /** Removes one resource from the local state; false when it was not there (clean-up may run twice). */
@@ -372,12 +401,9 @@ function deleteFromState(state: LocalState, ref: ResourceRef): boolean {
       return dropKey(state.scalableTargets, ref.name);
     case 'alarm':
       return dropKey(state.alarms, ref.name);
-    case 'recommenderJob': {
-      const job = state.jobs[ref.name];
-      if (!job) return false;
-      if (job.status === 'IN_PROGRESS' || job.status === 'PENDING') job.status = 'STOPPED';
-      return true;
-    }
+    case 'recommenderJob':
+      // Jobs are not deleted (as on AWS): the caller has stopped it if it was running.
+      return ref.name in state.jobs;
     case 'evaluation':
       return dropKey(state.evaluations, ref.name);
   }

@@ -114,8 +114,9 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
     if (!url) throw new ConfigurationError('no server URL: set model.url or model.demo');
     const benchmarkUrl = url;
 
-    const runBenchmark = (jobName: string): Promise<BenchmarkSeries> =>
+    const runBenchmark = (jobName: string, signal: AbortSignal): Promise<BenchmarkSeries> =>
       runLocalBenchmark({
+        signal,
         url: benchmarkUrl,
         payload,
         contentType: request.model.contentType,
@@ -128,7 +129,7 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
         ...(options.onBenchmarkPeriod ? { onPeriod: options.onBenchmarkPeriod } : {}),
       }).then((series) => ({ ...series, source: { ...series.source, jobName } }));
 
-    const { ports, benchmarks } = createLocalPorts({
+    const { ports, benchmarks, stopAllJobs } = createLocalPorts({
       runDir: outDir,
       now,
       runBenchmark,
@@ -154,7 +155,9 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
       },
       ...(options.onStateEntered ? { onStateEntered: options.onStateEntered } : {}),
     });
-    // A job still running (the workflow failed early) must not outlive the run.
+    // A job still running (the workflow failed before its clean-up stopped it) must not outlive
+    // the run: its load is aborted, and waiting for it takes at most a request's time limit.
+    stopAllJobs();
     await Promise.allSettled([...benchmarks.values()]);
 
     const recommendationPath = result.status === 'SUCCEEDED' ? join(outDir, 'recommendation.json') : null;

@@ -230,6 +230,7 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
         timeoutMs,
       },
       seconds,
+      options.signal,
     );
     probe = { seconds, requestsPerSecond: roundTo(requestsPerSecond, 1), usersToReachProbeRate };
     chosen = defaultLocalProfile(
@@ -480,13 +481,16 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let ticker: NodeJS.Timeout | undefined;
   try {
-    if (openLoop) ticker = setInterval(tickOpenLoop, 1);
-    else {
-      adjustUsers();
-      ticker = setInterval(adjustUsers, 100);
-    }
-    schedule(0);
+    // Aborted already (during the probe): no user is started.
     if (options.signal?.aborted) onAbort();
+    else {
+      if (openLoop) ticker = setInterval(tickOpenLoop, 1);
+      else {
+        adjustUsers();
+        ticker = setInterval(adjustUsers, 100);
+      }
+      schedule(0);
+    }
     await finished;
   } finally {
     if (ticker) clearInterval(ticker);
@@ -551,25 +555,27 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
   return BenchmarkSeriesSchema.parse(series);
 }
 
-/** Requests per second one unpaced closed-loop user gets for `seconds` (the pacing probe). */
+/** Requests per second one unpaced closed-loop user gets for `seconds` (the pacing probe); ends early on `signal`. */
 async function probeOneUser(
   kind: TransportKind,
   options: TransportOptions,
   seconds: number,
+  signal?: AbortSignal,
 ): Promise<number> {
   const transport = createTransport(kind, options);
   const start = performance.now();
   const endMs = start + seconds * 1000;
   let answered = 0;
   try {
-    while (performance.now() < endMs) {
+    while (performance.now() < endMs && !signal?.aborted) {
       const result = await transport.send();
       if (result.status >= 200 && result.status < 300) answered += 1;
     }
   } finally {
     await transport.close();
   }
-  return answered / ((performance.now() - start) / 1000);
+  const elapsedSeconds = (performance.now() - start) / 1000;
+  return elapsedSeconds > 0 ? answered / elapsedSeconds : 0;
 }
 
 /** Times at which to probe a profile for its peak users (every 0.5 s). */
