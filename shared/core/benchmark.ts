@@ -27,11 +27,17 @@ export const FULL_COVERAGE_SHARE = 0.95;
 export const PARTIAL_EDGE_SHARE = 0.5;
 /**
  * A period more than this share above what its neighbours support is a lone spike and cannot set
- * the peak: 0.25 means more than 25 % above both neighbours (or, at the end of the series, above
- * the previous period plus its last increase).
+ * the peak. What the neighbours support is the larger of the next period and the trend (the
+ * previous period plus its last increase); the last period has only the trend, the first only the
+ * next period. Judging against the trend, not only the next period, keeps a real top step that is
+ * followed by a collapse (the instance falling over) from being mistaken for a spike.
  */
 export const OUTLIER_TOLERANCE = 0.25;
-/** The load must rise: the highest full period at least this multiple of an earlier one. */
+/**
+ * The load must rise: the highest full, non-spike period must be at least this multiple of the
+ * lowest such period before it. A series that starts at its highest cannot show a rise, even if it
+ * dips and partly recovers later.
+ */
 export const MIN_RISE_RATIO = 1.25;
 /** CPU (or memory) at or above this share of its maximum at the peak makes it the bottleneck. */
 export const BOTTLENECK_SHARE = 0.85;
@@ -58,8 +64,9 @@ interface PeriodView {
  *
  * Rules, in order: partial periods are dropped (`coveredSeconds` < 95 % of the period, or, when
  * no point says, a first/last period under half its neighbour's throughput); at least 3 full
- * periods must remain and the load must rise (highest >= 1.25 x an earlier one); a lone spike
- * (> 25 % above what its neighbours support) is ignored; the peak is the highest remaining period
+ * periods must remain; a lone spike (> 25 % above the larger of the next period and the trend) is
+ * ignored; the load must rise over the remaining periods (the highest >= 1.25 x the lowest before
+ * it, so a flat series with one spike is refused); the peak is the highest remaining period
  * whose error rate is under `maxErrorRate` (1 %) and whose latency at the SLO's percentile is
  * within the SLO when one is given. CPU is fitted against invocations per minute over the full,
  * non-spike periods under the error rate.
@@ -97,8 +104,6 @@ export function analyzeBenchmark(
         `(${views.length - full.length} partial); at least ${MIN_FULL_PERIODS} are needed to see the load rise`,
     );
   }
-  requireRise(full);
-
   const spikes = findSpikes(full);
   if (spikes.size > 0) {
     reasons.push({
@@ -111,6 +116,14 @@ export function analyzeBenchmark(
     });
   }
   const steady = full.filter((v) => !spikes.has(v));
+  if (steady.length < MIN_FULL_PERIODS) {
+    throw new InsufficientBenchmarkDataError(
+      `too few periods: ${steady.length} full period(s) of ${series.periodSeconds} s that are not lone spikes ` +
+        `(${spikes.size} spike(s)); at least ${MIN_FULL_PERIODS} are needed to see the load rise`,
+    );
+  }
+  // Checked on the steady periods: a spike is not a rise (a flat series with one spike is flat).
+  requireRise(steady, spikes.size);
   const underErrorRate = steady.filter((v) => v.errorRate < maxErrorRate);
   const candidates = underErrorRate.filter(
     (v) => v.invocationsPerMinute > 0 && (slo === undefined || (v.sloLatencyMs ?? 0) <= slo.ms),
@@ -210,22 +223,22 @@ function dropPartialPeriods(views: PeriodView[], periodSeconds: number, reasons:
   return views.filter((v) => !partial.has(v));
 }
 
-function requireRise(full: PeriodView[]): void {
-  const rates = full.map((v) => v.invocationsPerMinute);
+function requireRise(steady: PeriodView[], spikeCount: number): void {
+  const rates = steady.map((v) => v.invocationsPerMinute);
   const highestRate = Math.max(...rates);
   if (!(highestRate > 0)) {
     throw new InsufficientBenchmarkDataError(
-      `no invocations in any of the ${full.length} full periods: the benchmark sent no load`,
+      `no invocations in any of the ${steady.length} full periods: the benchmark sent no load`,
     );
   }
-  let lowestSoFar = Number.POSITIVE_INFINITY;
-  for (const rate of rates) {
-    if (rate > 0 && rate >= MIN_RISE_RATIO * lowestSoFar) return;
-    lowestSoFar = Math.min(lowestSoFar, rate);
-  }
+  // The first period that reaches the highest rate must come after one at most 1 / 1.25 of it.
+  const highestAt = rates.indexOf(highestRate);
+  const lowestBefore = Math.min(...rates.slice(0, highestAt));
+  if (highestRate >= MIN_RISE_RATIO * lowestBefore) return;
+  const spikeNote = spikeCount > 0 ? ` (not counting ${spikeCount} lone spike(s))` : '';
   throw new InsufficientBenchmarkDataError(
     `no rise in load: throughput stays between ${fmt(Math.min(...rates))} and ${fmt(highestRate)} invocations/min ` +
-      `over ${full.length} full periods; the highest must reach ${MIN_RISE_RATIO} x an earlier period ` +
+      `over ${steady.length} full periods${spikeNote}; the highest must reach ${MIN_RISE_RATIO} x the lowest period before it ` +
       '(benchmark under a rising load, from light to saturation)',
   );
 }
@@ -238,11 +251,13 @@ function findSpikes(full: PeriodView[]): Set<PeriodView> {
     const before = full[i - 1]?.invocationsPerMinute;
     const after = full[i + 1]?.invocationsPerMinute;
     let supported: number;
-    if (before !== undefined && after !== undefined) supported = Math.max(before, after);
-    else if (before !== undefined) {
-      // The last period: the previous one plus its last increase (a steady rise is supported).
+    if (before !== undefined) {
+      // The trend: the previous period plus its last increase (a steady rise is supported). A
+      // middle period may also lean on the next one, but not only on it: a real top step followed
+      // by a collapse is above its next period and still on the trend.
       const twoBefore = full[i - 2]?.invocationsPerMinute ?? before;
-      supported = before + Math.max(0, before - twoBefore);
+      const trend = before + Math.max(0, before - twoBefore);
+      supported = after === undefined ? trend : Math.max(after, trend);
     } else supported = after ?? v.invocationsPerMinute;
     if (v.invocationsPerMinute > limit * supported) spikes.add(v);
   });

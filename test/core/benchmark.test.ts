@@ -108,9 +108,36 @@ const peakCases: PeakCase[] = [
     expectedPeak: 4000,
   },
   {
-    name: 'boundary: an interior period exactly 1.25 x its higher neighbour is supported',
+    name: 'an interior period on the trend (2000 + 1000) is supported even above both neighbours',
     invocations: [1000, 2000, 2500, 2000, 2400],
     expectedPeak: 2500,
+  },
+  {
+    name: 'a real top step (+40 %, on the trend) followed by a collapse sets the peak',
+    invocations: [1000, 1500, 2100, 1000, 900],
+    expectedPeak: 2100,
+  },
+  {
+    name: 'boundary: a top step exactly 1.25 x the trend (1500 + 500) before a collapse is supported',
+    invocations: [1000, 1500, 2500, 1000, 900],
+    expectedPeak: 2500,
+  },
+  {
+    name: 'boundary: a top step just over 1.25 x the trend before a collapse is a spike',
+    invocations: [1000, 1500, 2501, 1000, 900],
+    expectedPeak: 1500,
+    expectedReason: 'outlierIgnored',
+  },
+  {
+    name: 'boundary: an interior period exactly 1.25 x the next period on a flat trend is supported',
+    invocations: [1000, 1000, 1250, 1000, 1000],
+    expectedPeak: 1250,
+  },
+  {
+    name: 'boundary: an interior period just over 1.25 x the next period on a flat trend is a spike',
+    invocations: [1000, 1000, 1000, 1251, 1000, 1250],
+    expectedPeak: 1250,
+    expectedReason: 'outlierIgnored',
   },
   {
     name: 'partial last period by coveredSeconds is dropped even when its rate looks high',
@@ -294,6 +321,29 @@ describe('analyzeBenchmark: insufficient data', () => {
       message: /no rise in load/,
     },
     {
+      name: 'a flat series with one spike in the middle is not a rise',
+      invocations: [1000, 1000, 1000, 5000, 1000],
+      message:
+        /no rise in load: throughput stays between 1000 and 1000 .* \(not counting 1 lone spike\(s\)\)/,
+    },
+    {
+      name: 'a flat series with one spike at the end is not a rise',
+      invocations: [1000, 1000, 1000, 1000, 5000],
+      message:
+        /no rise in load: throughput stays between 1000 and 1000 .* \(not counting 1 lone spike\(s\)\)/,
+    },
+    {
+      name: 'a series that starts at its highest is not a rise, even if it recovers 1.25 x from a dip',
+      invocations: [1250, 1000, 1250, 1100],
+      message: /no rise in load: throughput stays between 1000 and 1250 .*1.25 x the lowest period before it/,
+    },
+    {
+      name: 'too few periods once the lone spikes are set aside',
+      invocations: [5000, 1000, 1300],
+      message:
+        /too few periods: 1 full period\(s\) of 60 s that are not lone spikes \(2 spike\(s\)\); at least 3/,
+    },
+    {
       name: 'all periods with errors',
       invocations: [1000, 2000, 3000],
       overrides: {
@@ -328,6 +378,11 @@ describe('analyzeBenchmark: insufficient data', () => {
 
   it('boundary: a rise of exactly 1.25 x is enough', () => {
     assert.equal(analyzeBenchmark(seriesOf([1000, 1100, 1250])).peakInvocationsPerMinute, 1250);
+  });
+
+  it('the rise is measured from the lowest period before the highest, not from the first', () => {
+    // 2600 is 1.3 x the 2000 dip before it, though only 1.04 x the first period.
+    assert.equal(analyzeBenchmark(seriesOf([2500, 2000, 2400, 2500, 2600])).peakInvocationsPerMinute, 2600);
   });
 
   it('refuses a maxErrorRate outside (0, 1]', () => {
