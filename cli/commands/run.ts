@@ -8,6 +8,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   DEFAULT_LOCAL_BENCHMARK_SECONDS,
   DEFAULT_LOCAL_PERIOD_SECONDS,
+  MAX_LOCAL_BENCHMARK_SECONDS,
   runLocalWorkflow,
 } from '../../shared/adapters/local/run-local';
 import { InvalidInputError } from '../../shared/core/errors';
@@ -62,7 +63,7 @@ export function registerRun(program: Command): void {
     )
     .option(
       '--benchmark-seconds <n>',
-      'longest local benchmark, seconds',
+      `longest local benchmark, seconds (at most ${MAX_LOCAL_BENCHMARK_SECONDS}; the workflow's wait for the job scales with it)`,
       positiveNumber,
       DEFAULT_LOCAL_BENCHMARK_SECONDS,
     )

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LocalState } from '../../shared/adapters/local/ports';
-import { runLocalWorkflow } from '../../shared/adapters/local/run-local';
+import {
+  jobPollRounds,
+  LOCAL_POLL_INTERVAL_MS,
+  localJobMaxSeconds,
+  localJobWaitMs,
+  runLocalWorkflow,
+} from '../../shared/adapters/local/run-local';
 import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
 import type { Recommendation } from '../../shared/core/recommendation';
 
@@ -146,6 +152,63 @@ describe('scaleplan run (CLI)', () => {
       const lines = run.stderr.trim().split('\n');
       assert.equal(lines.length, 1, run.stderr);
       assert.match(lines[0] ?? '', c.expected);
+    });
+  }
+});
+
+describe('the local wait for the Default job scales with the benchmark', () => {
+  it('reads PollJob maxRounds from the definition', () => {
+    assert.equal(jobPollRounds(), 90);
+  });
+
+  const cases = [
+    { name: 'a tiny test benchmark', benchmarkSeconds: 14, maxRounds: 90, waitMs: 1_000 },
+    { name: 'the default 75 s', benchmarkSeconds: 75, maxRounds: 90, waitMs: 1_118 },
+    // 90 s failed before: 90 polls 1 s apart ended the run with WaitTimeoutError at ~88 s.
+    { name: '90 s, past the old 1 s x 90 polls', benchmarkSeconds: 90, maxRounds: 90, waitMs: 1_304 },
+    { name: '10 minutes', benchmarkSeconds: 600, maxRounds: 90, waitMs: 7_607 },
+    { name: 'the longest accepted (1 h)', benchmarkSeconds: 3_600, maxRounds: 90, waitMs: 44_686 },
+    { name: 'a definition with 5 polls', benchmarkSeconds: 75, maxRounds: 5, waitMs: 24_875 },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.maxRounds - 1} waits of ${c.waitMs} ms outlast the longest job`, () => {
+      const waitMs = localJobWaitMs(c.benchmarkSeconds, c.maxRounds);
+      assert.equal(waitMs, c.waitMs);
+      assert.ok(waitMs >= LOCAL_POLL_INTERVAL_MS);
+      // The job has ended by the poll before the last, whatever the probe, drain and late timers took.
+      assert.ok((c.maxRounds - 1) * waitMs >= 1000 * localJobMaxSeconds(c.benchmarkSeconds));
+      assert.ok(localJobMaxSeconds(c.benchmarkSeconds) > c.benchmarkSeconds + 2 + 10);
+    });
+  }
+
+  const refused = [
+    {
+      name: 'a benchmark longer than an hour',
+      benchmarkSeconds: 3_601,
+      expected: /at most 3600 s, got 3601/,
+    },
+    { name: 'a benchmark of 0 s', benchmarkSeconds: 0, expected: /more than 0 and at most 3600 s, got 0/ },
+    {
+      name: 'a period longer than the benchmark',
+      benchmarkSeconds: 10,
+      periodSeconds: 20,
+      expected: /at most the benchmark \(10 s\), got 20/,
+    },
+  ];
+  for (const c of refused) {
+    it(`refuses ${c.name} before starting anything`, async () => {
+      const outDir = join(mkdtempSync(join(tmpdir(), 'scaleplan-run-')), 'out');
+      await assert.rejects(
+        runLocalWorkflow({
+          request: demoRequest,
+          outDir,
+          executionName: 'local-test-bounds',
+          benchmarkSeconds: c.benchmarkSeconds,
+          ...(c.periodSeconds ? { periodSeconds: c.periodSeconds } : {}),
+        }),
+        { name: 'InvalidInputError', message: c.expected },
+      );
+      assert.equal(existsSync(outDir), false);
     });
   }
 });

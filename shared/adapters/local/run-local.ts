@@ -15,8 +15,15 @@ import type { Recommendation } from '../../core/recommendation';
 import { type ScalingRequest, ScalingRequestSchema } from '../../core/request';
 import { simulateEvaluationMetrics } from '../../core/sim/predict';
 import type { BenchmarkAnalysis } from '../../core/types';
+import { readRawDefinition } from '../../workflow/definition';
 import { type LocalRunResult, runWorkflowLocally } from '../../workflow/local-runner';
-import { type BenchmarkProgress, defaultGeneratorCpus, runLocalBenchmark } from './loadgen';
+import {
+  type BenchmarkProgress,
+  DEFAULT_PROBE_SECONDS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  defaultGeneratorCpus,
+  runLocalBenchmark,
+} from './loadgen';
 import {
   DEMO_PAYLOAD_PATH,
   defaultServerCpus,
@@ -29,8 +36,54 @@ import { createLocalPorts } from './ports';
 export const DEFAULT_LOCAL_BENCHMARK_SECONDS = 75;
 /** Default length of one benchmark period locally, seconds (CloudWatch uses 60; every output is also per minute). */
 export const DEFAULT_LOCAL_PERIOD_SECONDS = 10;
-/** How often the local workflow polls a running job, milliseconds (the definition waits 60 s on AWS). */
+/** How often the local workflow polls a running job at most, milliseconds (the definition waits 60 s on AWS). */
 export const LOCAL_POLL_INTERVAL_MS = 1_000;
+/** Longest local benchmark accepted, seconds: an hour is already far beyond any plateau locally. */
+export const MAX_LOCAL_BENCHMARK_SECONDS = 3_600;
+
+/** PollJob's maxRounds in the definition: how many polls the workflow waits for the Default job. */
+export function jobPollRounds(definition: Record<string, unknown> = readRawDefinition()): number {
+  const states = definition.States as Record<string, { Parameters?: { maxRounds?: unknown } }> | undefined;
+  const rounds = states?.PollJob?.Parameters?.maxRounds;
+  if (typeof rounds !== 'number' || !Number.isInteger(rounds) || rounds < 1)
+    throw new ConfigurationError(
+      'the state machine definition has no PollJob maxRounds (a positive integer)',
+    );
+  return rounds;
+}
+
+/**
+ * Longest the local Default job can take, seconds: the probe, the profile (bounded by
+ * `benchmarkSeconds`), the drain of the last requests (bounded by their time limit), plus a
+ * margin for boundary timers that fire late on a busy machine and for the ping.
+ *
+ * @example
+ * localJobMaxSeconds(75); // 2 + 75 + 10 + 0.1 x 75 + 5 = 99.5
+ */
+export function localJobMaxSeconds(
+  benchmarkSeconds: number,
+  probeSeconds: number = DEFAULT_PROBE_SECONDS,
+  requestTimeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS,
+): number {
+  return probeSeconds + benchmarkSeconds + requestTimeoutMs / 1000 + 0.1 * benchmarkSeconds + 5;
+}
+
+/**
+ * The local WaitForJob wait, milliseconds: {@link LOCAL_POLL_INTERVAL_MS}, or longer when a long
+ * benchmark would otherwise outlast PollJob's `maxRounds` polls (WaitTimeoutError). One round is
+ * kept spare, so the job has ended by the poll before the last.
+ *
+ * @example
+ * localJobWaitMs(75, 90);  // ceil(99.5 s / 89 rounds) = 1118 ms
+ * localJobWaitMs(600, 90); // ceil(677 s / 89 rounds) = 7607 ms
+ */
+export function localJobWaitMs(benchmarkSeconds: number, maxRounds: number): number {
+  const spareRounds = Math.max(1, maxRounds - 1);
+  return Math.max(
+    LOCAL_POLL_INTERVAL_MS,
+    Math.ceil((1000 * localJobMaxSeconds(benchmarkSeconds)) / spareRounds),
+  );
+}
 
 export interface LocalRunEvents {
   onStateEntered?: (stateName: string) => void;
@@ -81,6 +134,16 @@ export function parseLocalRequest(raw: unknown): ScalingRequest & { model: { kin
  */
 export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<LocalWorkflowResult> {
   const request = parseLocalRequest(options.request);
+  const benchmarkSeconds = options.benchmarkSeconds ?? DEFAULT_LOCAL_BENCHMARK_SECONDS;
+  const periodSeconds = options.periodSeconds ?? DEFAULT_LOCAL_PERIOD_SECONDS;
+  if (!(benchmarkSeconds > 0 && benchmarkSeconds <= MAX_LOCAL_BENCHMARK_SECONDS))
+    throw new InvalidInputError(
+      `the local benchmark lasts more than 0 and at most ${MAX_LOCAL_BENCHMARK_SECONDS} s, got ${benchmarkSeconds}`,
+    );
+  if (!(periodSeconds > 0 && periodSeconds <= benchmarkSeconds))
+    throw new InvalidInputError(
+      `a benchmark period lasts more than 0 s and at most the benchmark (${benchmarkSeconds} s), got ${periodSeconds}`,
+    );
   const now = options.now ?? (() => new Date());
   const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true });
@@ -124,8 +187,8 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
         ...(serverCpus ? { serverCpus, generatorCpus: defaultGeneratorCpus(serverCpus) } : {}),
         vcpus: request.vcpus ?? serverCpus?.length ?? 1,
         instanceType: request.instanceType,
-        periodSeconds: options.periodSeconds ?? DEFAULT_LOCAL_PERIOD_SECONDS,
-        maxDurationSeconds: options.benchmarkSeconds ?? DEFAULT_LOCAL_BENCHMARK_SECONDS,
+        periodSeconds,
+        maxDurationSeconds: benchmarkSeconds,
         ...(options.onBenchmarkPeriod ? { onPeriod: options.onBenchmarkPeriod } : {}),
       }).then((series) => ({ ...series, source: { ...series.source, jobName } }));
 
@@ -149,7 +212,8 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
       ports,
       executionName: options.executionName,
       waitTimeOverridesMs: {
-        WaitForJob: LOCAL_POLL_INTERVAL_MS,
+        // Scaled with the benchmark, so PollJob's bound never ends a benchmark that is still in bounds.
+        WaitForJob: localJobWaitMs(benchmarkSeconds, jobPollRounds()),
         WaitForEndpoint: 0,
         WaitForEvaluation: 0,
       },
