@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { InvalidInputError, WaitTimeoutError } from '../core/errors';
 import { evaluationName, type RunNames } from '../core/naming';
+import { scalableTargetResourceId, scalingNames } from '../core/policies';
 import type { EvaluationInput, JobStatus, ResourceRef } from '../core/ports';
 import type { InstancePricing, IterationRecord, Prediction } from '../core/recommendation';
 import { type ScalingRequest, ScalingRequestSchema } from '../core/request';
@@ -258,4 +259,66 @@ export function nextRound(previous: PollState, iteration: number): number {
 export function assertWithinRounds(what: string, round: number, maxRounds: number, status: string): void {
   if (round >= maxRounds)
     throw new WaitTimeoutError(`${what} is still ${status} after ${round} polls (the limit is ${maxRounds})`);
+}
+
+/** Creation order of the kinds: clean-up deletes in the reverse order (newest kind first). */
+const KIND_CREATION_ORDER: readonly ResourceRef['kind'][] = [
+  'modelPackageGroup',
+  'modelPackage',
+  'recommenderJob',
+  'model',
+  'endpointConfig',
+  'endpoint',
+  'scalableTarget',
+  'alarm',
+  'evaluation',
+];
+
+/**
+ * Everything this execution may have created, by the names it derives (shared/core/naming): the
+ * model package group it registers when the request names none, the Default job, the evaluation
+ * endpoint with its model and config (same name), the variant's scalable target, the step alarm
+ * and the evaluation of every iteration up to `iterations`.
+ *
+ * Why: the ledger only learns what a Task returns. When a create succeeds on AWS but the Task
+ * fails afterwards (a 5XX after the fact, a lost Lambda), the Retry sends the create again, AWS
+ * answers "already exists" (not retryable) and the resource never reaches the ledger. Clean-up
+ * therefore also tries these names; one that does not exist answers not found, which is done.
+ * Not listed: the versioned model package (its ARN is assigned by AWS; it costs nothing and the
+ * group's deletion reports it when left).
+ */
+export function resourcesNamedByRun(
+  request: ScalingRequest,
+  names: RunNames,
+  iterations: number,
+): ResourceRef[] {
+  const refs: ResourceRef[] = [];
+  if (request.model.kind === 'container' && request.model.modelPackageGroupName === undefined)
+    refs.push({ kind: 'modelPackageGroup', name: names.modelPackageGroupName });
+  refs.push({ kind: 'recommenderJob', name: names.jobName });
+  for (const kind of ['model', 'endpointConfig', 'endpoint'] as const)
+    refs.push({ kind, name: names.endpointName });
+  const target = { endpointName: names.endpointName, variantName: request.variantName };
+  refs.push({
+    kind: 'scalableTarget',
+    name: scalableTargetResourceId(target.endpointName, target.variantName),
+  });
+  refs.push({ kind: 'alarm', name: scalingNames(target).stepAlarmName });
+  for (let iteration = 1; iteration <= iterations; iteration++)
+    refs.push({ kind: 'evaluation', name: evaluationName(names, iteration) });
+  return refs;
+}
+
+/**
+ * The ledger plus the `named` refs it lacks (same kind and name), in creation order by kind
+ * (the ledger's own order kept within a kind), so deleting it in reverse removes an evaluation
+ * before the endpoint it loads and an endpoint before its config and model.
+ */
+export function withNamedResources(ledger: ResourceRef[], named: ResourceRef[]): ResourceRef[] {
+  const merged = appendToLedger(ledger, named);
+  const rank = (ref: ResourceRef) => KIND_CREATION_ORDER.indexOf(ref.kind);
+  return merged
+    .map((ref, index) => ({ ref, index }))
+    .sort((a, b) => rank(a.ref) - rank(b.ref) || a.index - b.index)
+    .map(({ ref }) => ref);
 }

@@ -111,6 +111,25 @@ describe('HostingPort', () => {
     assert.deepEqual(deletes, ['DeleteEndpointConfigCommand', 'DeleteModelCommand']);
   });
 
+  test('an undo that fails itself keeps the original error name and names what is left', async () => {
+    aws.sagemaker.on(CreateModelCommand).resolves({ ModelArn: 'arn:m' });
+    aws.sagemaker.on(CreateEndpointConfigCommand).resolves({ EndpointConfigArn: 'arn:c' });
+    aws.sagemaker.on(CreateEndpointCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    aws.sagemaker
+      .on(DeleteEndpointConfigCommand)
+      .rejects(awsError('AccessDeniedException', 'no sagemaker:DeleteEndpointConfig'));
+    aws.sagemaker.on(DeleteModelCommand).resolves({});
+
+    await assert.rejects(aws.ports.hosting.createEndpoint(ENDPOINT_INPUT), {
+      // Still retryable: the retry (or Cleanup, by the run's names) deletes the config.
+      name: 'TransientAwsError',
+      message:
+        /^unable to create endpoint demo-run1-eval: ThrottlingException: Rate exceeded; could not undo endpointConfig demo-run1-eval \(unable to delete endpoint config demo-run1-eval: AccessDeniedException/,
+    });
+    // The model after the config: one failed undo does not stop the others.
+    assert.equal(aws.sagemaker.commandCalls(DeleteModelCommand).length, 1);
+  });
+
   for (const [name, input, pattern] of [
     ['an endpoint name with a dot', { ...ENDPOINT_INPUT, endpointName: 'demo.eval' }, /endpoint name/],
     ['zero initial instances', { ...ENDPOINT_INPUT, initialInstanceCount: 0 }, /initialInstanceCount 0/],

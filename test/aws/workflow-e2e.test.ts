@@ -43,7 +43,7 @@ import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
 import type { EvaluationMetrics } from '../../shared/core/types';
 import { runWorkflowLocally } from '../../shared/workflow/local-runner';
 import { evaluationMetricsOf, exampleBenchmark } from '../fakes/ports';
-import { ACCOUNT, BUCKET, createMockedAws } from './mocks';
+import { ACCOUNT, awsError, BUCKET, createMockedAws } from './mocks';
 
 const sm = (kind: string, name: string) => `arn:aws:sagemaker:us-east-1:${ACCOUNT}:${kind}/${name}`;
 
@@ -337,4 +337,126 @@ test('happy path on the AWS adapters: the run succeeds, cleans up everything and
   ]);
 
   aws.recorder.assertAllValid(t, 25);
+});
+
+/** Model, endpoint config and endpoint that exist in the fake account, by name. */
+function trackHosting(aws: ReturnType<typeof createMockedAws>) {
+  const existing = {
+    model: new Set<string>(),
+    endpointConfig: new Set<string>(),
+    endpoint: new Set<string>(),
+  };
+  const create = (kind: keyof typeof existing, name: string, label: string) => {
+    if (existing[kind].has(name))
+      throw awsError('ValidationException', `Cannot create already existing ${label} "${name}".`);
+    existing[kind].add(name);
+  };
+  const remove = (kind: keyof typeof existing, name: string, label: string) => {
+    if (!existing[kind].delete(name))
+      throw awsError('ValidationException', `Could not find ${label} "${name}".`);
+    return {};
+  };
+  aws.sagemaker.on(CreateModelCommand).callsFake((input: { ModelName: string }) => {
+    create('model', input.ModelName, 'model');
+    return { ModelArn: sm('model', input.ModelName) };
+  });
+  aws.sagemaker.on(CreateEndpointConfigCommand).callsFake((input: { EndpointConfigName: string }) => {
+    create('endpointConfig', input.EndpointConfigName, 'endpoint configuration');
+    return { EndpointConfigArn: sm('endpoint-config', input.EndpointConfigName) };
+  });
+  aws.sagemaker.on(CreateEndpointCommand).callsFake((input: { EndpointName: string }) => {
+    create('endpoint', input.EndpointName, 'endpoint');
+    return { EndpointArn: sm('endpoint', input.EndpointName) };
+  });
+  aws.sagemaker
+    .on(DeleteModelCommand)
+    .callsFake((input: { ModelName: string }) => remove('model', input.ModelName, 'model'));
+  aws.sagemaker
+    .on(DeleteEndpointConfigCommand)
+    .callsFake((input: { EndpointConfigName: string }) =>
+      remove('endpointConfig', input.EndpointConfigName, 'endpoint configuration'),
+    );
+  aws.sagemaker
+    .on(DeleteEndpointCommand)
+    .callsFake((input: { EndpointName: string }) => remove('endpoint', input.EndpointName, 'endpoint'));
+  return existing;
+}
+
+const packageRequest = {
+  name: 'churn',
+  model: { kind: 'modelPackage', modelPackageArn: sm('model-package', 'churn/3') },
+  instanceType: 'ml.c5.large',
+  traffic: { minRps: 70, maxRps: 500 },
+  latencySlo: { percentile: 'P95', ms: 10000 },
+};
+
+test('a create that succeeded but answered 5XX, retried into "already exists", is still deleted by Cleanup', async (t) => {
+  const aws = createMockedAws('workflow-e2e-lost-create');
+  playAws(aws);
+  const existing = trackHosting(aws);
+  // The first CreateEndpoint creates the endpoint on AWS, then the response is lost (500). The
+  // undo cannot delete the endpoint config either (500): both are left for Cleanup, by name.
+  let endpointCreates = 0;
+  aws.sagemaker.on(CreateEndpointCommand).callsFake((input: { EndpointName: string }) => {
+    endpointCreates += 1;
+    if (existing.endpoint.has(input.EndpointName))
+      throw awsError(
+        'ValidationException',
+        `Cannot create already existing endpoint "${input.EndpointName}".`,
+      );
+    existing.endpoint.add(input.EndpointName);
+    if (endpointCreates === 1) throw awsError('InternalFailure', 'We encountered an internal error.', 500);
+    return { EndpointArn: sm('endpoint', input.EndpointName) };
+  });
+  let configDeletes = 0;
+  aws.sagemaker.on(DeleteEndpointConfigCommand).callsFake((input: { EndpointConfigName: string }) => {
+    configDeletes += 1;
+    if (configDeletes === 1) throw awsError('AccessDeniedException', 'not yet allowed', 400);
+    if (!existing.endpointConfig.delete(input.EndpointConfigName))
+      throw awsError(
+        'ValidationException',
+        `Could not find endpoint configuration "${input.EndpointConfigName}".`,
+      );
+    return {};
+  });
+
+  const result = await runWorkflowLocally(packageRequest, {
+    ports: aws.ports,
+    executionName: 'e2e-lost-create',
+  });
+
+  assert.equal(result.status, 'FAILED');
+  // The retried CreateModel or CreateEndpointConfig meets the leftovers: not retryable.
+  assert.equal(result.error?.name, 'AwsRequestError');
+  assert.deepEqual(result.retries, [{ state: 'DeployEndpoint', error: 'TransientAwsError' }]);
+  assert.deepEqual(
+    result.states.filter((s) => !/^(WaitFor|Is[A-Z])/.test(s)),
+    [
+      'NormalizeInput',
+      'CreateModelPackage',
+      'StartRecommenderJob',
+      'PollJob',
+      'PollJob',
+      'DeriveThresholds',
+      'DeployEndpoint',
+      'Cleanup',
+      'DidExecutionFail',
+      'FailExecution',
+    ],
+  );
+  // The endpoint never reached the ledger, yet it is gone: nothing keeps billing.
+  assert.deepEqual(
+    {
+      endpoint: [...existing.endpoint],
+      endpointConfig: [...existing.endpointConfig],
+      model: [...existing.model],
+    },
+    { endpoint: [], endpointConfig: [], model: [] },
+  );
+  const endpointName = 'churn-051ipm5-eval';
+  assert.deepEqual(
+    aws.sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input.EndpointName),
+    [endpointName],
+  );
+  aws.recorder.assertAllValid(t, 10);
 });

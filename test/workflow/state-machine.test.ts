@@ -49,6 +49,16 @@ function assertEverythingCleanedUp(fake: FakePorts): void {
     );
 }
 
+/** Kinds of the deletions that hit something the run had created, in order. */
+function existingDeleted(fake: FakePorts): string[] {
+  const created = new Set(fake.created.map((ref) => `${ref.kind}:${ref.name}`));
+  return fake
+    .callsOf('cleanup.deleteResource')
+    .map((c) => c.input as { kind: string; name: string })
+    .filter((ref) => created.has(`${ref.kind}:${ref.name}`))
+    .map((ref) => ref.kind);
+}
+
 const HEAD = [
   'NormalizeInput',
   'CreateModelPackage',
@@ -191,11 +201,13 @@ describe('state machine, executed locally', () => {
     assert.equal(result.error?.name, 'WaitTimeoutError');
     assert.equal(fake.callsOf('jobs.describeJob').length, 90);
     assert.deepEqual(result.states.slice(-3), ['Cleanup', 'DidExecutionFail', 'FailExecution']);
-    // The running job was in the ledger: clean-up stopped it.
+    // The running job was in the ledger: clean-up stopped it. It also tried every name the run
+    // derives (nothing else existed: each answered not found).
     assert.deepEqual(
       fake.callsOf('cleanup.deleteResource').map((c) => (c.input as { kind: string }).kind),
-      ['recommenderJob'],
+      ['evaluation', 'alarm', 'scalableTarget', 'endpoint', 'endpointConfig', 'model', 'recommenderJob'],
     );
+    assert.deepEqual(existingDeleted(fake), ['recommenderJob']);
     assertEverythingCleanedUp(fake);
   });
 
@@ -386,9 +398,15 @@ describe('state machine, executed locally', () => {
       'DidExecutionFail',
       'FailExecution',
     ]);
+    assert.deepEqual(existingDeleted(fake), ['recommenderJob', 'modelPackage', 'modelPackageGroup']);
+    // The endpoint's names were tried too, in case CreateEndpoint had succeeded on AWS.
     assert.deepEqual(
-      fake.callsOf('cleanup.deleteResource').map((c) => (c.input as { kind: string }).kind),
-      ['recommenderJob', 'modelPackage', 'modelPackageGroup'],
+      fake
+        .callsOf('cleanup.deleteResource')
+        .map((c) => c.input as { kind: string; name: string })
+        .filter((ref) => ['endpoint', 'endpointConfig', 'model'].includes(ref.kind))
+        .map((ref) => `${ref.kind}:${ref.name}`),
+      ['endpoint:churn-0g9vta6-eval', 'endpointConfig:churn-0g9vta6-eval', 'model:churn-0g9vta6-eval'],
     );
     assertEverythingCleanedUp(fake);
   });

@@ -105,18 +105,29 @@ export function createCleanup(clients: AwsClientProvider, evaluation?: Evaluatio
 }
 
 /**
- * Best-effort deletion, newest first, of what one adapter call created before it failed (the
- * ledger never sees those). Failures here are swallowed: the original error is the one to report.
+ * Deletes, newest first, what one adapter call created before it failed (the ledger never sees
+ * those), and returns the error to throw: `error` itself, its message extended with whatever could
+ * not be undone. Its name is kept (Retry and Catch match on it); what is left is not lost, because
+ * Cleanup also deletes the names the run derives (`resourcesNamedByRun`), and the message puts it
+ * in the execution history.
  */
 export async function undoCreated(
   clients: AwsClientProvider,
   created: readonly ResourceRef[],
-): Promise<void> {
+  error: unknown,
+): Promise<unknown> {
+  const left: string[] = [];
   for (const ref of [...created].reverse()) {
     try {
       await deleteByKind(clients, ref, undefined);
-    } catch {
-      // Keep undoing the rest; the caller rethrows the error that caused the undo.
+    } catch (undoError) {
+      if (undoError instanceof ResourceNotFoundError) continue;
+      left.push(
+        `${ref.kind} ${ref.name} (${undoError instanceof Error ? undoError.message : String(undoError)})`,
+      );
     }
   }
+  if (left.length > 0 && error instanceof Error)
+    error.message += `; could not undo ${left.join('; ')}: clean-up deletes it by name`;
+  return error;
 }

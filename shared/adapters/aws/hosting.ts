@@ -79,8 +79,7 @@ export function createHosting(clients: AwsClientProvider, config: AwsConfig): Ho
         return created;
       } catch (error) {
         // The ledger only learns of what this call returns: undo the half that was created.
-        await undoCreated(clients, created);
-        throw error;
+        throw await undoCreated(clients, created, error);
       }
     },
     async describeEndpoint(endpointName) {

@@ -14,16 +14,20 @@ import {
   type ProductionVariantInstanceType,
 } from '@aws-sdk/client-sagemaker';
 import { AwsRequestError, InvalidInputError } from '../../core/errors';
+import { runNames } from '../../core/naming';
 import type { ModelPackageSummary, ModelRegistryPort, ResourceRef } from '../../core/ports';
 import type { ScalingRequest } from '../../core/request';
 import { undoCreated } from './cleanup';
 import type { AwsClientProvider } from './clients';
 import { callAws } from './errors';
-import { checkName, fitName, GROUP_NAME } from './names';
+import { checkName, GROUP_NAME } from './names';
 
-/** Name of the group registered for one execution: `<request name>-<runId>`, at most 63 chars. */
+/**
+ * Name of the group registered for one execution: the run's `modelPackageGroupName`
+ * (`<request name>-<runId>`, at most 40 chars), the name Cleanup also derives.
+ */
 export function modelPackageGroupName(requestName: string, runId: string): string {
-  return fitName(`${requestName}-${runId}`, GROUP_NAME.maxLength);
+  return runNames(requestName, runId).modelPackageGroupName;
 }
 
 export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPort {
@@ -74,8 +78,7 @@ export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPo
         clients.sagemaker().send(new CreateModelPackageCommand(input)),
       ).catch(async (error: unknown) => {
         // The ledger only learns of what this call returns: undo the group it created.
-        await undoCreated(clients, created);
-        throw error;
+        throw await undoCreated(clients, created, error);
       });
       const modelPackageArn = registered.ModelPackageArn;
       if (!modelPackageArn)
