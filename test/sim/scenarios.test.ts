@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simulate } from '../../shared/core/sim/results';
+import { searchCandidates } from '../../shared/core/sim/search';
 import { countsTraffic } from '../../shared/core/sim/traffic';
 import type { PolicySet } from '../../shared/core/types';
 import { ANALYSIS, minutesOf, policies, tt } from './fixtures';
@@ -49,16 +50,143 @@ describe('a step in load', () => {
       assert.equal(inService[(c.firstAt + 240) / 60 - 1], 1);
     });
   }
+});
 
-  it('the instances added by the initiating scale-out count; a larger scale-out passes the cooldown', () => {
-    // At 1080 s the new instance is InService but the published datapoints still say 4800 per
-    // instance: ceil(2 x 4800 / 3000) = 4 > 2 (the capacity the first scale-out set) -> allowed.
-    const r = run(policies(), minutesOf([10, 1200], [20, 4800]));
-    assert.deepEqual(brief(r).slice(0, 2), [
-      [840, 1, 2, 'invocationsTargetTracking'],
-      [1080, 2, 4, 'invocationsTargetTracking'],
+describe('the scale-out cooldown', () => {
+  // 1 instance, target 3000, 1200/min for 10 minutes then 4800/min (the step above). The first
+  // scale-out is at 840 s: ceil(1 x 4800 / 3000) = 2. Start-up 240 s: Updating until 1080 s.
+  // Datapoints of minutes up to 17 ([1020, 1080) s, published at 1140 s) were measured on ONE
+  // instance (4800 each); minute 18 on two (2400 each, no alarm).
+  // During the scale-out cooldown the base of the proportional rule is the fleet the datapoint was
+  // measured on (scaleOutCapacityBase 'datapointDuringCooldown'): ceil(1 x 4800 / 3000) = 2, not
+  // larger than the 2 the initiating scale-out set -> blocked. After it, the base is the desired
+  // capacity: ceil(2 x 4800 / 3000) = ceil(3.2) = 4.
+  const counts = minutesOf([10, 1200], [20, 4800]);
+  const cases = [
+    {
+      // cooldown to 1140 s: blocked at 900, 960, 1020 (also Updating) and 1080 s; at 1140 s the
+      // cooldown is over and minute 17 (one instance) gives 4 although 2 suffice: a cooldown
+      // shorter than start-up + publication takes no effect, as AWS warns for SageMaker.
+      name: 'cooldown 300 s from the decision: the lagged datapoint scales out again at 1140 s',
+      outCooldown: 300,
+      settings: {},
+      activities: [
+        [840, 1, 2],
+        [1140, 2, 4],
+      ],
+      blocked: 4,
+    },
+    {
+      // cooldown to 1260 s: blocked at 900..1140 s (5 evaluations); at 1200 s minute 18 (two
+      // instances, 2400 each) is not above the target.
+      name: 'cooldown 420 s: lasts until the datapoints see the new instance; no second scale-out',
+      outCooldown: 420,
+      settings: {},
+      activities: [[840, 1, 2]],
+      blocked: 5,
+    },
+    {
+      // cooldown from InService (1080 s) to 1380 s: blocked at 900..1140 s; no alarm from 1200 s.
+      name: 'cooldown 300 s from the completion (cooldownStartsAt completion): no second scale-out',
+      outCooldown: 300,
+      settings: { cooldownStartsAt: 'completion' as const },
+      activities: [[840, 1, 2]],
+      blocked: 5,
+    },
+    {
+      // cooldown over at 850 s: at 900..1020 s ceil(2 x 4800 / 3000) = 4 waits for the update; at
+      // 1080 s minute 16 (one instance) -> 4.
+      name: 'cooldown 10 s: the lagged datapoints scale out as soon as the endpoint is free',
+      outCooldown: 10,
+      settings: {},
+      activities: [
+        [840, 1, 2],
+        [1080, 2, 4],
+      ],
+      blocked: 0,
+    },
+    {
+      // the earlier rule (base = desired capacity): at 1080 s ceil(2 x 4800 / 3000) = 4 > 2 passes.
+      name: "scaleOutCapacityBase 'desiredCapacity': the cooldown lets the lagged datapoint through",
+      outCooldown: 300,
+      settings: { scaleOutCapacityBase: 'desiredCapacity' as const },
+      activities: [
+        [840, 1, 2],
+        [1080, 2, 4],
+      ],
+      blocked: 0,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = run(policies({ invocationsTargetTracking: tt(3000, c.outCooldown, 300) }), counts, {
+        settings: c.settings,
+      });
+      assert.deepEqual(
+        r.activities.map((a) => [a.epochSeconds, a.fromCapacity, a.toCapacity]),
+        c.activities,
+      );
+      assert.equal(r.notScaled.scaleOutCooldown ?? 0, c.blocked);
+    });
+  }
+
+  it('blocks an equal or smaller scale-out and lets a larger one through', () => {
+    // Target 1500 (loads stay under one instance's 6000/min, so nothing queues). Start-up 60 s so
+    // the endpoint is free during the 600 s cooldown. 4500/min from minute 10: minute 12 published
+    // at 840 s -> ceil(1 x 4500 / 1500) = 3; InService at 900 s; cooldown to 1440 s.
+    // 900 s: minute 13 (one instance, 4500) -> ceil(1 x 4500 / 1500) = 3, equal -> blocked.
+    // 960 s: minute 14 (one instance, 2500 from minute 14) -> ceil(1 x 2500 / 1500) = 2, smaller -> blocked.
+    // 1020 s: minute 15 (three instances, 2500 / 3 = 833) is not above: the alarm is OK.
+    // 7500/min from minute 18: 2500 per instance on 3; minute 20 published at 1320 s, in the
+    // cooldown: ceil(3 x 2500 / 1500) = 5 > 3 -> scale out to 5 (the cooldown restarts, to 1920 s).
+    // 1380 s and 1440 s: minutes 21 and 22 measured on three instances -> 5, equal -> blocked.
+    // 1500 s: minute 23 measured on five (1500 each) is not above the target.
+    const r = run(
+      policies({ invocationsTargetTracking: tt(1500, 600, 300) }),
+      minutesOf([10, 1200], [4, 4500], [4, 2500], [12, 7500]),
+      { settings: { startupSeconds: 60 } },
+    );
+    assert.deepEqual(brief(r), [
+      [840, 1, 3, 'invocationsTargetTracking'],
+      [1320, 3, 5, 'invocationsTargetTracking'],
     ]);
-    assert.ok((r.notScaled.updateInProgress ?? 0) >= 3, 'no change while Updating (900..1020 s)');
+    assert.equal(r.notScaled.scaleOutCooldown, 4);
+  });
+
+  it("the search's scale-out cooldown dimension changes the activities", () => {
+    // Target 25% of the 6000 peak = 1500; 4500/min from minute 10 on one instance, start-up 240 s:
+    // 1 -> 3 at 840 s (ceil(1 x 4500 / 1500)), InService at 1080 s.
+    // Cooldown 60 s: at 1080 s ceil(3 x 4500 / 1500) = 9 from minute 16 (measured on one instance).
+    // Cooldown 600 s: blocked at 900..1140 s (ceil(1 x 4500 / 1500) = 3, equal); minute 18 is
+    // measured on three instances (1500 each) and does not alarm.
+    const candidates = searchCandidates({
+      analysis: ANALYSIS,
+      base: policies(),
+      scenarios: [],
+      latencySloMs: 100,
+      grid: {
+        targetSharesOfPeak: [0.25],
+        scaleOutCooldownSeconds: [60, 600],
+        scaleInCooldownSeconds: [300],
+        stepThresholdsOverTarget: [null],
+        minCapacityOffsets: [0],
+        maxCapacityOffsets: [0],
+      },
+    });
+    const activities = candidates.map((c) =>
+      run(c.policySet, minutesOf([10, 1200], [20, 4500])).activities.map((a) => [
+        a.epochSeconds,
+        a.fromCapacity,
+        a.toCapacity,
+      ]),
+    );
+    assert.deepEqual(activities, [
+      [
+        [840, 1, 3],
+        [1080, 3, 9],
+      ],
+      [[840, 1, 3]],
+    ]);
   });
 });
 
@@ -112,9 +240,10 @@ describe('two policies', () => {
 
   it('both low: scale in to the larger of the two capacities', () => {
     // CPU 30 vs target 50 (low 45): ceil(4 x 30 / 50) = 3; invocations ceil(4 x 1000 / 3000) = 2 -> 3.
-    // The 15th low minute (14) is published at 960 s.
+    // The 15th low minute (14) is published at 960 s. The activity names the policy whose
+    // capacity won: CPU's.
     const r = run(policies({ cpuTargetTracking: tt(50) }), minutesOf([30, 4000]), { initialInstances: 4 });
-    assert.deepEqual(brief(r)[0], [960, 4, 3, 'invocationsTargetTracking']);
+    assert.deepEqual(brief(r)[0], [960, 4, 3, 'cpuTargetTracking']);
   });
 
   it('both high: the larger scale-out wins', () => {

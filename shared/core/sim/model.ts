@@ -119,6 +119,11 @@ export interface SimulationState {
   /** Requests waiting (open traffic). */
   backlog: number;
   cooldown: CooldownState;
+  /**
+   * The scheduled action whose new Min/Max the capacity still has to move into (it ran while the
+   * endpoint was Updating); the activity that moves it keeps the action's name.
+   */
+  pendingBoundsCause: ScalingActivity['cause'] | null;
   memory: Record<PolicyName, AlarmMemory>;
   nextScheduled: number;
   minutes: MinuteSeries;
@@ -208,6 +213,7 @@ export function createSimulationState(context: SimulationContext, stepCount: num
       lastScaleOutToCapacity: initial,
       lastScaleInAtSeconds: null,
     },
+    pendingBoundsCause: null,
     memory: {
       invocationsTargetTracking: { high: false, low: false },
       cpuTargetTracking: { high: false, low: false },
@@ -273,9 +279,14 @@ function runSchedules(state: SimulationState, context: SimulationContext, now: n
     if (action.maxCapacity !== undefined) state.maxCapacity = action.maxCapacity;
     if (state.minCapacity > state.maxCapacity) state.maxCapacity = state.minCapacity;
     state.nextScheduled++;
-    if (state.update === null) enforceBounds(state, context, now, `scheduledAction:${action.name}`);
+    // Moved into the new bounds now, or when the running update ends, in the action's name.
+    state.pendingBoundsCause = `scheduledAction:${action.name}`;
+    if (state.update === null) enforceBounds(state, context, now, state.pendingBoundsCause);
   }
-  if (state.update === null) enforceBounds(state, context, now, 'bounds');
+  if (state.update === null) {
+    enforceBounds(state, context, now, state.pendingBoundsCause ?? 'bounds');
+    state.pendingBoundsCause = null;
+  }
 }
 
 function enforceBounds(
@@ -324,6 +335,11 @@ function evaluatePolicies(state: SimulationState, context: SimulationContext, no
   const updating = state.update !== null;
   const proposals: Proposal[] = [];
   const current = state.desired;
+  // The fleet the datapoint was measured on: InvocationsPerInstance is Invocations over InService.
+  const minutes = state.minutes;
+  const perInstance = minutes.invocationsPerInstance[lastIndex]!;
+  const datapointInstances =
+    perInstance > 0 ? minutes.invocations[lastIndex]! / perInstance : minutes.inServiceInstances[lastIndex]!;
   if (policySet.invocationsTargetTracking)
     considerProposal(
       state,
@@ -335,6 +351,7 @@ function evaluatePolicies(state: SimulationState, context: SimulationContext, no
         memory: state.memory.invocationsTargetTracking,
         lastIndex,
         currentCapacity: current,
+        datapointInstances,
         nowSeconds: now,
         cooldown: state.cooldown,
         settings,
@@ -351,6 +368,7 @@ function evaluatePolicies(state: SimulationState, context: SimulationContext, no
         memory: state.memory.cpuTargetTracking,
         lastIndex,
         currentCapacity: current,
+        datapointInstances,
         nowSeconds: now,
         cooldown: state.cooldown,
         settings,
@@ -390,14 +408,17 @@ function evaluatePolicies(state: SimulationState, context: SimulationContext, no
   }
   const from = state.desired;
   startUpdate(state, context, now, decision.desiredCapacity, decision.policies[0]!, decision.reason);
+  // settings.cooldownStartsAt 'completion': the cooldown starts when the update ends (it is
+  // running, and blocking, meanwhile); the update's length is known at the decision.
+  const cooldownStart = settings.cooldownStartsAt === 'completion' ? state.update!.completesAtSeconds : now;
   if (decision.direction === 'out') {
-    state.cooldown.lastScaleOutAtSeconds = now;
+    state.cooldown.lastScaleOutAtSeconds = cooldownStart;
     state.cooldown.lastScaleOutFromCapacity = from;
     state.cooldown.lastScaleOutToCapacity = decision.desiredCapacity;
     // A scale-out cancels a running scale-in cooldown (AAS user guide).
     state.cooldown.lastScaleInAtSeconds = null;
   } else {
-    state.cooldown.lastScaleInAtSeconds = now;
+    state.cooldown.lastScaleInAtSeconds = cooldownStart;
   }
 }
 

@@ -5,15 +5,18 @@
  *
  * - Target tracking: the high alarm fires when the last 3 of 3 datapoints are above the target,
  *   the low alarm when the last 15 of 15 are below 0.9 x target (both observed in the console;
- *   settings). The capacity asked for is ceil(current x metric / target), the commonly assumed
+ *   settings). The capacity asked for is ceil(base x metric / target), the commonly assumed
  *   proportional rule; AWS documents only "proportional, rounded conservatively", so this is an
- *   unconfirmed approximation.
+ *   unconfirmed approximation. The base of a scale-out is a setting (scaleOutCapacityBase): by
+ *   default, during a scale-out cooldown, the instances the datapoint was measured on, so the
+ *   capacity the initiating scale-out added counts and only a larger scale-out passes.
  * - Step scaling: its own alarm (metric >= threshold for datapointsToAlarm of evaluationPeriods);
  *   the step whose [lower, upper) holds metric - threshold gives the instances to add.
  * - Cooldowns (AAS user guide): during a scale-out cooldown a policy scales out again only to a
  *   larger capacity than the initiating scale-out set (for step scaling, the earlier increase
  *   counts toward the new one); a scale-in cooldown blocks only scale-in, and any scale-out
- *   cancels it; scheduled actions ignore cooldowns.
+ *   cancels it; scheduled actions ignore cooldowns. Cooldowns start at the decision or when the
+ *   update completes (settings.cooldownStartsAt; the caller records the start time).
  * - Several policies: any may scale out, scale-in needs every target tracking policy with scale-in
  *   enabled to agree, and the largest capacity wins.
  */
@@ -30,6 +33,7 @@ export type PolicyName = 'invocationsTargetTracking' | 'cpuTargetTracking' | 'st
 
 /** The scalable target's cooldown bookkeeping (epoch seconds; null = none running). */
 export interface CooldownState {
+  /** When the last scale-out's cooldown started (its decision or its completion, per settings). */
   lastScaleOutAtSeconds: number | null;
   /** Capacity before and after the last scale-out. */
   lastScaleOutFromCapacity: number;
@@ -110,6 +114,8 @@ export function targetTrackingProposal(input: {
   values: Float64Array;
   lastIndex: number;
   currentCapacity: number;
+  /** Instances the datapoint at lastIndex was measured on (the InService fleet of that minute). */
+  datapointInstances: number;
   nowSeconds: number;
   cooldown: CooldownState;
   memory: AlarmMemory;
@@ -143,16 +149,23 @@ export function targetTrackingProposal(input: {
   const metric = values[lastIndex] ?? 0;
   const desired = Math.ceil((current * metric) / target - 1e-9);
   if (actHigh) {
-    if (desired <= current) return 'noChange';
     const inCooldown =
       cooldown.lastScaleOutAtSeconds !== null &&
       now < cooldown.lastScaleOutAtSeconds + spec.scaleOutCooldownSeconds;
-    if (inCooldown && desired <= cooldown.lastScaleOutToCapacity) return 'scaleOutCooldown';
+    const base =
+      settings.scaleOutCapacityBase === 'datapointAlways' ||
+      (settings.scaleOutCapacityBase === 'datapointDuringCooldown' && inCooldown)
+        ? input.datapointInstances
+        : current;
+    const desiredOut = Math.ceil((base * metric) / target - 1e-9);
+    if (inCooldown && desiredOut <= cooldown.lastScaleOutToCapacity) return 'scaleOutCooldown';
+    if (desiredOut <= current) return 'noChange';
+    const baseText = Number.isInteger(base) ? String(base) : base.toFixed(2);
     return {
       policy: input.policy,
       direction: 'out',
-      desiredCapacity: desired,
-      reason: `${input.policy}: ${metric.toFixed(1)} > target ${target} for ${settings.highAlarmDatapoints} of ${settings.highAlarmEvaluationPeriods} datapoints; ceil(${current} x ${metric.toFixed(1)} / ${target}) = ${desired}`,
+      desiredCapacity: desiredOut,
+      reason: `${input.policy}: ${metric.toFixed(1)} > target ${target} for ${settings.highAlarmDatapoints} of ${settings.highAlarmEvaluationPeriods} datapoints; ceil(${baseText} x ${metric.toFixed(1)} / ${target}) = ${desiredOut}${base === current ? '' : ` (${baseText}: the instances the datapoint was measured on, in the scale-out cooldown)`}`,
     };
   }
   if (actLow) {
@@ -248,6 +261,7 @@ export interface CombinedDecision {
 /**
  * Combines proposals: the largest scale-out wins; scale-in only when every policy in
  * `scaleInVoters` proposes it (then the largest of their capacities). Clamped to [min, max].
+ * `policies` lists the winning policy first.
  *
  * @example
  * // invocations asks out to 5, CPU asks in to 2, current 4 -> out to 5
@@ -274,10 +288,12 @@ export function combineProposals(
   const best = ins.reduce((a, b) => (b.desiredCapacity > a.desiredCapacity ? b : a));
   const desired = Math.max(minCapacity, best.desiredCapacity);
   if (desired >= currentCapacity) return 'alreadyAtMin';
+  // The policy whose capacity won comes first: the activity is named after it.
+  const ordered = [best, ...ins.filter((p) => p !== best)];
   return {
     direction: 'in',
     desiredCapacity: desired,
-    policies: ins.map((p) => p.policy),
-    reason: ins.map((p) => p.reason).join('; '),
+    policies: ordered.map((p) => p.policy),
+    reason: ordered.map((p) => p.reason).join('; '),
   };
 }

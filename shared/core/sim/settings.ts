@@ -45,6 +45,30 @@ export interface SimSettings {
    * reverse case. [unconfirmed] Default true (the conservative reading).
    */
   scaleInBlockedDuringScaleOutCooldown: boolean;
+  /**
+   * The capacity a target tracking scale-out multiplies the datapoint by (desired =
+   * ceil(base x metric / target)). InvocationsPerInstance divides by the InService instances, and
+   * AWS says that during a scale-out cooldown "capacity added by the initiating scale-out counts
+   * toward the next calculation", but not which capacity the rule starts from [unconfirmed]:
+   * - 'datapointDuringCooldown' (default): during the scale-out cooldown, the instances the
+   *   datapoint was measured on (its Invocations / InvocationsPerInstance), so a datapoint that
+   *   predates the new instances asks for no more than the initiating scale-out set and only a
+   *   larger scale-out passes; outside the cooldown, the current desired capacity (the commonly
+   *   assumed rule), so a cooldown shorter than start-up plus publication lets lagged datapoints
+   *   scale out again, as AWS warns for SageMaker;
+   * - 'datapointAlways': always the datapoint's instances (the cooldown then rarely binds);
+   * - 'desiredCapacity': always the current desired capacity (the cooldown only blocks a result
+   *   not larger than the initiating scale-out's).
+   * Scale-in always starts from the current desired capacity.
+   */
+  scaleOutCapacityBase: 'datapointDuringCooldown' | 'datapointAlways' | 'desiredCapacity';
+  /**
+   * When a policy's cooldown starts: 'decision' (default: when the desired capacity changes) or
+   * 'completion' (when the endpoint update ends, i.e. the new instances are InService or the
+   * removed ones gone). AWS says "after a scale-out activity completes"; when SageMaker counts an
+   * activity complete is not documented [unconfirmed].
+   */
+  cooldownStartsAt: 'decision' | 'completion';
   /** InvokeEndpoint timeout, seconds: a request that would wait longer is a 5XX error (60 s on SageMaker). */
   invocationTimeoutSeconds: number;
   /** Price of one instance-hour, USD (ml.c5.large on-demand in us-east-1 is about 0.119 USD). */
@@ -88,6 +112,8 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = {
   lowAlarmFactor: 0.9,
   alarmRepeatsWhileInAlarm: true,
   scaleInBlockedDuringScaleOutCooldown: true,
+  scaleOutCapacityBase: 'datapointDuringCooldown',
+  cooldownStartsAt: 'decision',
   invocationTimeoutSeconds: 60,
   pricePerInstanceHourUsd: 0.119,
   billStartingInstances: true,
