@@ -60,8 +60,11 @@ export function planCapacity(
   const rpsPerInstance = invocationsPerInstance / 60;
   const minRaw = (minRps * 60) / invocationsPerInstance;
   const maxRaw = ((maxRps * 60) / invocationsPerInstance) * growthFactor;
+  // An endpoint keeps at least one instance. MaxCapacity gets the same floor on its own (a rate
+  // under EPSILON instances rounds to 0), not a clamp to MinCapacity: maxRaw > minRaw whenever
+  // maxRps >= minRps and growthFactor > 1, so Min <= Max follows from the formulas themselves.
   const minCapacity = Math.max(1, Math.ceil(minRaw - EPSILON));
-  const maxCapacity = Math.max(minCapacity, Math.ceil(maxRaw - EPSILON));
+  const maxCapacity = Math.max(1, Math.ceil(maxRaw - EPSILON));
   const perInstance = `${fmt(rpsPerInstance, 3)} rps per instance (${fmt(invocationsPerInstance)}/min / 60)`;
   const maxFormula = `ceil(${fmt(maxRps)} rps / ${fmt(rpsPerInstance, 3)} x ${fmt(growthFactor)}) = ceil(${fmt(maxRaw, 3)}) = ${maxCapacity}`;
 

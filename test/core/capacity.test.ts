@@ -60,6 +60,15 @@ describe('planCapacity', () => {
       max: 8,
     },
     {
+      name: 'boundary: a rate far below one instance still keeps one instance, min and max',
+      minRps: 1e-12,
+      maxRps: 1e-12,
+      growthFactor: 1.2,
+      invocationsPerInstance: 6000,
+      min: 1,
+      max: 1,
+    },
+    {
       name: 'a just-over rate needs one more instance',
       minRps: 100.01,
       maxRps: 200,

@@ -56,7 +56,8 @@ describe('deriveThresholds: goals', () => {
     percent: number;
     peakShare: number;
     cpuTarget: number;
-    overlay: number;
+    /** null: the fitted CPU never falls to the target (intercept above it), so no overlay. */
+    overlay: number | null;
   }[] = [
     {
       name: 'availability 40 %',
@@ -69,7 +70,7 @@ describe('deriveThresholds: goals', () => {
     { name: 'balanced 50 %', goal: 'balanced', percent: 50, peakShare: 4534, cpuTarget: 100, overlay: 4900 },
     { name: 'cost 70 %', goal: 'cost', percent: 70, peakShare: 6347, cpuTarget: 140, overlay: 6900 },
     { name: 'explicit 55 %', goal: 55, percent: 55, peakShare: 4987, cpuTarget: 110, overlay: 5400 },
-    { name: 'boundary: explicit 0.5 %', goal: 0.5, percent: 0.5, peakShare: 45, cpuTarget: 1, overlay: 1 },
+    { name: 'boundary: explicit 0.5 %', goal: 0.5, percent: 0.5, peakShare: 45, cpuTarget: 1, overlay: null },
     {
       name: 'boundary: explicit 99.9 %',
       goal: 99.9,
@@ -85,7 +86,7 @@ describe('deriveThresholds: goals', () => {
       assert.equal(t.targetPercent, c.percent);
       assert.equal(t.peakShare.invocationsPerInstance, c.peakShare);
       assert.equal(t.cpuTargetPercent, c.cpuTarget);
-      assert.equal(t.cpuOverlay.invocationsPerInstance, c.overlay === 1 ? null : c.overlay);
+      assert.equal(t.cpuOverlay.invocationsPerInstance, c.overlay);
     });
   }
 
