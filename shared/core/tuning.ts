@@ -11,9 +11,11 @@
  *    datapoint;
  * 4. raiseMaxCapacity: x 1.5 (at least +1), up to the account's instance limit.
  *
- * Iteration i starts at lever ((i - 1) mod 4) of that order and takes the first lever that still
- * changes the set and gives a set not in `tried`, so successive iterations pull different levers
- * (cooldown, then target, then steps, then capacity) instead of exhausting the first. Tuning stops
+ * Iteration i (the i-th policy set tried, predicted or evaluated) starts at lever ((i - 1) mod 4)
+ * of that order and takes the first lever that still changes the set and gives a set not in
+ * `tried`, so successive iterations pull different levers (cooldown, then target, then steps,
+ * then capacity) instead of exhausting the first: with the default budget of 3 sets, exhausting
+ * the cooldown ladder first would spend the whole budget on one cause of failure. Tuning stops
  * (next = null, with the reason) when the verdict passed, when `iteration` reached
  * `maxIterations`, or when no lever gives a new set.
  */
@@ -39,9 +41,16 @@ export const MIN_TARGET_SHARE = 0.7;
 export const RAISE_MAX_CAPACITY_FACTOR = 1.5;
 
 export interface TuningOptions {
-  /** 1-based number of the evaluation that produced `verdict`. */
+  /**
+   * 1-based number of the policy set that produced `verdict`. The workflow counts every set it
+   * tried, whether the twin predicted its failure before paying or a paid evaluation judged it.
+   */
   iteration: number;
-  /** Paid evaluations allowed (ScalingRequest.evaluation.maxIterations). */
+  /**
+   * Policy sets allowed (ScalingRequest.evaluation.maxIterations), predicted or evaluated. It is
+   * not a count of paid evaluations: a failure predicted before paying uses an iteration too, so
+   * this bounds the paid evaluations without being their number.
+   */
   maxIterations: number;
   /** Account quota on instances; MaxCapacity never goes above it. */
   maxInstancesLimit: number;
