@@ -253,9 +253,23 @@ describe('two policies', () => {
   });
 
   it('one wants out, the other in: scale out (any may)', () => {
-    // 1 instance at 3600/min: invocations 3600 > 3000 -> 2; CPU 95 < 0.9 x 200 -> low (needs 15 minutes, not yet).
-    const r = run(policies({ cpuTargetTracking: tt(200) }), minutesOf([20, 3600]));
-    assert.deepEqual(brief(r)[0], [240, 1, 2, 'invocationsTargetTracking']);
+    // 4 instances, CPU target 200 (low alarm below 180). 11,400/min for 20 minutes: 2850 per
+    // instance, CPU 0.025 x 2850 + 5 = 76.25 < 180, invocations between 2700 and 3000 (no alarm).
+    // CPU's low alarm holds from minute 14 (published at 960 s): it asks ceil(4 x 76.25 / 200) = 2,
+    // but invocations does not agree -> notAllPoliciesAgree at 960, 1020, ..., 1380 s (8 times).
+    // 14,400/min from minute 20: 3600 per instance, CPU 95 (still low). Minute 22 is published at
+    // 1440 s: invocations asks ceil(4 x 3600 / 3000) = ceil(4.8) = 5, CPU asks ceil(4 x 95 / 200) = 2
+    // -> the scale-out wins.
+    const r = run(policies({ cpuTargetTracking: tt(200) }), minutesOf([20, 11400], [10, 14400]), {
+      initialInstances: 4,
+    });
+    assert.equal(r.notScaled.notAllPoliciesAgree, 8);
+    const cpu = Array.from(r.state.minutes.cpuUtilizationPercent.slice(8, 23));
+    assert.ok(
+      cpu.every((v) => v < 180),
+      'CPU low for the 15 datapoints before 1440 s',
+    );
+    assert.deepEqual(brief(r)[0], [1440, 4, 5, 'invocationsTargetTracking']);
   });
 });
 
@@ -325,6 +339,21 @@ describe('scheduled actions', () => {
       [7200, 5, 2, 'scheduledAction:cap'],
     ]);
     assert.equal(r.state.minutes.inServiceInstances[64], 5);
+  });
+
+  it('an action that lands during an update applies when it ends, in its own name', () => {
+    // 1 -> 2 at 840 s (the step in load above), Updating until 1080 s; 'cap' sets MaxCapacity 1 at
+    // 900 s. At 1080 s the capacity moves into [1, 1]: the activity is the scheduled action's.
+    const r = run(
+      policies({
+        scheduledActions: [{ name: 'cap', schedule: 'at(1970-01-01T00:15:00)', maxCapacity: 1 }],
+      }),
+      minutesOf([10, 1200], [20, 4800]),
+    );
+    assert.deepEqual(brief(r), [
+      [840, 1, 2, 'invocationsTargetTracking'],
+      [1080, 2, 1, 'scheduledAction:cap'],
+    ]);
   });
 });
 
