@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runLocalBenchmark } from '../../shared/adapters/local/loadgen';
-import { createLocalPorts } from '../../shared/adapters/local/ports';
+import {
+  createLocalPorts,
+  LOCAL_EVALUATION_REASON_CODE,
+  withLocalEvaluationReason,
+} from '../../shared/adapters/local/ports';
 import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
 import { buildScalingRequests, withAlarmAction } from '../../shared/core/policies';
 import { type ScalingRequest, ScalingRequestSchema } from '../../shared/core/request';
@@ -235,26 +239,27 @@ describe('local backend ports', () => {
     assert.equal(done.benchmarkWindow?.startTime, '2026-01-01T00:00:00.000Z');
   });
 
+  type LocalPorts = ReturnType<typeof setUp>['ports'];
+  const stopJob = (ports: LocalPorts, jobName: string) => ports.jobs.stopJob(jobName);
+  const cleanUpJob = async (ports: LocalPorts, jobName: string) => {
+    assert.equal(await ports.cleanup.deleteResource({ kind: 'recommenderJob', name: jobName }), 'deleted');
+  };
   const stopCases = [
+    { name: 'StopJob during the load', stop: stopJob, when: 'load', periodsRecorded: 'some' },
     {
-      name: 'StopJob',
-      stop: (ports: ReturnType<typeof setUp>['ports'], jobName: string) => ports.jobs.stopJob(jobName),
+      name: 'the clean-up of the job during the load',
+      stop: cleanUpJob,
+      when: 'load',
+      periodsRecorded: 'some',
     },
-    {
-      name: 'the clean-up of the job',
-      stop: async (ports: ReturnType<typeof setUp>['ports'], jobName: string) => {
-        assert.equal(
-          await ports.cleanup.deleteResource({ kind: 'recommenderJob', name: jobName }),
-          'deleted',
-        );
-      },
-    },
-  ];
+    { name: 'StopJob during the probe', stop: stopJob, when: 'probe', periodsRecorded: 'none' },
+  ] as const;
   for (const c of stopCases) {
     it(`stops the real load of a running Default job on ${c.name}, and the job stays STOPPED`, async () => {
-      // Prepare: a real benchmark of 60 s against a counting server.
+      // Prepare: a real benchmark of up to 60 s (a 2 s probe, 1 s periods) against a counting server.
       const server = await countingServer();
       let benchmarkSignal: AbortSignal | undefined;
+      let periodsReported = 0;
       try {
         const { ports, benchmarks, runDir } = setUp((_jobName, signal) => {
           benchmarkSignal = signal;
@@ -263,15 +268,20 @@ describe('local backend ports', () => {
             payload: '1,2,3\n',
             periodSeconds: 1,
             maxDurationSeconds: 60,
-            probeSeconds: 0.2,
+            probeSeconds: 2,
+            onPeriod: () => {
+              periodsReported += 1;
+            },
             signal,
           });
         });
         const { modelPackageArn } = await ports.registry.ensureModelPackage(request, 'r5');
         await ports.jobs.startDefaultJob({ jobName: 'job-5', modelPackageArn, instanceType: 'ml.c5.large' });
-        const loadSeenBy = Date.now() + 5_000;
-        while (server.count() < 200 && Date.now() < loadSeenBy) await sleep(20);
-        assert.ok(server.count() >= 200, `the load reached the server (${server.count()} invocations)`);
+        const loadSeenBy = Date.now() + 10_000;
+        const started = () => (c.when === 'load' ? periodsReported >= 1 : server.count() >= 50);
+        while (!started() && Date.now() < loadSeenBy) await sleep(10);
+        assert.ok(started(), `the ${c.when} reached the server (${server.count()} invocations)`);
+        if (c.when === 'probe') assert.equal(periodsReported, 0, 'still in the probe');
 
         // Act
         const stoppedAt = Date.now();
@@ -285,8 +295,11 @@ describe('local backend ports', () => {
         assert.equal(benchmarkSignal?.aborted, true);
         assert.ok(settledAfterMs < 2_000, `the benchmark ended ${settledAfterMs} ms after the stop`);
         assert.equal(server.count(), countAtSettle, 'no request after the benchmark ended');
-        assert.equal(outcome?.status, 'fulfilled');
-        assert.equal(outcome?.status === 'fulfilled' ? outcome.value.source?.stopReason : '', 'aborted');
+        assert.equal(outcome?.status, 'fulfilled', String(outcome?.status === 'rejected' && outcome.reason));
+        const result = outcome?.status === 'fulfilled' ? outcome.value : undefined;
+        assert.equal(result?.source?.stopReason, 'aborted');
+        if (c.periodsRecorded === 'none') assert.equal(result?.points.length, 0);
+        else assert.ok((result?.points.length ?? 0) >= 1);
         assert.equal((await ports.jobs.describeJob('job-5')).status, 'STOPPED');
         assert.equal(existsSync(join(runDir, 'benchmark.json')), false, 'no benchmark of a stopped job');
         const saved = JSON.parse(readFileSync(join(runDir, 'state.json'), 'utf8'));
@@ -296,4 +309,32 @@ describe('local backend ports', () => {
       }
     });
   }
+
+  it('stores a recommendation with a reason saying the evaluation was the digital twin on the local backend', async () => {
+    const { ports, runDir } = setUp();
+    const recommendation = {
+      iterations: [
+        { iteration: 1, prediction: {} },
+        { iteration: 2, verdict: { passed: false } },
+        { iteration: 3, verdict: { passed: true } },
+      ],
+      reasons: [{ code: 'passed', message: 'iteration 3 passed after 2 paid evaluation(s)' }],
+    };
+    const { uri } = await ports.artifacts.putRecommendation('r6', recommendation);
+    const stored = JSON.parse(readFileSync(uri, 'utf8'));
+    assert.equal(uri, join(runDir, 'recommendation.json'));
+    assert.deepEqual(
+      stored.reasons.map((r: { code: string }) => r.code),
+      ['passed', LOCAL_EVALUATION_REASON_CODE],
+    );
+    assert.match(
+      stored.reasons[1].message,
+      /^the 2 evaluation\(s\) above were done by the digital twin on the local backend/,
+    );
+    assert.equal(recommendation.reasons.length, 1, "the caller's object is not changed");
+    // Once only, and nothing but a recommendation is touched.
+    assert.equal(withLocalEvaluationReason(stored).reasons.length, 2);
+    assert.equal(withLocalEvaluationReason(null), null);
+    assert.deepEqual(withLocalEvaluationReason({ status: 'x' }), { status: 'x' });
+  });
 });

@@ -10,6 +10,7 @@ import {
   LOCAL_POLL_INTERVAL_MS,
   localJobMaxSeconds,
   localJobWaitMs,
+  renderSummary,
   runLocalWorkflow,
 } from '../../shared/adapters/local/run-local';
 import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
@@ -101,7 +102,19 @@ describe('the whole local workflow on the demo model (tiny durations)', () => {
     assert.deepEqual(state.alarms, {}, 'step alarm deleted');
     assert.deepEqual(state.modelPackages, {}, 'model package deleted');
     assert.deepEqual(state.modelPackageGroups, []);
-    assert.ok(existsSync(result.summaryPath));
+    // Locally the evaluation is the digital twin, and both files say so.
+    assert.equal(recommendation.reasons.at(-1)?.code, 'evaluationByDigitalTwin');
+    assert.deepEqual(
+      (result.output as Recommendation).reasons.map((r) => r.code),
+      recommendation.reasons.map((r) => r.code),
+    );
+    const summary = readFileSync(result.summaryPath, 'utf8');
+    assert.match(summary, /- evaluation: done by the digital twin on the local backend/);
+    assert.match(
+      summary,
+      /- iteration \d+: predicted (pass|fail|n\/a), twin evaluation (passed|failed|not run)/,
+    );
+    assert.doesNotMatch(summary, /, evaluation passed/);
     assert.ok(
       serverPids.length > 0 && serverPids.every((pid) => !isAlive(pid)),
       'the demo server was stopped',
@@ -209,6 +222,43 @@ describe('the local wait for the Default job scales with the benchmark', () => {
         { name: 'InvalidInputError', message: c.expected },
       );
       assert.equal(existsSync(outDir), false);
+    });
+  }
+});
+
+describe('the summary of a local run', () => {
+  const cases = [
+    {
+      name: 'a run whose twin evaluation failed says the evaluation was the twin',
+      states: ['NormalizeInput', 'RunEvaluation', 'Judge', 'Cleanup', 'FailExecution'],
+      expected: [
+        /- status: FAILED/,
+        /- error: EvaluationFailedError: p95/,
+        /- evaluation: done by the digital twin on the local backend/,
+      ],
+      absent: [],
+    },
+    {
+      name: 'a run that failed before any evaluation says nothing of one',
+      states: ['NormalizeInput', 'StartRecommenderJob', 'Cleanup', 'FailExecution'],
+      expected: [/- status: FAILED/],
+      absent: [/- evaluation:/],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const text = renderSummary(
+        {
+          status: 'FAILED',
+          output: null,
+          error: { name: 'EvaluationFailedError', cause: 'p95 over the SLO' },
+          states: c.states,
+          retries: [],
+        },
+        '/tmp/run',
+      );
+      for (const pattern of c.expected) assert.match(text, pattern);
+      for (const pattern of c.absent) assert.doesNotMatch(text, pattern);
     });
   }
 });

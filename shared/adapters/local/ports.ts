@@ -89,6 +89,38 @@ function arn(kind: string, name: string): string {
   return `arn:aws:sagemaker:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${kind}/${name}`;
 }
 
+/** Code of the reason the local backend adds to every recommendation it stores. */
+export const LOCAL_EVALUATION_REASON_CODE = 'evaluationByDigitalTwin';
+
+/**
+ * The recommendation with one more reason: locally the evaluation is the digital twin, not an
+ * Advanced job on a SageMaker endpoint, so a reader must not take "passed" (or the core's "paid
+ * evaluation(s)") for a measured one. Returns a copy; anything but a recommendation is unchanged.
+ *
+ * @example
+ * withLocalEvaluationReason({ iterations: [{ verdict }], reasons: [passed] }).reasons.at(-1).code; // 'evaluationByDigitalTwin'
+ */
+export function withLocalEvaluationReason<T>(recommendation: T): T {
+  if (typeof recommendation !== 'object' || recommendation === null) return recommendation;
+  const { reasons, iterations } = recommendation as { reasons?: unknown; iterations?: unknown };
+  if (!Array.isArray(reasons)) return recommendation;
+  if (reasons.some((reason) => (reason as { code?: unknown })?.code === LOCAL_EVALUATION_REASON_CODE))
+    return recommendation;
+  const evaluated = Array.isArray(iterations)
+    ? iterations.filter((iteration) => (iteration as { verdict?: unknown })?.verdict !== undefined).length
+    : 0;
+  return {
+    ...recommendation,
+    reasons: [
+      ...reasons,
+      {
+        code: LOCAL_EVALUATION_REASON_CODE,
+        message: `the ${evaluated} evaluation(s) above were done by the digital twin on the local backend, not on a SageMaker endpoint: nothing was deployed or paid, and each verdict is the twin's prediction from the benchmark of the local server`,
+      },
+    ],
+  };
+}
+
 function refuse(operation: string, problems: string[]): void {
   if (problems.length > 0) throw new InvalidInputError(`${operation} refused: ${problems.join('; ')}`);
 }
@@ -360,7 +392,7 @@ export function createLocalPorts(options: LocalBackendOptions): {
     artifacts: {
       async putRecommendation(_runId, recommendation) {
         const path = join(options.runDir, 'recommendation.json');
-        writeFileSync(path, `${JSON.stringify(recommendation, null, 2)}\n`);
+        writeFileSync(path, `${JSON.stringify(withLocalEvaluationReason(recommendation), null, 2)}\n`);
         state.artifacts.push(path);
         save();
         return { uri: path };

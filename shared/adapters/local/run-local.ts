@@ -30,7 +30,7 @@ import {
   type RunningModelServer,
   startModelServer,
 } from './model-server';
-import { createLocalPorts } from './ports';
+import { createLocalPorts, withLocalEvaluationReason } from './ports';
 
 /** Default length of the local Default job's benchmark, seconds (the whole run stays under 5 minutes). */
 export const DEFAULT_LOCAL_BENCHMARK_SECONDS = 75;
@@ -208,7 +208,7 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
       },
     });
 
-    const result = await runWorkflowLocally(request, {
+    const run = await runWorkflowLocally(request, {
       ports,
       executionName: options.executionName,
       waitTimeOverridesMs: {
@@ -223,6 +223,8 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
     // the run: its load is aborted, and waiting for it takes at most a request's time limit.
     stopAllJobs();
     await Promise.allSettled([...benchmarks.values()]);
+    // The output says what the stored file says: the evaluation was the digital twin.
+    const result: LocalRunResult = { ...run, output: withLocalEvaluationReason(run.output) };
 
     const recommendationPath = result.status === 'SUCCEEDED' ? join(outDir, 'recommendation.json') : null;
     const summaryPath = join(outDir, 'summary.md');
@@ -239,11 +241,16 @@ function latestSeries(outDir: string): BenchmarkSeries {
   return JSON.parse(readFileSync(join(outDir, 'benchmark.json'), 'utf8')) as BenchmarkSeries;
 }
 
+const TWIN_EVALUATION_NOTE =
+  'done by the digital twin on the local backend (no SageMaker endpoint deployed, nothing paid); each verdict is a prediction from the local benchmark';
+
 /** A short, human summary of a run (the recommendation file holds everything). */
 export function renderSummary(result: LocalRunResult, outDir: string): string {
   const lines = ['# scaleplan local run', '', `- status: ${result.status}`, `- folder: ${outDir}`];
   if (result.status === 'FAILED' && result.error)
     lines.push(`- error: ${result.error.name}: ${result.error.cause}`);
+  if (result.status === 'FAILED' && result.states.includes('RunEvaluation'))
+    lines.push(`- evaluation: ${TWIN_EVALUATION_NOTE}`);
   if (result.status === 'SUCCEEDED') {
     const { benchmark, thresholds, capacity, iterations, cost } = result.output as Recommendation;
     lines.push(
@@ -252,6 +259,7 @@ export function renderSummary(result: LocalRunResult, outDir: string): string {
       `- capacity: MinCapacity ${capacity.minCapacity}, MaxCapacity ${capacity.maxCapacity}`,
       `- cost: ${cost.atMinCapacityPerHourUsd ?? 'n/a'} to ${cost.atMaxCapacityPerHourUsd ?? 'n/a'} USD per hour at Min and Max capacity of ${cost.instanceType} (${cost.source})`,
     );
+    lines.push(`- evaluation: ${TWIN_EVALUATION_NOTE}`);
     for (const iteration of iterations) {
       const predicted = iteration.prediction?.verdict.passed;
       const evaluated = iteration.verdict ? (iteration.verdict.passed ? 'passed' : 'failed') : 'not run';
@@ -259,7 +267,7 @@ export function renderSummary(result: LocalRunResult, outDir: string): string {
         .map((f) => f.message)
         .join('; ');
       lines.push(
-        `- iteration ${iteration.iteration}: predicted ${predicted === undefined ? 'n/a' : predicted ? 'pass' : 'fail'}, evaluation ${evaluated}${failures ? ` (${failures})` : ''}`,
+        `- iteration ${iteration.iteration}: predicted ${predicted === undefined ? 'n/a' : predicted ? 'pass' : 'fail'}, twin evaluation ${evaluated}${failures ? ` (${failures})` : ''}`,
       );
     }
   }

@@ -425,7 +425,8 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
   function stop(reason: StopReason, message: string): void {
     if (stopReason) return;
     // A stop between boundaries closes a partial period before marking the run stopped.
-    if (reason === 'maxRequests' || reason === 'aborted') {
+    // (Not when the period has barely begun: nothing was measured in it.)
+    if ((reason === 'maxRequests' || reason === 'aborted') && performance.now() - periodStart >= 1) {
       const closed = closePeriod(true);
       stopReason = reason;
       stopMessage = message;
@@ -481,8 +482,8 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let ticker: NodeJS.Timeout | undefined;
   try {
-    // Aborted already (during the probe): no user is started.
-    if (options.signal?.aborted) onAbort();
+    // Aborted already (during the probe): no user is started, no period recorded.
+    if (options.signal?.aborted) stop('aborted', 'aborted by the caller before the load started');
     else {
       if (openLoop) ticker = setInterval(tickOpenLoop, 1);
       else {
