@@ -15,6 +15,7 @@ import { createPollEndpointHandler } from './pollEndpoint/handler';
 import { createPollEvaluationHandler } from './pollEvaluation/handler';
 import { createPollJobHandler } from './pollJob/handler';
 import { createRegisterPoliciesHandler } from './registerPolicies/handler';
+import { createResetEndpointHandler } from './resetEndpoint/handler';
 import { createRunEvaluationHandler } from './runEvaluation/handler';
 import { createSimulatePoliciesHandler } from './simulatePolicies/handler';
 import { createStartRecommenderHandler } from './startRecommender/handler';
@@ -35,6 +36,7 @@ export const FUNCTION_NAMES = [
   'pollEvaluation',
   'judge',
   'tunePolicies',
+  'resetEndpoint',
   'writeRecommendation',
   'cleanup',
 ] as const;
@@ -54,6 +56,7 @@ export const handlerFactories: Record<FunctionName, (ports: WorkflowPorts) => Wo
   pollEvaluation: (ports) => createPollEvaluationHandler(ports),
   judge: (ports) => createJudgeHandler(ports),
   tunePolicies: (ports) => createTunePoliciesHandler(ports),
+  resetEndpoint: (ports) => createResetEndpointHandler(ports),
   writeRecommendation: (ports) => createWriteRecommendationHandler(ports),
   cleanup: (ports) => createCleanupHandler(ports),
 };

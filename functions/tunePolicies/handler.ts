@@ -4,12 +4,14 @@
  * already tried, stopping at maxIterations), records the iteration it leaves, and takes the
  * current policies off the variant (DeregisterScalableTarget also deletes its policies and
  * scheduled actions) so that RegisterPolicies applies the next set on a clean target. After a
- * paid evaluation it also puts the endpoint back to the next set's MinCapacity, as the AWS
- * procedure does between evaluations; the state machine then waits for InService again.
+ * paid evaluation the state machine then waits for InService and ResetEndpoint puts the endpoint
+ * back to the next set's MinCapacity, as the AWS procedure does between evaluations (SageMaker
+ * refuses that update while the endpoint is Updating, which it usually is right after a load
+ * test). A target already deregistered (a retry of this Task) counts as done.
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import { InvalidInputError } from '../../shared/core/errors';
+import { InvalidInputError, ResourceNotFoundError } from '../../shared/core/errors';
 import { buildDeregisterScalableTarget } from '../../shared/core/policies';
 import type { WorkflowPorts } from '../../shared/core/ports';
 import type { IterationRecord } from '../../shared/core/recommendation';
@@ -40,7 +42,7 @@ export const TunePoliciesInput = z
   .strict();
 
 export function createTunePoliciesHandler(
-  ports: Pick<WorkflowPorts, 'hosting' | 'scaling'>,
+  ports: Pick<WorkflowPorts, 'scaling'>,
 ): WorkflowHandler<IterationState> {
   return defineHandler({
     name: 'tunePolicies',
@@ -69,9 +71,11 @@ export function createTunePoliciesHandler(
         tuning: { step: decision.step, reasons: decision.reasons },
       };
       const target = { endpointName: names.endpointName, variantName: request.variantName };
-      await ports.scaling.deregisterScalableTarget(buildDeregisterScalableTarget(target));
-      if (source === 'evaluation')
-        await ports.hosting.resetInstanceCount({ ...target, instanceCount: decision.next.minCapacity });
+      await ports.scaling
+        .deregisterScalableTarget(buildDeregisterScalableTarget(target))
+        .catch((error: unknown) => {
+          if (!(error instanceof ResourceNotFoundError)) throw error;
+        });
       logger.info('tuned', { iteration: iteration.number, step: decision.step, source });
       return {
         number: iteration.number + 1,

@@ -181,6 +181,43 @@ describe('HostingPort', () => {
     });
   });
 
+  const resetRefusals = [
+    {
+      name: 'an endpoint still updating (scaling after the load test)',
+      error: awsError(
+        'ValidationException',
+        'Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ep".',
+      ),
+      expected: 'TransientAwsError',
+    },
+    {
+      name: 'a capacity the account cannot have',
+      error: awsError('ValidationException', 'DesiredInstanceCount must be less than or equal to 10'),
+      expected: 'AwsRequestError',
+    },
+    {
+      name: 'throttling',
+      error: awsError('ThrottlingException', 'Rate exceeded'),
+      expected: 'TransientAwsError',
+    },
+  ];
+  for (const c of resetRefusals) {
+    test(`resetInstanceCount refused for ${c.name} is ${c.expected}`, async () => {
+      aws.sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).rejects(c.error);
+      await assert.rejects(
+        aws.ports.hosting.resetInstanceCount({
+          endpointName: 'ep',
+          variantName: 'AllTraffic',
+          instanceCount: 1,
+        }),
+        {
+          name: c.expected,
+          message: new RegExp(`^unable to reset the instance count of endpoint ep: ${c.error.name}: `),
+        },
+      );
+    });
+  }
+
   test('resetInstanceCount sends UpdateEndpointWeightsAndCapacities for the variant', async () => {
     aws.sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({ EndpointArn: 'arn:e' });
     await aws.ports.hosting.resetInstanceCount({

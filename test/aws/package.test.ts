@@ -88,8 +88,8 @@ describe('npx osls package', () => {
     assert.ok(report.statements >= 10, `${report.statements} statements`);
   });
 
-  test('every one of the 15 functions runs nodejs22.x with its handler folder and the adapter settings', () => {
-    assert.equal(FUNCTION_NAMES.length, 15);
+  test('every one of the 16 functions runs nodejs22.x with its handler folder and the adapter settings', () => {
+    assert.equal(FUNCTION_NAMES.length, 16);
     for (const key of FUNCTION_NAMES) {
       const fn = template.Resources[`${pascal(key)}LambdaFunction`];
       assert.ok(fn, `no function ${key}`);

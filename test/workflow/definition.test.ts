@@ -139,6 +139,7 @@ describe('state machine definition', () => {
   const loops = [
     { wait: 'WaitForJob', poll: 'PollJob', atLeastSeconds: 45 * 60 },
     { wait: 'WaitForEndpoint', poll: 'PollEndpoint', atLeastSeconds: 15 * 60 },
+    { wait: 'WaitBeforeReset', poll: 'PollEndpointBeforeReset', atLeastSeconds: 15 * 60 },
     { wait: 'WaitForEvaluation', poll: 'PollEvaluation', atLeastSeconds: 18000 },
   ];
   for (const loop of loops) {
@@ -158,9 +159,11 @@ describe('state machine definition', () => {
       (states[wait]?.Seconds ?? 0) * ((states[poll]?.Parameters?.maxRounds as number) ?? 0);
     const jobSeconds = bound('WaitForJob', 'PollJob');
     const perIterationSeconds =
-      bound('WaitForEndpoint', 'PollEndpoint') + bound('WaitForEvaluation', 'PollEvaluation');
-    // 5400 + 10 x (1800 + 19800) = 221400 s <= 259200 s (72 h)
-    assert.equal(jobSeconds + 10 * perIterationSeconds, 221400);
+      bound('WaitForEndpoint', 'PollEndpoint') +
+      bound('WaitBeforeReset', 'PollEndpointBeforeReset') +
+      bound('WaitForEvaluation', 'PollEvaluation');
+    // 5400 + 10 x (1800 + 1800 + 19800) = 239400 s <= 259200 s (72 h)
+    assert.equal(jobSeconds + 10 * perIterationSeconds, 239400);
     assert.ok(raw.TimeoutSeconds >= jobSeconds + 10 * perIterationSeconds);
   });
 

@@ -9,8 +9,9 @@ import { createCleanupHandler } from '../../functions/cleanup/handler';
 import { createPollEndpointHandler } from '../../functions/pollEndpoint/handler';
 import { createPollJobHandler } from '../../functions/pollJob/handler';
 import { createRegisterPoliciesHandler } from '../../functions/registerPolicies/handler';
+import { createResetEndpointHandler } from '../../functions/resetEndpoint/handler';
 import { createTunePoliciesHandler } from '../../functions/tunePolicies/handler';
-import { AwsRequestError, TransientAwsError } from '../../shared/core/errors';
+import { AwsRequestError, ResourceNotFoundError, TransientAwsError } from '../../shared/core/errors';
 import { runIdFor, runNames } from '../../shared/core/naming';
 import { derivePlan } from '../../shared/core/plan';
 import type { JobStatus, ResourceRef } from '../../shared/core/ports';
@@ -271,7 +272,7 @@ describe('tunePolicies', () => {
     assert.deepEqual(fake.calls, []);
   });
 
-  test('after a failed evaluation: next set, the iteration recorded, target deregistered, endpoint reset', async () => {
+  test('after a failed evaluation: next set, the iteration recorded, target deregistered (the reset is a state of its own)', async () => {
     const fake = createFakePorts();
     fake.live.set(`scalableTarget:endpoint/${names.endpointName}/variant/AllTraffic`, {
       kind: 'scalableTarget',
@@ -294,8 +295,45 @@ describe('tunePolicies', () => {
     assert.notDeepEqual(result.policySet, plan.policySet);
     assert.deepEqual(
       fake.calls.map((c) => `${c.port}.${c.method}`),
-      ['scaling.deregisterScalableTarget', 'hosting.resetInstanceCount'],
+      ['scaling.deregisterScalableTarget'],
     );
+  });
+
+  test('a retry after the target was already deregistered counts it as done', async () => {
+    const fake = createFakePorts({
+      failures: { 'scaling.deregisterScalableTarget': [new ResourceNotFoundError('No scalable target')] },
+    });
+    const input = {
+      source: 'evaluation',
+      request,
+      names,
+      initialPolicySet: plan.policySet,
+      iteration: initialIteration(),
+      verdict: failed,
+    };
+    const result = await createTunePoliciesHandler(fake.ports)(input, context);
+    assert.equal(result.number, 2);
+    assert.equal(fake.callsOf('scaling.deregisterScalableTarget').length, 1);
+  });
+});
+
+describe('resetEndpoint', () => {
+  const plan = derivePlan(exampleBenchmark(), request);
+  test('puts the endpoint back to the tuned MinCapacity and restarts the endpoint poll count', async () => {
+    const fake = createFakePorts();
+    const policySet = { ...plan.policySet, minCapacity: 2 };
+    const result = await createResetEndpointHandler(fake.ports)(
+      { request, names, iteration: { number: 2, policySet, history: [], exhausted: false } },
+      context,
+    );
+    assert.deepEqual(result, { iteration: 2, round: 0, status: 'Updating' });
+    assert.deepEqual(fake.calls, [
+      {
+        port: 'hosting',
+        method: 'resetInstanceCount',
+        input: { endpointName: names.endpointName, variantName: 'AllTraffic', instanceCount: 2 },
+      },
+    ]);
   });
 });
 

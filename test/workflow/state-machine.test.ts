@@ -268,14 +268,26 @@ describe('state machine, executed locally', () => {
     });
   }
 
-  test('an evaluation that fails once is tuned, the endpoint reset, and the second passes', async () => {
+  test('an evaluation that fails once is tuned, the endpoint reset once InService, and the second passes', async () => {
     const { fake, result } = await run(sampleRequest(), {
+      // Deploy: Creating, InService. After the load test: Updating twice (scaling), then InService,
+      // and only then the reset; after the reset: Updating, InService.
+      endpointStatuses: [
+        'Creating',
+        'InService',
+        'Updating',
+        'Updating',
+        'InService',
+        'Updating',
+        'InService',
+      ],
       evaluationMetrics: (index, input) =>
         evaluationMetricsOf({ peakPerMinute: input.maxInvocationsPerMinute * (index === 1 ? 0.8 : 1.2) }),
     });
     assert.equal(result.status, 'SUCCEEDED');
     assert.deepEqual(mainStates(result.states), [
       ...HEAD,
+      'PollEndpoint',
       'RegisterPolicies',
       'SimulatePolicies',
       'DidPredictionPass',
@@ -285,6 +297,14 @@ describe('state machine, executed locally', () => {
       'DidEvaluationPass',
       'TunePolicies',
       'CanTuneAfterEvaluation',
+      'WaitBeforeReset',
+      'PollEndpointBeforeReset',
+      'WaitBeforeReset',
+      'PollEndpointBeforeReset',
+      'WaitBeforeReset',
+      'PollEndpointBeforeReset',
+      'ResetEndpoint',
+      'PollEndpoint',
       'PollEndpoint',
       ...ONE_PASSING_ITERATION,
       ...SUCCESS_TAIL,
@@ -302,7 +322,18 @@ describe('state machine, executed locally', () => {
     assert.equal(first?.verdict?.maxInvocationsPerMinute, 24000);
     assert.ok(first?.tuning?.step);
     assert.notDeepEqual(recommendation.policySet, first?.policySet);
-    // Between evaluations: policies off the variant, back to the next MinCapacity, wait for InService.
+    // Between evaluations: policies off the variant, wait for InService, back to the next
+    // MinCapacity, wait for InService. The reset comes after the 5th describe (the first InService
+    // after the load test), never while Updating.
+    const hostingCalls = fake.calls
+      .filter((c) => c.port === 'hosting' && c.method !== 'createEndpoint')
+      .map((c) => c.method);
+    assert.deepEqual(hostingCalls, [
+      ...Array.from({ length: 5 }, () => 'describeEndpoint'),
+      'resetInstanceCount',
+      'describeEndpoint',
+      'describeEndpoint',
+    ]);
     assert.equal(fake.callsOf('scaling.deregisterScalableTarget').length, 1);
     assert.deepEqual(
       fake

@@ -121,11 +121,46 @@ export function translateAwsError(error: unknown, action: string): ScaleplanErro
   }
 }
 
-/** Runs one SDK call and translates whatever it throws. */
-export async function callAws<T>(action: string, call: () => Promise<T>): Promise<T> {
+/**
+ * Runs one SDK call and translates whatever it throws.
+ *
+ * @param transientWhen refusals that this call, in its context, may outgrow (a resource still
+ *   settling): they become TransientAwsError, which the state machine retries with backoff
+ */
+export async function callAws<T>(
+  action: string,
+  call: () => Promise<T>,
+  transientWhen?: (error: unknown) => boolean,
+): Promise<T> {
   try {
     return await call();
   } catch (error) {
+    if (transientWhen?.(error) && !(error instanceof ScaleplanError))
+      throw new TransientAwsError(
+        `unable to ${action}: ${awsErrorName(error)}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     throw translateAwsError(error, action);
   }
+}
+
+/** The error's message, '' when it has none. */
+export function awsErrorMessage(error: unknown): string {
+  const message = shapeOf(error).message;
+  return typeof message === 'string' ? message : '';
+}
+
+/**
+ * SageMaker's refusal of an update while the endpoint is still Creating or Updating (AWS-FACTS:
+ * "updates are rejected while Updating"). [unconfirmed] The exact text is not in the API model;
+ * seen as ValidationException "Cannot update in-progress endpoint ...", so any ValidationException
+ * naming an in-progress or updating endpoint matches.
+ */
+export function isEndpointBusyError(error: unknown): boolean {
+  return (
+    awsErrorName(error) === 'ValidationException' &&
+    /in-progress|in progress|is (currently )?(being )?updat|status (of )?\w* ?(is )?(Creating|Updating|SystemUpdating)/i.test(
+      awsErrorMessage(error),
+    )
+  );
 }

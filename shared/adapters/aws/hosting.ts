@@ -16,7 +16,7 @@ import type { EndpointStatus, HostingPort, ResourceRef } from '../../core/ports'
 import { undoCreated } from './cleanup';
 import type { AwsClientProvider } from './clients';
 import type { AwsConfig } from './config';
-import { callAws } from './errors';
+import { callAws, isEndpointBusyError } from './errors';
 import { checkName, ENDPOINT_NAME } from './names';
 
 const ENDPOINT_STATUSES: ReadonlySet<string> = new Set<EndpointStatus>([
@@ -95,15 +95,20 @@ export function createHosting(clients: AwsClientProvider, config: AwsConfig): Ho
     async resetInstanceCount(input) {
       if (!Number.isInteger(input.instanceCount) || input.instanceCount < 1)
         throw new InvalidInputError(`instanceCount ${input.instanceCount} must be a whole number >= 1`);
-      await callAws(`reset the instance count of endpoint ${input.endpointName}`, () =>
-        clients.sagemaker().send(
-          new UpdateEndpointWeightsAndCapacitiesCommand({
-            EndpointName: input.endpointName,
-            DesiredWeightsAndCapacities: [
-              { VariantName: input.variantName, DesiredInstanceCount: input.instanceCount },
-            ],
-          }),
-        ),
+      // The state machine resets only once InService; an endpoint that went Updating again in
+      // between (a scaling activity still in flight) is refused, and retried.
+      await callAws(
+        `reset the instance count of endpoint ${input.endpointName}`,
+        () =>
+          clients.sagemaker().send(
+            new UpdateEndpointWeightsAndCapacitiesCommand({
+              EndpointName: input.endpointName,
+              DesiredWeightsAndCapacities: [
+                { VariantName: input.variantName, DesiredInstanceCount: input.instanceCount },
+              ],
+            }),
+          ),
+        isEndpointBusyError,
       );
     },
   };
