@@ -13,6 +13,7 @@ import {
   PutScalingPolicyCommand,
   PutScheduledActionCommand,
   RegisterScalableTargetCommand,
+  ValidationException,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
   DeleteAlarmsCommand,
@@ -373,9 +374,18 @@ describe('ScalingPort with the requests of buildScalingRequests', () => {
       error: new LimitExceededException({ message: '50 policies', $metadata: {} }),
       expected: 'AwsRequestError',
     },
+    // Right after RegisterScalableTarget the target may not be visible yet (eventual consistency).
     {
       error: new ObjectNotFoundException({ message: 'No scalable target', $metadata: {} }),
-      expected: 'ResourceNotFoundError',
+      expected: 'TransientAwsError',
+    },
+    {
+      error: new ValidationException({
+        message:
+          'No scalable target registered for service namespace: sagemaker, resource ID: endpoint/demo-run1-eval/variant/AllTraffic, scalable dimension: sagemaker:variant:DesiredInstanceCount',
+        $metadata: {},
+      }),
+      expected: 'TransientAwsError',
     },
   ];
   for (const c of errorCases) {
@@ -390,6 +400,28 @@ describe('ScalingPort with the requests of buildScalingRequests', () => {
       });
     });
   }
+  for (const c of errorCases.filter((e) => e.error.name !== 'LimitExceededException')) {
+    test(`PutScheduledAction refused with ${c.error.name} is ${c.expected}`, async () => {
+      aws.autoScaling.on(PutScheduledActionCommand).rejects(c.error);
+      const action = buildScalingRequests(target, SAMPLE_POLICY_SET).putScheduledActions[0]!;
+      await assert.rejects(aws.ports.scaling.putScheduledAction(action), {
+        name: c.expected,
+        message: new RegExp(`^unable to put scheduled action ${action.ScheduledActionName} on endpoint/`),
+      });
+    });
+  }
+
+  test('RegisterScalableTarget refused with ValidationException stays AwsRequestError (not a visibility delay)', async () => {
+    aws.autoScaling
+      .on(RegisterScalableTargetCommand)
+      .rejects(new ValidationException({ message: 'MaxCapacity must be >= MinCapacity', $metadata: {} }));
+    await assert.rejects(
+      aws.ports.scaling.registerScalableTarget(
+        buildScalingRequests(target, SAMPLE_POLICY_SET).registerScalableTarget,
+      ),
+      { name: 'AwsRequestError' },
+    );
+  });
 });
 
 const CLEANUP_CASES: { ref: ResourceRef; command: string; input: object }[] = [

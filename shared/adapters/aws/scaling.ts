@@ -12,7 +12,20 @@ import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsRequestError } from '../../core/errors';
 import type { ScalingPort } from '../../core/ports';
 import type { AwsClientProvider } from './clients';
-import { callAws } from './errors';
+import { awsErrorName, callAws } from './errors';
+
+/**
+ * Application Auto Scaling is eventually consistent: right after RegisterScalableTarget, a
+ * PutScalingPolicy or PutScheduledAction may not see the target yet and answers
+ * ValidationException or ObjectNotFoundException (AWS-FACTS 3.1: "retry on ValidationException
+ * right after registration"). The put* calls here always follow a register (RegisterPolicies), so
+ * those answers are retried as TransientAwsError; a refusal that persists still fails once the
+ * Retry is spent, with AWS's message in the error.
+ */
+export function isNotYetRegisteredError(error: unknown): boolean {
+  const name = awsErrorName(error);
+  return name === 'ValidationException' || name === 'ObjectNotFoundException';
+}
 
 export function createScaling(clients: AwsClientProvider): ScalingPort {
   return {
@@ -22,8 +35,10 @@ export function createScaling(clients: AwsClientProvider): ScalingPort {
       );
     },
     async putScalingPolicy(input) {
-      const output = await callAws(`put scaling policy ${input.PolicyName} on ${input.ResourceId}`, () =>
-        clients.autoScaling().send(new PutScalingPolicyCommand(input)),
+      const output = await callAws(
+        `put scaling policy ${input.PolicyName} on ${input.ResourceId}`,
+        () => clients.autoScaling().send(new PutScalingPolicyCommand(input)),
+        isNotYetRegisteredError,
       );
       if (!output.PolicyARN)
         throw new AwsRequestError(`PutScalingPolicy ${input.PolicyName} returned no PolicyARN`);
@@ -38,8 +53,10 @@ export function createScaling(clients: AwsClientProvider): ScalingPort {
       );
     },
     async putScheduledAction(input) {
-      await callAws(`put scheduled action ${input.ScheduledActionName} on ${input.ResourceId}`, () =>
-        clients.autoScaling().send(new PutScheduledActionCommand(input)),
+      await callAws(
+        `put scheduled action ${input.ScheduledActionName} on ${input.ResourceId}`,
+        () => clients.autoScaling().send(new PutScheduledActionCommand(input)),
+        isNotYetRegisteredError,
       );
     },
     async deregisterScalableTarget(input) {
