@@ -52,22 +52,39 @@ export interface DeriveOutput {
   reasons: Reason[];
 }
 
+/**
+ * Plain decimal numbers only: digits with an optional fraction ("500", "12.5"). Number() would
+ * also take "0x10" (16), "1e3", "Infinity", " 50 " and "" (0), which nobody means on this command
+ * line: '--goal 0x10' must not become 16 %.
+ */
+const PLAIN_DECIMAL = /^\d+(\.\d+)?$/;
+const PLAIN_INTEGER = /^\d+$/;
+
 function numberOption(flag: string, text: string | undefined, rule: 'positive' | 'integer'): number {
   if (text === undefined) throw new InvalidInputError(`${flag} is required`);
-  const value = text.trim() === '' ? Number.NaN : Number(text);
-  if (rule === 'integer' && !(Number.isInteger(value) && value >= 1))
-    throw new InvalidInputError(`${flag}: expected an integer >= 1, got '${text}'`);
+  if (rule === 'integer') {
+    const value = PLAIN_INTEGER.test(text) ? Number(text) : Number.NaN;
+    if (!(Number.isSafeInteger(value) && value >= 1))
+      throw new InvalidInputError(
+        `${flag}: expected an integer >= 1 in plain digits (e.g. 20), got '${text}'`,
+      );
+    return value;
+  }
+  const value = PLAIN_DECIMAL.test(text) ? Number(text) : Number.NaN;
   if (!(Number.isFinite(value) && value > 0))
-    throw new InvalidInputError(`${flag}: expected a positive number, got '${text}'`);
+    throw new InvalidInputError(
+      `${flag}: expected a positive plain decimal number (e.g. 500 or 12.5), got '${text}'`,
+    );
   return value;
 }
 
 function parseGoal(text: string): Goal {
   if (text === 'availability' || text === 'balanced' || text === 'cost') return text;
-  const percent = Number(text.replace(/%$/, ''));
-  if (text.trim() !== '' && Number.isFinite(percent) && percent > 0 && percent < 100) return percent;
+  const digits = text.endsWith('%') ? text.slice(0, -1) : text;
+  const percent = PLAIN_DECIMAL.test(digits) ? Number(digits) : Number.NaN;
+  if (percent > 0 && percent < 100) return percent;
   throw new InvalidInputError(
-    `--goal: expected availability, balanced, cost or a percent between 0 and 100, got '${text}'`,
+    `--goal: expected availability, balanced, cost or a percent between 0 and 100 in plain decimal (e.g. 55 or 55.5), got '${text}'`,
   );
 }
 

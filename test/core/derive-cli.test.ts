@@ -76,6 +76,15 @@ describe('scaleplan derive', () => {
     assert.ok(out.reasons.some((r: { code: string }) => r.code === 'noLatencySlo'));
   });
 
+  it('reads a goal written as a decimal percent with a % sign (55.5%)', () => {
+    const run = derive([...sample, '--goal', '55.5%', '--compact']);
+    assert.equal(run.status, 0, run.stderr);
+    const out = JSON.parse(run.stdout);
+    assert.equal(out.thresholds.targetPercent, 55.5);
+    // floor(9068 x 0.555) = 5032
+    assert.equal(out.thresholds.peakShare.invocationsPerInstance, 5032);
+  });
+
   it('a local 10 s series without CPU: per-minute peak 8250, no CPU overlay, Min 2, Max 9', () => {
     const run = derive([
       '--benchmark',
@@ -124,7 +133,59 @@ describe('scaleplan derive', () => {
     {
       name: 'a non-numeric rate',
       args: [...sample, '--max-rps', 'lots'],
-      line: /--max-rps: expected a positive number, got 'lots'/,
+      line: /--max-rps: expected a positive plain decimal number \(e.g. 500 or 12.5\), got 'lots'/,
+    },
+    {
+      name: 'a hexadecimal goal',
+      args: [...sample, '--goal', '0x10'],
+      line: /--goal: expected .*, got '0x10'/,
+    },
+    { name: 'an empty goal', args: [...sample, '--goal', ''], line: /--goal: expected .*, got ''$/ },
+    {
+      name: 'a goal with spaces',
+      args: [...sample, '--goal', ' 50 '],
+      line: /--goal: expected .*, got ' 50 '/,
+    },
+    {
+      name: 'a goal in exponent form',
+      args: [...sample, '--goal', '5e1'],
+      line: /--goal: expected .*, got '5e1'/,
+    },
+    { name: 'a negative goal', args: [...sample, '--goal', '-50'], line: /--goal: expected .*, got '-50'/ },
+    {
+      name: 'a hexadecimal rate',
+      args: [...sample, '--max-rps', '0x1F4'],
+      line: /--max-rps: expected a positive plain decimal number .*, got '0x1F4'/,
+    },
+    {
+      name: 'an empty rate',
+      args: [...sample, '--min-rps', ''],
+      line: /--min-rps: expected a positive plain decimal number .*, got ''$/,
+    },
+    {
+      name: 'a rate with spaces',
+      args: [...sample, '--min-rps', ' 70'],
+      line: /--min-rps: expected a positive plain decimal number .*, got ' 70'/,
+    },
+    {
+      name: 'an infinite rate',
+      args: [...sample, '--max-rps', 'Infinity'],
+      line: /--max-rps: expected a positive plain decimal number .*, got 'Infinity'/,
+    },
+    {
+      name: 'a growth in exponent form',
+      args: [...sample, '--growth', '12e-1'],
+      line: /--growth: expected a positive plain decimal number .*, got '12e-1'/,
+    },
+    {
+      name: 'a binary instance limit',
+      args: [...sample, '--max-instances', '0b10100'],
+      line: /--max-instances: expected an integer >= 1 in plain digits \(e.g. 20\), got '0b10100'/,
+    },
+    {
+      name: 'a fractional instance limit',
+      args: [...sample, '--max-instances', '20.5'],
+      line: /--max-instances: expected an integer >= 1 in plain digits .*, got '20.5'/,
     },
     {
       name: 'boundary: growth 1',
