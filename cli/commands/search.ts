@@ -102,6 +102,18 @@ export function registerSearch(program: Command): void {
       '--scale-in-cooldowns <list>',
       `seconds (default ${DEFAULT_SEARCH_GRID.scaleInCooldownSeconds.join(',')})`,
     )
+    .option(
+      '--step-thresholds <list>',
+      `step scaling per candidate: off, or its alarm threshold as a multiple of the target (default ${DEFAULT_SEARCH_GRID.stepThresholdsOverTarget.map((v) => v ?? 'off').join(',')})`,
+    )
+    .option(
+      '--min-capacity-offsets <list>',
+      `integers added to the recommendation's MinCapacity (default ${DEFAULT_SEARCH_GRID.minCapacityOffsets.join(',')})`,
+    )
+    .option(
+      '--max-capacity-offsets <list>',
+      `integers added to the recommendation's MaxCapacity (default ${DEFAULT_SEARCH_GRID.maxCapacityOffsets.join(',')})`,
+    )
     .option('--keep-cpu', "keep the recommendation's CPU target tracking policy in every candidate")
     .option('--format <format>', 'json (table on stderr) | table', 'json')
     .action(
@@ -126,6 +138,23 @@ export function registerSearch(program: Command): void {
         if (outs) grid.scaleOutCooldownSeconds = outs;
         const ins = listOption('scale-in-cooldowns', options.scaleInCooldowns, (n) => n >= 0);
         if (ins) grid.scaleInCooldownSeconds = ins;
+        if (options.stepThresholds !== undefined)
+          grid.stepThresholdsOverTarget = options.stepThresholds
+            .split(',')
+            .map((v) =>
+              v.trim() === 'off' ? null : numberOption('step-thresholds', v.trim(), (n) => n > 0)!,
+            );
+        const minOffsets = listOption('min-capacity-offsets', options.minCapacityOffsets, Number.isInteger);
+        if (minOffsets) grid.minCapacityOffsets = minOffsets;
+        const maxOffsets = listOption('max-capacity-offsets', options.maxCapacityOffsets, Number.isInteger);
+        if (maxOffsets) {
+          const lowest = loaded.policySet.maxCapacity + Math.min(...maxOffsets);
+          if (lowest < 1)
+            throw new InvalidInputError(
+              `--max-capacity-offsets: MaxCapacity ${loaded.policySet.maxCapacity} + ${Math.min(...maxOffsets)} is below 1`,
+            );
+          grid.maxCapacityOffsets = maxOffsets;
+        }
         const result = searchPolicies({
           analysis: loaded.analysis,
           base: loaded.policySet,

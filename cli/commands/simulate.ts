@@ -232,10 +232,14 @@ export function registerSimulate(program: Command): void {
         settings: settingsFromOptions(options),
         ...(stop !== undefined ? { stopAtInvocationsPerMinute: stop } : {}),
       });
+      // `scalingActivities` is the list of activities (what the issue's users read first); the
+      // summary's count is `scalingActivityCount`.
+      const { scalingActivities: scalingActivityCount, ...summary } = result.summary;
       const output = {
-        ...result.summary,
+        ...summary,
+        scalingActivityCount,
+        scalingActivities: result.activities,
         latencySloMs,
-        activities: result.activities,
         notScaled: result.notScaled,
         settings: result.context.settings,
         reasons: result.reasons,

@@ -81,8 +81,8 @@ describe('the recommendation file scaleplan writes', () => {
     assert.equal(json.latencySloMs, 200);
     // the backlog of the first minutes at 480 rps drains on top of the traffic
     assert.ok(json.maxInvocationsPerMinute >= 28800, String(json.maxInvocationsPerMinute));
-    assert.ok(json.activities.length >= 1, 'the step to 480 rps scales out');
-    assert.equal(json.activities[0].fromCapacity, plan.policySet.minCapacity);
+    assert.ok(json.scalingActivities.length >= 1, 'the step to 480 rps scales out');
+    assert.equal(json.scalingActivities[0].fromCapacity, plan.policySet.minCapacity);
     assert.ok(json.instanceHours > 0);
   });
 

@@ -110,10 +110,13 @@ describe('scaleplan simulate and search', () => {
     );
     const json = JSON.parse(out);
     // first scale-out: minutes 20..22 above 3000, published at 10:24 -> ceil(1 x 4800 / 3000) = 2
-    assert.equal(json.activities[0].time, '2024-01-01T10:24:00.000Z');
+    assert.equal(json.scalingActivities[0].time, '2024-01-01T10:24:00.000Z');
+    assert.equal(json.scalingActivities[0].cause, 'invocationsTargetTracking');
     assert.equal(json.maxInvocationsPerMinute, 4800);
     assert.equal(json.errorCount, 0);
-    assert.equal(json.scalingActivities, json.activities.length);
+    // the list under scalingActivities, its length under scalingActivityCount
+    assert.equal(json.scalingActivityCount, json.scalingActivities.length);
+    assert.equal(json.activities, undefined);
     for (const key of ['instanceHours', 'oracleInstanceHours', 'sloAttainment', 'p95LatencyMs'])
       assert.equal(typeof json[key], 'number');
   });
@@ -209,5 +212,63 @@ describe('scaleplan simulate and search', () => {
     assert.equal(json.baselines.length, 3);
     assert.match(r.stderr, /baseline\s+AWS sample/);
     assert.match(r.stderr, /oracle/);
+  });
+
+  it('search covers MaxCapacity, MinCapacity and step thresholds when asked', () => {
+    // base Min 1, Max 4: Max offsets -1,0,+2 -> 3, 4, 6; Min offsets 0,1 -> 1, 2; steps off and 1.3x.
+    const r = cli(
+      'search',
+      '--recommendation',
+      recommendation,
+      '--trace',
+      trace,
+      '--latency-slo-ms',
+      '100',
+      '--targets',
+      '0.5',
+      '--scale-out-cooldowns',
+      '60',
+      '--scale-in-cooldowns',
+      '300',
+      '--step-thresholds',
+      'off,1.3',
+      '--min-capacity-offsets',
+      '0,1',
+      '--max-capacity-offsets',
+      '-1,0,2',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.candidatesEvaluated, 1 * 1 * 1 * 2 * 2 * 3);
+    const maxes = new Set(
+      json.front.map((o: { policySet: { maxCapacity: number } }) => o.policySet.maxCapacity),
+    );
+    for (const m of maxes) assert.ok([3, 4, 6].includes(m as number), String(m));
+    assert.match(r.stderr, /max 6|max 3|max 4/);
+  });
+
+  it('search refuses a MaxCapacity offset below 1 and a bad step threshold', () => {
+    const cases = [
+      {
+        option: ['--max-capacity-offsets', '-4'],
+        message: /--max-capacity-offsets: MaxCapacity 4 \+ -4 is below 1/,
+      },
+      { option: ['--max-capacity-offsets', '0.5'], message: /--max-capacity-offsets: bad value/ },
+      { option: ['--step-thresholds', 'on'], message: /--step-thresholds: bad value 'on'/ },
+    ];
+    for (const c of cases) {
+      const r = cli(
+        'search',
+        '--recommendation',
+        recommendation,
+        '--trace',
+        trace,
+        '--latency-slo-ms',
+        '100',
+        ...c.option,
+      );
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, c.message);
+    }
   });
 });

@@ -134,6 +134,10 @@ export function searchCandidates(input: SearchInput): { label: string; policySet
           for (const minOff of grid.minCapacityOffsets)
             for (const maxOff of grid.maxCapacityOffsets) {
               const maxCapacity = base.maxCapacity + maxOff;
+              if (!Number.isInteger(maxCapacity) || maxCapacity < 1)
+                throw new InvalidInputError(
+                  `search: MaxCapacity ${base.maxCapacity} + offset ${maxOff} is not an integer >= 1`,
+                );
               const minCapacity = Math.min(maxCapacity, Math.max(1, base.minCapacity + minOff));
               const target = Math.floor(share * peak);
               const policySet: PolicySet = {
