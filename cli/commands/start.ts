@@ -1,7 +1,7 @@
 /**
  * `scaleplan start --state-machine-arn ARN FILE [--name N] [--region R]`: the pipeline-facing
- * entry. Validates FILE against the ScalingRequest schema locally (one line naming the bad field,
- * no AWS call), then starts an execution of the deployed state machine with the file as input.
+ * entry. Validates FILE against the ScalingRequest schema and the AWS backend's limits locally (one
+ * line naming the bad field, no AWS call; model.kind "local" is refused), then starts an execution of the deployed state machine with the file as input.
  * See docs/aws.md.
  */
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import type { z } from 'zod';
 import { translateAwsError } from '../../shared/adapters/aws/errors';
 import { InvalidInputError } from '../../shared/core/errors';
-import { ScalingRequestSchema } from '../../shared/core/request';
+import { awsRequestLimitProblems, ScalingRequestSchema } from '../../shared/core/request';
 
 /** arn:<partition>:states:<region>:<account>:stateMachine:<name> */
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
@@ -62,6 +62,9 @@ export function readScalingRequestFile(file: string): unknown {
   }
   const parsed = ScalingRequestSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidInputError(`${file}: ${formatIssues(parsed.error.issues)}`);
+  // The deployed state machine runs on AWS: refuse here what its first state would refuse.
+  const problems = awsRequestLimitProblems(parsed.data);
+  if (problems.length > 0) throw new InvalidInputError(`${file}: ${problems.join('; ')}`);
   return raw;
 }
 

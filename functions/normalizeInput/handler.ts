@@ -17,7 +17,7 @@ import {
 import { vcpusForInstanceType } from '../../shared/core/instance-types';
 import { runIdFor, runNames } from '../../shared/core/naming';
 import type { WorkflowPorts } from '../../shared/core/ports';
-import { ScalingRequestSchema } from '../../shared/core/request';
+import { awsRequestLimitProblems, ScalingRequestSchema } from '../../shared/core/request';
 import { defineHandler, parseOrThrow, type WorkflowHandler } from '../../shared/handlers/define';
 import { type InitialState, initialIteration } from '../../shared/workflow/state';
 
@@ -35,6 +35,8 @@ export interface NormalizeInputOptions {
   requestDefaults?: () => RequestDefaults;
   /** Model sources this backend runs; others fail here (AWS cannot run `local`). */
   allowedModelKinds?: readonly ('modelPackage' | 'container' | 'local')[];
+  /** Refuse what the AWS backend cannot evaluate (`awsRequestLimitProblems`), before anything exists. */
+  awsLimits?: boolean;
 }
 
 /** Environment variable holding the stage defaults as JSON (set per stage by the deployment). */
@@ -90,6 +92,10 @@ export function createNormalizeInputHandler(
         throw new InvalidInputError(
           `model.kind "${request.model.kind}" is not supported by this backend: use ${allowed.map((kind) => `"${kind}"`).join(' or ')}`,
         );
+      if (options.awsLimits) {
+        const problems = awsRequestLimitProblems(request);
+        if (problems.length > 0) throw new InvalidInputError(`ScalingRequest: ${problems.join('; ')}`);
+      }
       const vcpus = request.vcpus ?? vcpusForInstanceType(request.instanceType);
       if (vcpus === undefined)
         throw new InvalidInputError(
@@ -114,4 +120,5 @@ export function createNormalizeInputHandler(
 export const handler = createNormalizeInputHandler(createAwsPorts(), {
   requestDefaults: () => requestDefaultsFromEnv(),
   allowedModelKinds: ['modelPackage', 'container'],
+  awsLimits: true,
 });

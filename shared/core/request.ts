@@ -123,7 +123,17 @@ export const EvaluationSettingsSchema = z
     /** Highest acceptable share of 4XX+5XX invocations, 0..1 (0 = no errors, as in the procedure). */
     allowedErrorRate: z.number().min(0).max(1).default(0),
   })
-  .strict();
+  .strict()
+  // The traffic phases must fit in the job (Inference Recommender troubleshooting: total phase
+  // duration must not exceed the job duration); refused here, before anything is paid for.
+  .superRefine((settings, context) => {
+    if (settings.durationSeconds > settings.jobDurationSeconds)
+      context.addIssue({
+        code: 'custom',
+        path: ['durationSeconds'],
+        message: `${settings.durationSeconds} s of traffic phases exceed evaluation.jobDurationSeconds ${settings.jobDurationSeconds} s: the phases must fit in the job`,
+      });
+  });
 
 export const StepScalingSettingsSchema = z
   .object({
@@ -216,3 +226,31 @@ export type Goal = z.output<typeof GoalSchema>;
 export type LatencySlo = z.output<typeof LatencySloSchema>;
 export type TrafficExpectation = z.output<typeof TrafficExpectationSchema>;
 export type ScheduledActionSpec = z.output<typeof ScheduledActionSchema>;
+
+/**
+ * Inference Recommender's StoppingConditions.MaxInvocations range, requests per minute
+ * (developer guide, load test limits: 1..30,000). The AWS evaluation sends maxRps x 60.
+ */
+export const AWS_MAX_INVOCATIONS_PER_MINUTE = 30000;
+
+/**
+ * What the AWS backend cannot run although the request is valid: each problem names the field,
+ * its value and the limit. Checked at the first state and by `scaleplan start`, so nothing is
+ * created (or paid for) for a run that could never be evaluated. The local backend has no such
+ * limit (examples/demo.request.json asks for 3000 rps).
+ * @example awsRequestLimitProblems({ ...request, traffic: { ...traffic, maxRps: 600 } })
+ * // ['traffic.maxRps 600 needs MaxInvocations 36000 per minute (maxRps x 60); Inference Recommender accepts at most 30000 (maxRps 500) on AWS']
+ */
+export function awsRequestLimitProblems(request: ScalingRequest): string[] {
+  const problems: string[] = [];
+  if (request.model.kind === 'local')
+    problems.push(
+      'model.kind "local" runs on this machine only: on AWS give a "container" or a "modelPackage"',
+    );
+  const invocationsPerMinute = Math.ceil(request.traffic.maxRps * 60);
+  if (invocationsPerMinute > AWS_MAX_INVOCATIONS_PER_MINUTE)
+    problems.push(
+      `traffic.maxRps ${request.traffic.maxRps} needs MaxInvocations ${invocationsPerMinute} per minute (maxRps x 60); Inference Recommender accepts at most ${AWS_MAX_INVOCATIONS_PER_MINUTE} (maxRps ${AWS_MAX_INVOCATIONS_PER_MINUTE / 60}) on AWS`,
+    );
+  return problems;
+}

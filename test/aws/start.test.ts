@@ -99,6 +99,24 @@ describe('scaleplan start', () => {
       message: /instanceType: /,
     },
     { name: 'not JSON', body: '{"name": ', message: /bad-5\.json: not JSON/ },
+    {
+      name: 'maxRps 600 (MaxInvocations 36000 > 30000 on AWS)',
+      body: { ...REQUEST, traffic: { minRps: 70, maxRps: 600 } },
+      message:
+        /bad-6\.json: traffic\.maxRps 600 needs MaxInvocations 36000 per minute \(maxRps x 60\); Inference Recommender accepts at most 30000 \(maxRps 500\) on AWS/,
+    },
+    {
+      name: 'phases longer than the job',
+      body: { ...REQUEST, evaluation: { durationSeconds: 3600, jobDurationSeconds: 3000 } },
+      message:
+        /bad-7\.json: evaluation\.durationSeconds: 3600 s of traffic phases exceed evaluation\.jobDurationSeconds 3000 s/,
+    },
+    {
+      name: 'a local model',
+      body: { ...REQUEST, model: { kind: 'local', demo: true } },
+      message:
+        /bad-8\.json: model\.kind "local" runs on this machine only: on AWS give a "container" or a "modelPackage"/,
+    },
   ];
   for (const [index, c] of invalid.entries()) {
     test(`${c.name} fails on one line before any AWS call`, async () => {

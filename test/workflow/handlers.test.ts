@@ -6,6 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createCleanupHandler } from '../../functions/cleanup/handler';
+import {
+  handler as awsNormalizeInput,
+  createNormalizeInputHandler,
+} from '../../functions/normalizeInput/handler';
 import { createPollEndpointHandler } from '../../functions/pollEndpoint/handler';
 import { createPollJobHandler } from '../../functions/pollJob/handler';
 import { createRegisterPoliciesHandler } from '../../functions/registerPolicies/handler';
@@ -366,4 +370,65 @@ describe('resolveInstancePricing', () => {
   ];
   for (const c of cases)
     test(c.name, () => assert.deepEqual(resolveInstancePricing(c.type, c.reported), c.expected));
+});
+
+describe('normalizeInput: limits checked before anything is created', () => {
+  const base = {
+    name: 'churn',
+    model: {
+      kind: 'modelPackage',
+      modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3',
+    },
+    instanceType: 'ml.c5.large',
+    traffic: { minRps: 70, maxRps: 500 },
+    latencySlo: { ms: 10000 },
+  };
+  const cases: { name: string; input: unknown; aws: boolean; error?: RegExp }[] = [
+    {
+      name: 'AWS: maxRps 501 needs MaxInvocations 30060 > 30000',
+      input: { ...base, traffic: { minRps: 70, maxRps: 501 } },
+      aws: true,
+      error:
+        /traffic\.maxRps 501 needs MaxInvocations 30060 per minute \(maxRps x 60\); Inference Recommender accepts at most 30000 \(maxRps 500\) on AWS/,
+    },
+    { name: 'AWS: maxRps 500 is exactly 30000: accepted', input: base, aws: true },
+    {
+      name: 'local: maxRps 3000 (the demo) is accepted',
+      input: { ...base, model: { kind: 'local', demo: true }, traffic: { minRps: 200, maxRps: 3000 } },
+      aws: false,
+    },
+    {
+      name: 'any backend: phases of 3600 s in a 1800 s job',
+      input: { ...base, evaluation: { durationSeconds: 3600, jobDurationSeconds: 1800 } },
+      aws: false,
+      error:
+        /evaluation\.durationSeconds: 3600 s of traffic phases exceed evaluation\.jobDurationSeconds 1800 s/,
+    },
+  ];
+  for (const c of cases)
+    test(c.name, async () => {
+      const fake = createFakePorts();
+      const handler = createNormalizeInputHandler(fake.ports, c.aws ? { awsLimits: true } : {});
+      const run = handler({ input: c.input, executionName: 'limits' }, context);
+      if (c.error) await assert.rejects(run, { name: 'InvalidInputError', message: c.error });
+      else assert.equal((await run).request.traffic.maxRps, (c.input as typeof base).traffic.maxRps);
+      assert.deepEqual(fake.calls, []);
+    });
+
+  test('the deployed handler refuses maxRps 600 and model.kind "local"', async () => {
+    await assert.rejects(
+      awsNormalizeInput(
+        { input: { ...base, traffic: { minRps: 70, maxRps: 600 } }, executionName: 'x' },
+        context,
+      ),
+      { name: 'InvalidInputError', message: /traffic\.maxRps 600 needs MaxInvocations 36000/ },
+    );
+    await assert.rejects(
+      awsNormalizeInput(
+        { input: { ...base, model: { kind: 'local', demo: true } }, executionName: 'x' },
+        context,
+      ),
+      { name: 'InvalidInputError', message: /model\.kind "local"/ },
+    );
+  });
 });

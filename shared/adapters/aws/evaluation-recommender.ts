@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvalidInputError } from '../../core/errors';
 import type { EvaluationDriverPort, EvaluationInput } from '../../core/ports';
+import { AWS_MAX_INVOCATIONS_PER_MINUTE } from '../../core/request';
 import type { AwsClientProvider } from './clients';
 import type { AwsConfig } from './config';
 import { callAws } from './errors';
@@ -53,6 +54,11 @@ export function buildEvaluationJobRequest(
     );
   if (!(input.maxInvocationsPerMinute > 0))
     throw new InvalidInputError(`maxInvocationsPerMinute ${input.maxInvocationsPerMinute} must be positive`);
+  // NormalizeInput refuses this already (awsRequestLimitProblems); kept for other callers.
+  if (Math.ceil(input.maxInvocationsPerMinute) > AWS_MAX_INVOCATIONS_PER_MINUTE)
+    throw new InvalidInputError(
+      `MaxInvocations ${Math.ceil(input.maxInvocationsPerMinute)} per minute exceeds Inference Recommender's limit of ${AWS_MAX_INVOCATIONS_PER_MINUTE}`,
+    );
   if (!(input.latencySlo.ms > 0))
     throw new InvalidInputError(`latencySlo.ms ${input.latencySlo.ms} must be positive`);
   return {
