@@ -161,13 +161,30 @@ describe('properties', () => {
         fc.constantFrom(0, 10, 300),
         fc.constantFrom(0, 100, 300),
         fc.boolean(),
-        (counts, min, extra, share, outCd, inCd, withStep) => {
+        fc.array(
+          fc.record({
+            minute: fc.integer({ min: 0, max: 89 }),
+            minCapacity: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
+            maxCapacity: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }),
+          }),
+          { maxLength: 3 },
+        ),
+        (counts, min, extra, share, outCd, inCd, withStep, actions) => {
           const max = min + extra;
           const target = Math.floor(share * ANALYSIS.peakInvocationsPerMinute);
+          // Scheduled actions change the bounds; capacity must follow the bounds in force at each
+          // minute (an action's new bounds apply once the running update ends).
+          const scheduledActions = actions.map((a, k) => ({
+            name: `a${k}`,
+            schedule: `at(${new Date(a.minute * 60_000).toISOString().slice(0, 19)})`,
+            ...(a.minCapacity !== undefined ? { minCapacity: a.minCapacity } : {}),
+            ...(a.maxCapacity !== undefined ? { maxCapacity: a.maxCapacity } : {}),
+          }));
           const r = simulate({
             policySet: policies({
               minCapacity: min,
               maxCapacity: max,
+              scheduledActions,
               invocationsTargetTracking: tt(target, outCd, inCd),
               cpuTargetTracking: tt(60, outCd, inCd),
               ...(withStep
@@ -187,12 +204,38 @@ describe('properties', () => {
             latencySloMs: 100,
             computePercentiles: false,
           });
-          for (let m = 0; m < counts.length; m++) {
-            const n = r.state.minutes.inServiceInstances[m]!;
-            const d = r.state.minutes.desiredCapacity[m]!;
-            if (n < min || n > max || d < min || d > max) return false;
+          if (scheduledActions.length === 0) {
+            for (let m = 0; m < counts.length; m++) {
+              const n = r.state.minutes.inServiceInstances[m]!;
+              const d = r.state.minutes.desiredCapacity[m]!;
+              if (n < min || n > max || d < min || d > max) return false;
+            }
+            return r.activities.every((a) => a.toCapacity >= min && a.toCapacity <= max);
           }
-          return r.activities.every((a) => a.toCapacity >= min && a.toCapacity <= max);
+          // With schedules: every activity lands within the bounds in force when it starts (the
+          // bounds after every action due by then, replayed here by hand: a new Min above Max
+          // raises Max to it), and the desired capacity ends within the final bounds.
+          const due = actions.map((a, k) => ({ ...a, k })).sort((x, y) => x.minute - y.minute || x.k - y.k);
+          const boundsAt = (seconds: number) => {
+            let lo = min;
+            let hi = max;
+            for (const a of due) {
+              if (a.minute * 60 > seconds) break;
+              if (a.minCapacity !== undefined) lo = a.minCapacity;
+              if (a.maxCapacity !== undefined) hi = a.maxCapacity;
+              if (lo > hi) hi = lo;
+            }
+            return [lo, hi] as const;
+          };
+          const inBounds = r.activities.every((a) => {
+            const [lo, hi] = boundsAt(a.epochSeconds);
+            return a.toCapacity >= lo && a.toCapacity <= hi;
+          });
+          // the last minute boundary the run evaluates
+          const [lo, hi] = boundsAt((counts.length - 1) * 60);
+          const end = r.state.desired;
+          const settled = r.state.update !== null || (end >= lo && end <= hi);
+          return inBounds && settled;
         },
       ),
       { numRuns: 150 },

@@ -18,6 +18,7 @@ import { DEFAULT_SIM_SETTINGS } from '../../shared/core/sim/settings';
 import {
   constantTraffic,
   countsTraffic,
+  diurnalTraffic,
   phasesTraffic,
   rampTraffic,
   resampleTraffic,
@@ -89,6 +90,36 @@ describe('traffic', () => {
       stepSeconds: 10,
     });
     assert.deepEqual(Array.from(spike.requests), [100, 1000, 100]);
+  });
+
+  it('diurnal: a cosine day between minRps and peakRps, peaking at peakHourUtc', () => {
+    // Hourly steps, rate at the middle of each hour: 10 + 50 x (1 + cos(2 pi (t - peak) / 86400)).
+    // Peak at 00:00: hour 0 (t = 1800 s) 10 + 50 x (1 + cos(pi / 24)) = 109.572 rps; hour 12
+    // (t = 45000 s) 10 + 50 x (1 - cos(pi / 24)) = 10.428 rps; the 24 half-hour-offset cosines sum
+    // to 0, so the day carries the mean 60 rps x 86400 s = 5,184,000 requests.
+    const cases = [
+      { name: 'peak at 00:00 from midnight', startEpochSeconds: 0, peakHourUtc: 0 },
+      { name: 'peak at 12:00 from noon (the same day, shifted)', startEpochSeconds: 43200, peakHourUtc: 12 },
+    ];
+    for (const c of cases) {
+      const day = diurnalTraffic({
+        minRps: 10,
+        peakRps: 110,
+        durationSeconds: 86400,
+        stepSeconds: 3600,
+        startEpochSeconds: c.startEpochSeconds,
+        peakHourUtc: c.peakHourUtc,
+      });
+      const r = Array.from(day.requests);
+      assert.equal(r.length, 24, c.name);
+      assert.ok(Math.abs(r[0]! - (10 + 50 * (1 + Math.cos(Math.PI / 24))) * 3600) < 1e-6, c.name);
+      assert.ok(Math.abs(r[12]! - (10 + 50 * (1 - Math.cos(Math.PI / 24))) * 3600) < 1e-6, c.name);
+      assert.ok(Math.abs(r[0]! / 3600 - 109.572) < 1e-3 && Math.abs(r[12]! / 3600 - 10.428) < 1e-3, c.name);
+      assert.ok(Math.abs(r.reduce((a, b) => a + b, 0) - 5_184_000) < 1e-3, c.name);
+      // symmetric around the peak: hour k and hour 23 - k
+      for (let k = 0; k < 12; k++) assert.ok(Math.abs(r[k]! - r[23 - k]!) < 1e-6, `${c.name} hour ${k}`);
+      assert.equal(day.startEpochSeconds, c.startEpochSeconds);
+    }
   });
 
   it('IR phases and stairs in users', () => {
