@@ -51,7 +51,8 @@ export function formatProgress(p: BenchmarkProgress): string {
     `period ${String(p.periodIndex + 1).padStart(3)}  ${load}  ` +
     `${p.invocationsPerMinute.toLocaleString('en-US').padStart(9)} inv/min  ` +
     `p95 ${p.p95Ms.toFixed(2)} ms  CPU ${p.cpuUtilizationPercent.toFixed(1)}%  ` +
-    `errors ${p.errors4xx + p.errors5xx}${p.stopReason ? `  -> stop: ${p.stopReason}` : ''}`
+    `errors ${p.errors4xx + p.errors5xx}${p.stopReason ? `  -> stop: ${p.stopReason}` : ''}` +
+    (p.stillRising ? `\nwarning: ${p.stillRising}; try a larger --max-seconds` : '')
   );
 }
 

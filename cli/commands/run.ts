@@ -109,10 +109,13 @@ export function registerRun(program: Command): void {
         onStateEntered: (state) => {
           if (!/^(WaitFor|Poll|Is)/.test(state)) log(`${elapsed()}  state ${state}`);
         },
-        onBenchmarkPeriod: (p) =>
+        onBenchmarkPeriod: (p) => {
           log(
             `${elapsed()}    benchmark users ${String(p.users).padStart(3)}  ${Math.round(p.invocationsPerMinute).toString().padStart(7)} invocations/min  p95 ${p.p95Ms.toFixed(2)} ms  CPU ${p.cpuUtilizationPercent.toFixed(0)}%  errors ${p.errors4xx + p.errors5xx}${p.stopReason ? `  (stop: ${p.stopReason})` : ''}`,
-          ),
+          );
+          if (p.stillRising)
+            log(`${elapsed()}    warning: ${p.stillRising}; try a larger --benchmark-seconds`);
+        },
       });
       if (!options.quiet) process.stderr.write(`\n${readFileSync(result.summaryPath, 'utf8')}\n`);
       if (result.status === 'SUCCEEDED') {

@@ -94,13 +94,15 @@ describe('runLocalBenchmark against the real demo server', () => {
       assert.ok(rate >= (invocations[i]! * 60) / 3, `${rate} vs ${invocations[i]}`);
     });
     assert.equal(source.peakInvocationsPerMinute, Math.max(...perMinute));
-    // The paced default: a probe measured one user, and each user is paced at a third of that.
-    const probe = source.probe as { requestsPerSecond: number; usersToReachProbeRate: number };
+    // The paced default: a probe of 4 unpaced users measured the server, and with 6 steps (3 before
+    // a plateau could be confirmed) each user is paced at the probe's rate / 2, so step 3 offers 1.5 x it.
+    const probe = source.probe as { users: number; requestsPerSecond: number; usersToReachProbeRate: number };
+    assert.equal(probe.users, 4);
     assert.ok(probe.requestsPerSecond > 0);
-    assert.equal(probe.usersToReachProbeRate, 3);
+    assert.equal(probe.usersToReachProbeRate, 2);
     const load = source.load as { kind: string; userRequestsPerSecond: number };
     assert.equal(load.kind, 'stairs');
-    assert.ok(Math.abs(load.userRequestsPerSecond - probe.requestsPerSecond / 3) <= 0.1);
+    assert.ok(Math.abs(load.userRequestsPerSecond - probe.requestsPerSecond / 2) <= 0.1);
     // A paced user sends at most its pace: the first period (1 user) stays under it, per second.
     assert.ok(perMinute[0]! / 60 <= load.userRequestsPerSecond * 1.1 + 1, `${perMinute[0]} per minute`);
   });

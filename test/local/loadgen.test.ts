@@ -10,11 +10,14 @@ import {
   invocationsUrlOf,
   type LoadProfile,
   memoryUtilizationPercent,
+  PACED_OFFER_OVER_PROBE,
   type PeriodOutcome,
+  pacedUsersToReachProbeRate,
   parseStatTicks,
   rateAt,
   requestsDueBy,
   sampleProcesses,
+  stillRisingAtEnd,
   usersAt,
   validateLoadProfile,
 } from '../../shared/adapters/local/loadgen';
@@ -322,5 +325,85 @@ describe('benchmark helpers', () => {
   for (const c of generatorCpus) {
     it(`defaultGeneratorCpus: ${c.name}`, () =>
       assert.deepEqual(defaultGeneratorCpus(c.server, c.cores), c.expected));
+  }
+});
+
+describe('paced stairs sized to reach a plateau', () => {
+  const cases = [
+    { name: '7 steps (the default 75 s of 10 s periods)', steps: 7, users: 8 / 3 },
+    { name: '9 steps: thirds of the probe (the most)', steps: 9, users: 3 },
+    { name: '20 steps: still thirds', steps: 20, users: 3 },
+    { name: '6 steps', steps: 6, users: 2 },
+    { name: '5 steps', steps: 5, users: 4 / 3 },
+    { name: '4 steps: at least 1', steps: 4, users: 1 },
+    { name: '1 step: at least 1', steps: 1, users: 1 },
+  ];
+  for (const c of cases) {
+    it(`${c.name} -> ${c.users.toFixed(3)} users reach the probe rate`, () => {
+      const users = pacedUsersToReachProbeRate(c.steps, DEFAULT_STOP_RULE.plateauPeriods, 3);
+      assert.ok(Math.abs(users - c.users) < 1e-12, `${users}`);
+      // The step that leaves 3 periods to confirm a plateau offers 1.5 x the probe's rate (more
+      // when the rise is capped at thirds), so the server saturates while there is time to see it.
+      const confirmStep = c.steps - DEFAULT_STOP_RULE.plateauPeriods;
+      if (users > 1 && users < 3) assert.ok(Math.abs(confirmStep / users - PACED_OFFER_OVER_PROBE) < 1e-12);
+      if (users === 3) assert.ok(confirmStep / users >= PACED_OFFER_OVER_PROBE);
+    });
+  }
+});
+
+describe('a run that ends while throughput still rises', () => {
+  // Invocations per minute of 10 s periods, as in a run on a busy machine: 1..7 paced users.
+  const periods = (perMinute: number[]): PeriodOutcome[] =>
+    perMinute.map((rate) => ({ invocations: rate / 6, errors: 0, coveredSeconds: 10 }));
+  const cases = [
+    {
+      name: 'the 7th period beats the flat 6th by 15% at the end of the profile',
+      perMinute: [16_000, 29_000, 42_000, 55_000, 68_000, 81_000, 93_000],
+      stopReason: 'profileEnd' as const,
+      expected: /still rising when the run ended \(profileEnd\): period 7 beat the best before it by 14\.8%/,
+    },
+    {
+      name: 'the last period is the best at maxDuration',
+      perMinute: [10_000, 20_000, 30_000],
+      stopReason: 'maxDuration' as const,
+      expected: /\(maxDuration\): period 3 beat the best before it by 50\.0%/,
+    },
+    {
+      name: 'flat at the end: the best was earlier',
+      perMinute: [40_000, 80_000, 81_000, 80_000],
+      stopReason: 'profileEnd' as const,
+      expected: undefined,
+    },
+    {
+      name: 'a last period within 5% of the best is not a rise',
+      perMinute: [40_000, 80_000, 83_000],
+      stopReason: 'profileEnd' as const,
+      expected: undefined,
+    },
+    {
+      name: 'a plateau stop is never a rise',
+      perMinute: [40_000, 80_000, 120_000],
+      stopReason: 'plateau' as const,
+      expected: undefined,
+    },
+    {
+      name: 'an aborted run says nothing',
+      perMinute: [40_000, 80_000],
+      stopReason: 'aborted' as const,
+      expected: undefined,
+    },
+    {
+      name: 'one period is no trend',
+      perMinute: [40_000],
+      stopReason: 'profileEnd' as const,
+      expected: undefined,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const warning = stillRisingAtEnd(periods(c.perMinute), c.stopReason);
+      if (c.expected) assert.match(warning ?? '', c.expected);
+      else assert.equal(warning, undefined);
+    });
   }
 });

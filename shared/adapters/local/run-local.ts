@@ -5,7 +5,7 @@
  * started and stopped here, or the user's own at `model.url`); the Advanced job is the digital
  * twin. Waits are shortened; everything lands in the run's folder.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeBenchmark } from '../../core/benchmark';
 import type { BenchmarkSeries } from '../../core/benchmark-file';
@@ -228,13 +228,21 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
 
     const recommendationPath = result.status === 'SUCCEEDED' ? join(outDir, 'recommendation.json') : null;
     const summaryPath = join(outDir, 'summary.md');
-    writeFileSync(summaryPath, renderSummary(result, outDir));
+    const benchmarkWarning = stillRisingWarning(outDir);
+    writeFileSync(summaryPath, renderSummary(result, outDir, benchmarkWarning ? { benchmarkWarning } : {}));
     if (result.status === 'FAILED')
       writeFileSync(join(outDir, 'error.json'), `${JSON.stringify(result.error, null, 2)}\n`);
     return { ...result, outDir, recommendationPath, summaryPath };
   } finally {
     await server?.stop();
   }
+}
+
+/** The benchmark's still-rising warning, when the run left a benchmark that ended so. */
+function stillRisingWarning(outDir: string): string | undefined {
+  if (!existsSync(join(outDir, 'benchmark.json'))) return undefined;
+  const warning = latestSeries(outDir).source?.stillRising;
+  return typeof warning === 'string' ? warning : undefined;
 }
 
 function latestSeries(outDir: string): BenchmarkSeries {
@@ -245,8 +253,13 @@ const TWIN_EVALUATION_NOTE =
   'done by the digital twin on the local backend (no SageMaker endpoint deployed, nothing paid); each verdict is a prediction from the local benchmark';
 
 /** A short, human summary of a run (the recommendation file holds everything). */
-export function renderSummary(result: LocalRunResult, outDir: string): string {
+export function renderSummary(
+  result: LocalRunResult,
+  outDir: string,
+  notes: { benchmarkWarning?: string } = {},
+): string {
   const lines = ['# scaleplan local run', '', `- status: ${result.status}`, `- folder: ${outDir}`];
+  if (notes.benchmarkWarning) lines.push(`- warning: the benchmark's ${notes.benchmarkWarning}`);
   if (result.status === 'FAILED' && result.error)
     lines.push(`- error: ${result.error.name}: ${result.error.cause}`);
   if (result.status === 'FAILED' && result.states.includes('RunEvaluation'))

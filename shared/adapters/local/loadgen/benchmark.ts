@@ -15,8 +15,10 @@ import { ConfigurationError, InvalidInputError } from '../../../core/errors';
 import {
   DEFAULT_MAX_IN_FLIGHT,
   defaultLocalProfile,
+  defaultStepCount,
   type LoadProfile,
   pacedUserRate,
+  pacedUsersToReachProbeRate,
   profileDurationSeconds,
   rateAt,
   requestsDueBy,
@@ -31,7 +33,7 @@ import {
   type ProcessSample,
   sampleProcesses,
 } from './proc-stats';
-import { DEFAULT_STOP_RULE, decideStop, type StopRule } from './stop-rule';
+import { DEFAULT_STOP_RULE, decideStop, type PeriodOutcome, type StopRule } from './stop-rule';
 import { createTransport, type SendResult, type TransportKind, type TransportOptions } from './transport';
 
 /**
@@ -47,10 +49,18 @@ export const DEFAULT_MAX_REQUESTS = 5_000_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Seconds of the probe that calibrates the paced default profile. */
 export const DEFAULT_PROBE_SECONDS = 2;
+/** The probe's first seconds are not counted (at most a quarter of it): JIT warm-up of both sides. */
+const PROBE_WARM_UP_SECONDS = 0.5;
 /**
- * Paced users that together send what one unpaced user did in the probe. With 3, the demo server
- * gets about 33%, 67%, 100% of the probe's rate, then saturates at 4 users: a rise of 3x or more,
- * and the plateau rule stops the run after about 7 periods (70 s with 10 s periods).
+ * Unpaced users of the probe. One user measures latency more than capacity: on a quiet machine it
+ * gets ~80% of the demo server's peak, but on a busy one (slow answers, the server's core half
+ * idle) a run saw 40%, and stairs paced from it never reached the peak. Four users keep a server
+ * of up to four workers busy whatever the latency, so the probe's rate is close to its capacity.
+ */
+export const DEFAULT_PROBE_USERS = 4;
+/**
+ * Most paced users that together send the probe's rate: with 3, the load rises by thirds of it.
+ * Fewer when the stairs are short ({@link pacedUsersToReachProbeRate}): 2.67 with 7 steps.
  */
 export const DEFAULT_USERS_TO_REACH_PROBE_RATE = 3;
 /** How far behind its schedule a paced user may catch up by sending back to back, milliseconds. */
@@ -91,7 +101,10 @@ export interface LocalBenchmarkOptions {
   load?: LoadProfile | 'paced' | 'unpaced';
   /** Seconds of the probe of the 'paced' default (not recorded in the series). Default {@link DEFAULT_PROBE_SECONDS}. */
   probeSeconds?: number;
-  /** Users that reach the probe's rate in the 'paced' default. Default {@link DEFAULT_USERS_TO_REACH_PROBE_RATE}. */
+  /**
+   * Users that reach the probe's rate in the 'paced' default. Default: from the number of steps
+   * ({@link pacedUsersToReachProbeRate}), at most {@link DEFAULT_USERS_TO_REACH_PROBE_RATE}.
+   */
   usersToReachProbeRate?: number;
   /** When to stop early (plateau, errors). Default {@link DEFAULT_STOP_RULE}; plateau off for a constant open-loop rate. */
   stopRule?: Partial<StopRule>;
@@ -132,9 +145,38 @@ export interface BenchmarkProgress {
   generatorEventLoopUtilization: number;
   /** Set on the last period: why the run stopped. */
   stopReason?: StopReason;
+  /** Set on the last period when the run ended with throughput still rising: the peak may be higher. */
+  stillRising?: string;
 }
 
 export type StopReason = 'plateau' | 'errors' | 'profileEnd' | 'maxDuration' | 'maxRequests' | 'aborted';
+
+/**
+ * A warning when a run ended (end of the profile, of the time or of the requests) while its last
+ * full period was still a new best, beating the best before it by the stop rule's growth fraction:
+ * the server was not saturated, so the measured peak is only a lower bound. Undefined otherwise.
+ *
+ * @example
+ * // invocations per 10 s period: 100, 200, 300, 300, 400 -> the last beats 300 by 33%
+ * stillRisingAtEnd([100, 200, 300, 300, 400].map((invocations) => ({ invocations, errors: 0, coveredSeconds: 10 })), 'profileEnd');
+ * // 'throughput was still rising when the run ended (profileEnd): period 5 beat the best before it by 33.3%; ...'
+ */
+export function stillRisingAtEnd(
+  fullPeriods: PeriodOutcome[],
+  stopReason: StopReason | undefined,
+  rule: StopRule = DEFAULT_STOP_RULE,
+): string | undefined {
+  if (stopReason !== 'profileEnd' && stopReason !== 'maxDuration' && stopReason !== 'maxRequests')
+    return undefined;
+  if (fullPeriods.length < 2) return undefined;
+  const last = fullPeriods.length - 1;
+  if (decideStop(fullPeriods, rule).bestPeriodIndex !== last) return undefined;
+  const rate = (p: PeriodOutcome) => (p.coveredSeconds > 0 ? p.invocations / p.coveredSeconds : 0);
+  const before = decideStop(fullPeriods.slice(0, last), rule).bestPeriodIndex;
+  const earlier = rate(fullPeriods[before]!);
+  const gainPercent = earlier > 0 ? (100 * (rate(fullPeriods[last]!) - earlier)) / earlier : 100;
+  return `throughput was still rising when the run ended (${stopReason}): period ${last + 1} beat the best before it by ${gainPercent.toFixed(1)}%; the server may not be saturated and the peak may be higher (give the benchmark more time, or more load per step)`;
+}
 
 /** The invocations URL for a base URL or a full one. */
 export function invocationsUrlOf(url: string): string {
@@ -212,27 +254,41 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   await checkPing(invocationsUrl, timeoutMs);
   const requested = options.load ?? 'paced';
-  let probe: { seconds: number; requestsPerSecond: number; usersToReachProbeRate: number } | undefined;
+  let probe:
+    | { seconds: number; users: number; requestsPerSecond: number; usersToReachProbeRate: number }
+    | undefined;
   let chosen: LoadProfile;
   if (requested === 'paced') {
     const seconds = options.probeSeconds ?? DEFAULT_PROBE_SECONDS;
-    const usersToReachProbeRate = options.usersToReachProbeRate ?? DEFAULT_USERS_TO_REACH_PROBE_RATE;
+    const usersToReachProbeRate =
+      options.usersToReachProbeRate ??
+      pacedUsersToReachProbeRate(
+        defaultStepCount(periodSeconds, maxDurationSeconds),
+        options.stopRule?.plateauPeriods ?? DEFAULT_STOP_RULE.plateauPeriods,
+        DEFAULT_USERS_TO_REACH_PROBE_RATE,
+      );
     if (!(seconds > 0) || !(usersToReachProbeRate > 0)) {
       throw new InvalidInputError('probeSeconds and usersToReachProbeRate must be > 0');
     }
-    const requestsPerSecond = await probeOneUser(
+    const requestsPerSecond = await probeUnpacedUsers(
       options.transport ?? 'undici',
       {
         invocationsUrl,
         payload,
         contentType,
-        connections: 1,
+        connections: DEFAULT_PROBE_USERS,
         timeoutMs,
       },
       seconds,
       options.signal,
+      options.generatorCpus,
     );
-    probe = { seconds, requestsPerSecond: roundTo(requestsPerSecond, 1), usersToReachProbeRate };
+    probe = {
+      seconds,
+      users: DEFAULT_PROBE_USERS,
+      requestsPerSecond: roundTo(requestsPerSecond, 1),
+      usersToReachProbeRate: roundTo(usersToReachProbeRate, 3),
+    };
     chosen = defaultLocalProfile(
       periodSeconds,
       maxDurationSeconds,
@@ -276,6 +332,7 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
   let inFlight = 0;
   let stopReason: StopReason | undefined;
   let stopMessage = '';
+  let stillRising: string | undefined;
   let activeUsers = 0;
   let targetUsers = 0;
   const startedAtMs = now();
@@ -419,21 +476,36 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
       memoryUtilizationPercent: point.memoryUtilizationPercent ?? 0,
       generatorEventLoopUtilization: roundTo(closed.elu, 3),
       ...(stopReason ? { stopReason } : {}),
+      ...(stillRising ? { stillRising } : {}),
     });
   };
 
+  const fullPeriods = (): PeriodOutcome[] =>
+    points
+      .filter((p) => p.coveredSeconds === undefined)
+      .map((p) => ({
+        invocations: p.invocations,
+        errors: p.invocation4xxErrors + p.invocation5xxErrors,
+        coveredSeconds: periodSeconds,
+      }));
+
   function stop(reason: StopReason, message: string): void {
     if (stopReason) return;
+    const settle = () => {
+      stillRising = stillRisingAtEnd(fullPeriods(), reason, stopRule);
+    };
     // A stop between boundaries closes a partial period before marking the run stopped.
     // (Not when the period has barely begun: nothing was measured in it.)
     if ((reason === 'maxRequests' || reason === 'aborted') && performance.now() - periodStart >= 1) {
       const closed = closePeriod(true);
       stopReason = reason;
       stopMessage = message;
+      settle();
       report(closed);
     } else {
       stopReason = reason;
       stopMessage = message;
+      settle();
     }
     for (const timer of timers) clearTimeout(timer);
     finish();
@@ -522,6 +594,7 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
       ...(probe ? { probe } : {}),
       stopReason,
       stopMessage,
+      ...(stillRising ? { stillRising } : {}),
       startedAt: new Date(startedAtMs).toISOString(),
       durationSeconds: roundTo(elapsed(), 3),
       requestsSent: sent,
@@ -556,27 +629,39 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
   return BenchmarkSeriesSchema.parse(series);
 }
 
-/** Requests per second one unpaced closed-loop user gets for `seconds` (the pacing probe); ends early on `signal`. */
-async function probeOneUser(
+/**
+ * Requests per second that `options.connections` unpaced closed-loop users get together for
+ * `seconds` (the pacing probe); ends early on `signal`. The generator is pinned as during the run
+ * (unpinned, it shares the server's core and the probe under-estimates the server), and the first
+ * requests, slow while both sides warm up, are not counted.
+ */
+async function probeUnpacedUsers(
   kind: TransportKind,
   options: TransportOptions,
   seconds: number,
   signal?: AbortSignal,
+  generatorCpus?: number[],
 ): Promise<number> {
+  const pin = generatorCpus?.length ? pinThisProcess(generatorCpus) : undefined;
   const transport = createTransport(kind, options);
   const start = performance.now();
+  const countFromMs = start + 1000 * Math.min(PROBE_WARM_UP_SECONDS, seconds / 4);
   const endMs = start + seconds * 1000;
   let answered = 0;
-  try {
+  const user = async () => {
     while (performance.now() < endMs && !signal?.aborted) {
       const result = await transport.send();
-      if (result.status >= 200 && result.status < 300) answered += 1;
+      if (result.status >= 200 && result.status < 300 && performance.now() >= countFromMs) answered += 1;
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.connections) }, user));
   } finally {
     await transport.close();
+    pin?.restore();
   }
-  const elapsedSeconds = (performance.now() - start) / 1000;
-  return elapsedSeconds > 0 ? answered / elapsedSeconds : 0;
+  const countedSeconds = (performance.now() - countFromMs) / 1000;
+  return countedSeconds > 0 ? answered / countedSeconds : 0;
 }
 
 /** Times at which to probe a profile for its peak users (every 0.5 s). */

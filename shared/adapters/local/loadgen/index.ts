@@ -15,13 +15,17 @@ export {
   type LocalBenchmarkOptions,
   runLocalBenchmark,
   type StopReason,
+  stillRisingAtEnd,
 } from './benchmark';
 export {
   DEFAULT_MAX_IN_FLIGHT,
   defaultLocalProfile,
+  defaultStepCount,
   type LoadPhase,
   type LoadProfile,
+  PACED_OFFER_OVER_PROBE,
   pacedUserRate,
+  pacedUsersToReachProbeRate,
   profileDurationSeconds,
   rateAt,
   requestsDueBy,

@@ -63,7 +63,7 @@ export function defaultLocalProfile(
   maxDurationSeconds: number,
   userRequestsPerSecond?: number,
 ): LoadProfile {
-  const numberOfSteps = Math.max(1, Math.floor(maxDurationSeconds / periodSeconds));
+  const numberOfSteps = defaultStepCount(periodSeconds, maxDurationSeconds);
   return {
     kind: 'stairs',
     durationSeconds: numberOfSteps * periodSeconds,
@@ -73,18 +73,50 @@ export function defaultLocalProfile(
   };
 }
 
+/** Steps of the default profile: whole periods that fit in the run, at least one. */
+export function defaultStepCount(periodSeconds: number, maxDurationSeconds: number): number {
+  return Math.max(1, Math.floor(maxDurationSeconds / periodSeconds));
+}
+
 /**
  * Why pace users: on a fast local server one unpaced user already drives it to ~80% of its peak
  * (measured on the demo server: 107,000 of 131,000 invocations/min), so a benchmark of unpaced
- * users shows no rise from light load to saturation. Pacing each user at the rate one unpaced
- * user reached in a short probe, divided by `usersToReachProbeRate`, makes the load rise in
- * steps of about 1/usersToReachProbeRate of that rate, as it does on an instance with many workers.
+ * users shows no rise from light load to saturation. Pacing each user at the rate the probe's
+ * unpaced users reached, divided by `usersToReachProbeRate`, makes the load rise in steps of
+ * about 1/usersToReachProbeRate of that rate, as it does on an instance with many workers.
  *
  * @example
  * pacedUserRate(2000, 4); // 500 requests/s per user: 1 user ~ 25%, 4 users ~ 100% of the probe rate
  */
 export function pacedUserRate(probeRequestsPerSecond: number, usersToReachProbeRate: number): number {
   return probeRequestsPerSecond / usersToReachProbeRate;
+}
+
+/**
+ * How many times the probe's rate the paced stairs offer by the step that still leaves
+ * `plateauPeriods` periods to confirm a plateau. The probe's unpaced users get close to the
+ * server's capacity, but a busy machine makes any short probe noisy; offering 1.5 x its rate by
+ * then saturates the server early enough for the plateau rule to see it.
+ */
+export const PACED_OFFER_OVER_PROBE = 1.5;
+
+/**
+ * Paced users that together send the probe's rate, sized from the stairs: small enough that the
+ * step `numberOfSteps - plateauPeriods` offers {@link PACED_OFFER_OVER_PROBE} x the probe's rate
+ * (so the run saturates early enough to see the plateau), at most `maxUsers` (a gentle rise when
+ * there is time for it) and at least 1.
+ *
+ * @example
+ * pacedUsersToReachProbeRate(7, 3, 3); // (7 - 3) / 1.5 = 2.67: steps offer 0.375, 0.75, 1.125, 1.5, ... x the probe
+ * pacedUsersToReachProbeRate(9, 3, 3); // min(3, 6 / 1.5): thirds of the probe, 2 x by step 6
+ * pacedUsersToReachProbeRate(4, 3, 3); // 1
+ */
+export function pacedUsersToReachProbeRate(
+  numberOfSteps: number,
+  plateauPeriods: number,
+  maxUsers: number,
+): number {
+  return Math.min(maxUsers, Math.max(1, (numberOfSteps - plateauPeriods) / PACED_OFFER_OVER_PROBE));
 }
 
 /** The pace of one user of the profile, requests per second (undefined: no pause between requests). */
