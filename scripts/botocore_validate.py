@@ -10,8 +10,10 @@ lengths, ranges or patterns, so the shape is walked here and all of them are che
 Exit codes: 0 all valid, 1 some record is invalid, 3 botocore is missing, 2 bad usage.
 """
 import json
+import os
 import re
 import sys
+import unicodedata
 from datetime import datetime
 
 try:
@@ -56,13 +58,114 @@ def service_model(service):
     return _models[name]
 
 
+# The models' patterns are Java regular expressions. Python's re lacks \p{...} classes and reads
+# "\uD800\uDC00-\uDBFF\uDFFF" (a Java range of surrogate pairs) as an inverted range, so both are
+# translated before compiling. POSIX classes are ASCII in Java (without UNICODE_CHARACTER_CLASS).
+POSIX_CLASSES = {
+    "Print": "\\x20-\\x7E",
+    "Graph": "\\x21-\\x7E",
+    "ASCII": "\\x00-\\x7F",
+    "Alnum": "A-Za-z0-9",
+    "Alpha": "A-Za-z",
+    "Digit": "0-9",
+    "Upper": "A-Z",
+    "Lower": "a-z",
+    "Punct": "!-/:-@\\[-`{-~",
+    "Space": " \\t\\n\\x0B\\f\\r",
+}
+# Java's surrogate-pair range: every supplementary code point.
+SURROGATE_PAIR_RANGE = "\\uD800\\uDC00-\\uDBFF\\uDFFF"
+SUPPLEMENTARY_RANGE = "\\U00010000-\\U0010FFFF"
+_categories = {}
+
+
+def category_class(major):
+    """Set content (ranges, no brackets) of the Unicode general category `major` (L, M, N...)."""
+    if not _categories:
+        # One pass over every code point builds all the major categories at once.
+        ranges = {}
+        previous = None
+        for code in range(0x110000):
+            current = unicodedata.category(chr(code))[0]
+            spans = ranges.setdefault(current, [])
+            if current == previous:
+                spans[-1][1] = code
+            else:
+                spans.append([code, code])
+            previous = current
+        for name, spans in ranges.items():
+            _categories[name] = "".join(
+                "\\U%08X" % low if low == high else "\\U%08X-\\U%08X" % (low, high) for low, high in spans
+            )
+    return _categories.get(major, "")
+
+
+def property_class(name):
+    """Set content for a Java \\p{name}, or None when there is no translation."""
+    if name in POSIX_CLASSES:
+        return POSIX_CLASSES[name]
+    if len(name) == 1 and name in "LMNPSZC":
+        return category_class(name)
+    return None
+
+
+def translate(pattern):
+    """The Java pattern in Python's dialect; raises ValueError for a construct it cannot translate."""
+    pattern = pattern.replace(SURROGATE_PAIR_RANGE, SUPPLEMENTARY_RANGE)
+    # "$" followed by a quantifier ("...)${1,128}", CustomerMetadataKey): Java repeats the anchor, a no-op.
+    pattern = re.sub(r"\$\{\d+(,\d*)?\}", "$", pattern)
+    out = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and pattern.startswith("p{", index + 1):
+            end = pattern.index("}", index)
+            content = property_class(pattern[index + 3 : end])
+            if content is None:
+                raise ValueError("no Python equivalent of \\p{%s}" % pattern[index + 3 : end])
+            out.append(content if in_class else "[%s]" % content)
+            index = end + 1
+            continue
+        if char == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
 def compiled(pattern):
+    """The compiled pattern, or None when it cannot be expressed in Python (see check_pattern)."""
     if pattern not in _patterns:
         try:
-            _patterns[pattern] = re.compile(pattern)
-        except re.error:
-            _patterns[pattern] = None  # a Java-only construct; lengths and enums are still checked
+            _patterns[pattern] = re.compile(translate(pattern))
+        except (re.error, ValueError):
+            _patterns[pattern] = None
     return _patterns[pattern]
+
+
+def is_ci():
+    return os.environ.get("CI") in ("true", "1")
+
+
+def check_pattern(pattern, value, path, errors):
+    regex = compiled(pattern)
+    if regex is None:
+        # A value that is sent but cannot be checked: an error in CI, a warning elsewhere.
+        message = "%s: the pattern %s has no Python translation; the value was not checked" % (path, pattern)
+        if is_ci():
+            errors.append(message)
+        else:
+            sys.stderr.write("warning: %s\n" % message)
+        return
+    if regex.fullmatch(value) is None:
+        errors.append("%s: %r does not match the pattern %s" % (path, value, pattern))
 
 
 def check_range(shape, value, path, errors, what):
@@ -126,9 +229,7 @@ def walk(shape, value, path, errors, service=""):
         check_range(shape, len(value), path, errors, "length")
         pattern = shape.metadata.get("pattern")
         if pattern is not None:
-            regex = compiled(pattern)
-            if regex is not None and regex.fullmatch(value) is None:
-                errors.append("%s: %r does not match the pattern %s" % (path, value, pattern))
+            check_pattern(pattern, value, path, errors)
     elif kind in ("integer", "long"):
         if not is_number(value) or (isinstance(value, float) and not value.is_integer()):
             errors.append("%s: expected an integer, got %r" % (path, value))

@@ -3,14 +3,16 @@
  * (enums, lengths, ranges, patterns) as well as required members, unknown keys and types.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   type ContractRecord,
   dumpContractRecords,
   toContractJson,
+  VALIDATOR_SCRIPT,
   validateContractRecords,
 } from './botocore';
 
@@ -168,6 +170,58 @@ const cases: Case[] = [
     }),
     expected: ['Period: 90 must be 1, 5, 10, 20, 30 or a multiple of 60'],
   },
+  // Java-only patterns, translated for Python (they were skipped before): \p{Print} on PolicyName,
+  // the surrogate-pair class on ResourceId and Schedule, \p{L}\p{M}\p{Z}\p{S}\p{N}\p{P} on
+  // ModelPackageDescription and ModelPackageGroupDescription.
+  {
+    name: 'a PolicyName of printable ASCII is valid',
+    record: op('application-autoscaling', 'PutScalingPolicy', {
+      ...TARGET,
+      PolicyName: 'scaleplan-ep-1-AllTraffic-cpu-target-tracking',
+    }),
+    expected: [],
+  },
+  {
+    name: 'a PolicyName with a non-ASCII letter breaks \\p{Print}',
+    record: op('application-autoscaling', 'PutScalingPolicy', {
+      ...TARGET,
+      PolicyName: 'scaleplan-caf\u00e9',
+    }),
+    expected: ["PolicyName: 'scaleplan-café' does not match the pattern \\p{Print}+"],
+  },
+  {
+    name: 'a ResourceId with a control character breaks its pattern',
+    record: op('application-autoscaling', 'RegisterScalableTarget', {
+      ...TARGET,
+      ResourceId: 'endpoint/ep-1\u0001/variant/AllTraffic',
+    }),
+    expected: ["ResourceId: 'endpoint/ep-1\\x01/variant/AllTraffic' does not match the pattern"],
+  },
+  {
+    name: 'a Schedule with a NUL character breaks its pattern',
+    record: op('application-autoscaling', 'PutScheduledAction', {
+      ...TARGET,
+      ScheduledActionName: 'weekday-evening',
+      Schedule: 'cron(0 18 ? * MON-FRI *)\u0000',
+    }),
+    expected: ["Schedule: 'cron(0 18 ? * MON-FRI *)\\x00' does not match the pattern"],
+  },
+  {
+    name: 'a ModelPackageDescription with a tab breaks the Unicode classes',
+    record: op('sagemaker', 'CreateModelPackage', {
+      ModelPackageGroupName: 'churn-0g9vta6',
+      ModelPackageDescription: 'scaleplan\tchurn on ml.c5.large',
+    }),
+    expected: ["ModelPackageDescription: 'scaleplan\\tchurn on ml.c5.large' does not match the pattern"],
+  },
+  {
+    name: 'a ModelPackageGroupDescription in any script is valid',
+    record: op('sagemaker', 'CreateModelPackageGroup', {
+      ModelPackageGroupName: 'churn-0g9vta6',
+      ModelPackageGroupDescription: 'scaleplan run 0g9vta6 of churn, modèle français',
+    }),
+    expected: [],
+  },
 ];
 
 function op(service: ContractRecord['service'], operation: string, input: unknown): ContractRecord {
@@ -188,6 +242,25 @@ describe('botocore contract validator', () => {
         );
     });
   }
+
+  // A pattern with no Python translation on a field that is sent: an error in CI, a warning elsewhere.
+  for (const ci of [true, false])
+    test(`an untranslatable pattern is ${ci ? 'an error in CI' : 'a warning outside CI'}`, (t) => {
+      if (outcome.status === 'skipped') return t.skip(outcome.reason);
+      const code = [
+        'import sys',
+        `sys.path.insert(0, ${JSON.stringify(dirname(VALIDATOR_SCRIPT))})`,
+        'import botocore_validate as v',
+        'errors = []',
+        "v.check_pattern('\\\\p{IsHiragana}+', 'x', 'Op.Field', errors)",
+        'print(len(errors))',
+      ].join('\n');
+      const env = { ...process.env, CI: ci ? 'true' : '' };
+      const run = spawnSync('python3', ['-c', code], { encoding: 'utf8', env });
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.stdout.trim(), ci ? '1' : '0');
+      if (!ci) assert.match(run.stderr, /warning: Op\.Field: the pattern .* has no Python translation/);
+    });
 
   test('a missing python3 fails in CI', () => {
     assert.throws(
