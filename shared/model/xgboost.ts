@@ -217,7 +217,7 @@ function leafValue(tree: CompiledTree, features: ArrayLike<number>, offset: numb
  * does. `features` holds the row at `offset` (default 0); NaN means missing.
  *
  * @example
- * predictMargin(model, row); // -4.15501594543457 for the first reference row of the demo model
+ * predictMargin(model, row); // -3.68674898147583 for the first reference row of the demo model
  */
 export function predictMargin(model: XgboostModel, features: ArrayLike<number>, offset = 0): number {
   let margin = model.baseMargin;
@@ -242,7 +242,7 @@ export function transformMargin(model: XgboostModel, margin: number): number {
  * value for reg:squarederror). Row length must be at least `model.featureCount`.
  *
  * @example
- * predictRow(model, row); // 0.015443305484950542 for the first reference row of the demo model
+ * predictRow(model, row); // 0.024440990760922432 for the first reference row of the demo model
  */
 export function predictRow(model: XgboostModel, features: ArrayLike<number>, offset = 0): number {
   return transformMargin(model, predictMargin(model, features, offset));

@@ -61,16 +61,50 @@ describe('XGBoost JSON evaluator against xgboost 1.7 reference predictions', () 
     });
   }
 
+  it('the first reference row gives the values the doc comments of predictMargin and predictRow show', () => {
+    const model = loadXgboostModel(join(DEMO, 'model.json'));
+    const [row] = readCsv(join(DEMO, 'reference-features.csv'));
+    assert.equal(predictMargin(model, row!), -3.68674898147583);
+    assert.equal(predictRow(model, row!), 0.024440990760922432);
+  });
+
   it('rows with missing values are in the reference set and follow default directions both ways', () => {
     const model = loadXgboostModel(join(DEMO, 'model.json'));
     const rows = readCsv(join(DEMO, 'reference-features.csv'));
     const withMissing = rows.filter((row) => row.some(Number.isNaN));
     assert.ok(withMissing.length >= 120, `${withMissing.length} rows with missing values`);
-    const defaultsLeft = model.trees.reduce((n, tree) => n + tree.defaultLeft.reduce((a, b) => a + b, 0), 0);
-    assert.ok(defaultsLeft > 0, 'some nodes send missing values left');
-    // The all-missing row depends only on default directions: its margin is a fixed number.
-    const allMissing = rows.find((row) => row.every(Number.isNaN));
-    assert.ok(allMissing);
+    // Internal nodes (left child != -1) by default direction: the model has both kinds.
+    let defaultLeftNodes = 0;
+    let defaultRightNodes = 0;
+    for (const tree of model.trees)
+      tree.left.forEach((child, node) => {
+        if (child === -1) return;
+        if (tree.defaultLeft[node] === 1) defaultLeftNodes += 1;
+        else defaultRightNodes += 1;
+      });
+    assert.ok(defaultLeftNodes > 0, `${defaultLeftNodes} nodes send missing values left`);
+    assert.ok(defaultRightNodes > 0, `${defaultRightNodes} nodes send missing values right`);
+    // The all-missing row depends only on default directions: its path takes both, and its margin
+    // is xgboost's to 1e-6.
+    const index = rows.findIndex((row) => row.every(Number.isNaN));
+    assert.ok(index >= 0, 'the reference set has an all-missing row');
+    let wentLeft = 0;
+    let wentRight = 0;
+    for (const tree of model.trees) {
+      let node = 0;
+      while (tree.left[node] !== -1) {
+        if (tree.defaultLeft[node] === 1) {
+          wentLeft += 1;
+          node = tree.left[node]!;
+        } else {
+          wentRight += 1;
+          node = tree.right[node]!;
+        }
+      }
+    }
+    assert.ok(wentLeft > 0 && wentRight > 0, `all-missing path: ${wentLeft} left, ${wentRight} right`);
+    const [, margin] = readCsv(join(DEMO, 'reference-predictions.csv'))[index]!;
+    assert.ok(Math.abs(predictMargin(model, rows[index]!) - margin!) <= TOLERANCE);
   });
 
   it('base_score: binary:logistic 0.5 -> margin 0; regression keeps its mean', () => {
