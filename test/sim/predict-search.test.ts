@@ -69,14 +69,14 @@ describe('predictEvaluation', () => {
 });
 
 describe('search', () => {
-  it('the default grid has 378 candidates', () => {
+  it('the default grid has 756 candidates', () => {
     const n = searchCandidates({
       analysis: ANALYSIS,
       base: policies(),
       scenarios: [],
       latencySloMs: 100,
     }).length;
-    assert.equal(n, 378);
+    assert.equal(n, 756);
   });
 
   it("baselines: the sample's 55%, the documented rps x 0.5 x 60, static at Max", () => {
@@ -133,6 +133,7 @@ describe('search', () => {
         scaleInCooldownSeconds: [300],
         stepThresholdsOverTarget: [null, 1],
         minCapacityOffsets: [0],
+        maxCapacityOffsets: [0],
       },
     });
     assert.equal(r.candidatesEvaluated, 4);

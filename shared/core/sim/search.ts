@@ -25,14 +25,17 @@ export interface SearchGrid {
   maxCapacityOffsets: number[];
 }
 
-/** 7 targets x 3 x 3 cooldowns x 3 step choices x 2 MinCapacity x 1 MaxCapacity = 378 candidates. */
+/**
+ * 7 targets x 3 x 3 cooldowns x 3 step choices x 2 MinCapacity x 2 MaxCapacity = 756 candidates.
+ * MaxCapacity +2 shows whether the plan's MaxCapacity (maxRps x growth) limits the SLO on the traffic.
+ */
 export const DEFAULT_SEARCH_GRID: SearchGrid = {
   targetSharesOfPeak: [0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9],
   scaleOutCooldownSeconds: [10, 60, 300],
   scaleInCooldownSeconds: [100, 300, 900],
   stepThresholdsOverTarget: [null, 1, 1.3],
   minCapacityOffsets: [0, 1],
-  maxCapacityOffsets: [0],
+  maxCapacityOffsets: [0, 2],
 };
 
 export interface SearchScenario {
