@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  createInvocationHandler,
   DEMO_MODEL_PATH,
   DEMO_PAYLOAD_PATH,
   defaultServerCpus,
   type RunningModelServer,
   startModelServer,
+  WORKER_PID_HEADER,
 } from '../../shared/adapters/local/model-server';
 import { ConfigurationError } from '../../shared/core/errors';
+import type { XgboostModel } from '../../shared/model/xgboost';
 
 const DEMO = join(import.meta.dirname, '..', '..', 'models', 'demo');
 const referenceRows = readFileSync(join(DEMO, 'reference-features.csv'), 'utf8').trim().split('\n');
@@ -24,7 +29,7 @@ async function call(
   server: RunningModelServer,
   path: string,
   init: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; text: string; contentType: string | null }> {
+): Promise<{ status: number; text: string; contentType: string | null; workerPid: number }> {
   // A Buffer body, so that fetch adds no Content-Type of its own (a string body gets text/plain).
   const body = init.body === undefined ? undefined : Buffer.from(init.body);
   const response = await fetch(`${server.url}${path}`, {
@@ -36,7 +41,32 @@ async function call(
     status: response.status,
     text: await response.text(),
     contentType: response.headers.get('content-type'),
+    workerPid: Number(response.headers.get(WORKER_PID_HEADER)),
   };
+}
+
+/** One invocation on a connection of its own, so node:cluster's round-robin hands it to the next worker. */
+function invokeOnNewConnection(url: string, body: string): Promise<{ status: number; workerPid: number }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${url}/invocations`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'text/csv', connection: 'close' },
+        timeout: 10_000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, workerPid: Number(res.headers[WORKER_PID_HEADER]) }),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer in 10 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 describe('model server on the SageMaker contract (one worker, loopback)', () => {
@@ -48,10 +78,11 @@ describe('model server on the SageMaker contract (one worker, loopback)', () => 
     await server?.stop();
   });
 
-  it('listens on 127.0.0.1 and reports its pid', () => {
+  it('listens on 127.0.0.1 and reports its pid, the one that answers', async () => {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(server.pids.length, 1);
     assert.ok(server.pids[0]! > 0);
+    assert.equal((await call(server, '/ping')).workerPid, server.pids[0]);
   });
 
   it('GET /ping -> 200', async () => {
@@ -225,6 +256,15 @@ describe('model server with workers and pinning', () => {
         ),
       );
       assert.ok(answers.every((a) => a.status === 200 && a.text.trimEnd().split('\n').length === 100));
+      // Both workers answered: one connection each, handed out round-robin; at most 20 tries.
+      const workers = server.pids.slice(1);
+      const answeredBy = new Set<number>();
+      for (let i = 0; i < 20 && answeredBy.size < workers.length; i++) {
+        const answer = await invokeOnNewConnection(server.url, payload);
+        assert.equal(answer.status, 200);
+        answeredBy.add(answer.workerPid);
+      }
+      assert.deepEqual([...answeredBy].sort(), [...workers].sort(), 'each worker served requests');
     } finally {
       await server.stop();
     }
@@ -267,4 +307,48 @@ describe('model server with workers and pinning', () => {
       assert.deepEqual(defaultServerCpus(c.cores), c.expected);
     });
   }
+});
+
+describe('model server faults (in-process handler on 127.0.0.1)', () => {
+  it('a model whose evaluation throws gives 500 (not a 4XX), reports the fault and keeps serving', async () => {
+    // Prepare: a model that parses rows of 2 features but fails when evaluated.
+    const broken = {
+      objective: 'reg:squarederror',
+      featureCount: 2,
+      baseScore: 0,
+      baseMargin: 0,
+      get trees(): never {
+        throw new Error('model memory is corrupt');
+      },
+    } as unknown as XgboostModel;
+    const faults: unknown[] = [];
+    const server = createServer(createInvocationHandler(broken, { onFault: (error) => faults.push(error) }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const post = (body: string) =>
+      fetch(`${url}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv' },
+        body: Buffer.from(body),
+        signal: AbortSignal.timeout(5_000),
+      });
+    try {
+      // Act
+      const fault = await post('1,2\n3,4\n');
+      const faultText = await fault.text();
+      const badInput = await post('1,2,3\n');
+      const ping = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(5_000) });
+
+      // Assess
+      assert.equal(fault.status, 500);
+      assert.equal(faultText, 'internal server error\n', 'no internals leak to the client');
+      assert.equal(faults.length, 1);
+      assert.match(String(faults[0]), /model memory is corrupt/);
+      assert.equal(badInput.status, 400, 'bad input stays a 4XX even on a faulty model');
+      assert.equal(ping.status, 200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

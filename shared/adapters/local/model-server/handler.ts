@@ -12,6 +12,8 @@ import { predictRows, type XgboostModel } from '../../../model/xgboost';
 
 /** SageMaker real-time endpoints refuse payloads over 6 MB; the same bound by default. */
 export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** Every answer names the process that served it, so a client (and a test) sees which worker did. */
+export const WORKER_PID_HEADER = 'x-scaleplan-worker-pid';
 
 export interface InvocationHandlerOptions {
   /** Largest accepted request body, bytes (413 above). Default {@link DEFAULT_MAX_BODY_BYTES}. */
@@ -29,6 +31,7 @@ function reply(
   res.writeHead(status, {
     'content-type': status === 200 && body !== '' ? 'text/csv' : 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
+    [WORKER_PID_HEADER]: String(process.pid),
     ...headers,
   });
   res.end(body);

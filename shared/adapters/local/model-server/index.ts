@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '../../../core/errors';
 import { DEFAULT_MAX_BODY_BYTES } from './handler';
 
-export { createInvocationHandler, DEFAULT_MAX_BODY_BYTES, type InvocationHandlerOptions } from './handler';
+export {
+  createInvocationHandler,
+  DEFAULT_MAX_BODY_BYTES,
+  type InvocationHandlerOptions,
+  WORKER_PID_HEADER,
+} from './handler';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 /** The committed demo model: 100 trees of depth 4 on the 30 breast-cancer features. */
