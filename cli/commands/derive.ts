@@ -10,7 +10,12 @@ import type { ScalingRequests } from '../../shared/core/aws-requests';
 import { parseBenchmarkSeries } from '../../shared/core/benchmark';
 import { InvalidInputError, type Reason } from '../../shared/core/errors';
 import { approximatePricePerHourUsd } from '../../shared/core/instance-types';
-import { type DerivePlanRequest, derivePlan } from '../../shared/core/plan';
+import {
+  DEFAULT_STEP_BOUNDS,
+  type DerivePlanRequest,
+  derivePlan,
+  type StepBounds,
+} from '../../shared/core/plan';
 import { buildScalingRequests } from '../../shared/core/policies';
 import { type Goal, PolicyChoiceSchema } from '../../shared/core/request';
 import type { ThresholdMethod } from '../../shared/core/thresholds';
@@ -32,6 +37,7 @@ export interface DeriveCliOptions {
   maxInstances: string;
   pattern: string;
   method: string;
+  stepBounds: string;
   compact?: boolean;
 }
 
@@ -135,6 +141,7 @@ export function deriveFromOptions(options: DeriveCliOptions): DeriveOutput {
     'peakShare',
     'cpuOverlay',
   ]);
+  const stepBounds = oneOf<StepBounds>('--step-bounds', options.stepBounds, ['sample', 'scaled']);
   const latencySlo =
     options.latencySloMs === undefined
       ? undefined
@@ -148,6 +155,7 @@ export function deriveFromOptions(options: DeriveCliOptions): DeriveOutput {
     thresholdMethod: method,
     policies: PolicyChoiceSchema.parse({}),
     maxInstancesLimit,
+    stepBounds,
     ...(latencySlo ? { latencySlo } : {}),
   };
   const plan = derivePlan(series, request);
@@ -206,6 +214,11 @@ export function registerDerive(program: Command): void {
       'spiky',
     )
     .option('--method <m>', 'conservative (lower of both), peakShare or cpuOverlay', 'conservative')
+    .option(
+      '--step-bounds <sample|scaled>',
+      "step bounds above the alarm threshold: the AWS sample's 0/5/80 invocations per minute, or 0/5/80 % of the threshold",
+      DEFAULT_STEP_BOUNDS,
+    )
     .option('--compact', 'print the JSON on one line')
     .showHelpAfterError(false)
     .action((options: DeriveCliOptions) => {

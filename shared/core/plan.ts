@@ -26,17 +26,36 @@ export const SPIKY_COOLDOWNS_SECONDS = { scaleOut: 10, scaleIn: 100 } as const;
 export const SMOOTH_COOLDOWNS_SECONDS = { scaleOut: 300, scaleIn: 300 } as const;
 
 /**
- * The blog's step shape, +1 / +3 / +4 instances, with its bounds 0, 5 and 80 read as PERCENT
- * ABOVE the alarm threshold. The alarm and the bounds are measured in invocations per instance
- * per minute (InvocationsPerInstance, Sum over 60 s); literal bounds of 5 and 80 invocations
- * would be noise next to a threshold of thousands (4987 in the AWS sample), so the percentages
- * are turned into invocations: threshold 4987 -> [0, 249) +1, [249, 3990) +3, [3990, inf) +4.
+ * The AWS sample's step adjustments, exactly as its notebook sends them in PutScalingPolicy
+ * (StepScaling, ChangeInCapacity, MetricAggregationType Average): MetricIntervalLowerBound /
+ * UpperBound [0, 5) +1, [5, 80) +3, [80, inf) +4. Step bounds are relative to the alarm threshold
+ * (metric - threshold) in the alarm metric's own unit, so with scaleplan's alarm on
+ * InvocationsPerInstance (Sum, 60 s) these are 5 and 80 invocations per instance per minute above
+ * the threshold. This is the default because it reproduces the sample's request; the sample never
+ * created the alarm, so these values were never exercised (see SCALED_STEP_SHAPE).
  */
-export const DEFAULT_STEP_SHAPE = [
+export const SAMPLE_STEPS: readonly Readonly<StepAdjustment>[] = [
+  { lower: 0, upper: 5, adjustment: 1 },
+  { lower: 5, upper: 80, adjustment: 3 },
+  { lower: 80, upper: null, adjustment: 4 },
+];
+
+/**
+ * The same +1 / +3 / +4 with the bounds 0, 5 and 80 read as PERCENT above the alarm threshold:
+ * threshold 4987 -> [0, 249) +1, [249, 3990) +3, [3990, inf) +4. Next to a threshold of thousands
+ * of invocations per minute, the sample's literal 5 and 80 put almost every breach in the +4 step;
+ * the scaled bounds grade the response by how far the load is above the threshold. Chosen with
+ * `stepBounds: 'scaled'` (derive: `--step-bounds scaled`).
+ */
+export const SCALED_STEP_SHAPE = [
   { lowerPercentAboveThreshold: 0, upperPercentAboveThreshold: 5, adjustment: 1 },
   { lowerPercentAboveThreshold: 5, upperPercentAboveThreshold: 80, adjustment: 3 },
   { lowerPercentAboveThreshold: 80, upperPercentAboveThreshold: null, adjustment: 4 },
 ] as const;
+
+/** How the default steps' bounds are read: the sample's literal values, or percent of the threshold. */
+export type StepBounds = 'sample' | 'scaled';
+export const DEFAULT_STEP_BOUNDS: StepBounds = 'sample';
 
 /**
  * The step alarm fires on ONE minute at or above the threshold (target tracking's own alarm needs
@@ -52,17 +71,33 @@ export type DerivePlanRequest = Pick<
   vcpus?: number;
   /** Optional here: without it the peak ignores latency. */
   latencySlo?: ScalingRequest['latencySlo'];
+  /** Bounds of the default steps when the request gives none; DEFAULT_STEP_BOUNDS ('sample') when absent. */
+  stepBounds?: StepBounds;
 };
 
 /**
- * Step adjustments for an alarm threshold from the default shape, in invocations per instance
- * per minute relative to the threshold; bounds rounded to whole invocations and kept strictly
- * ascending.
- * @example defaultSteps(4987) // [{0, 249, +1}, {249, 3990, +3}, {3990, null, +4}]
+ * The default step adjustments, relative to the alarm threshold in invocations per instance per
+ * minute: the sample's literal bounds, or SCALED_STEP_SHAPE on the threshold.
+ * @example defaultSteps('sample', 4987) // [{0, 5, +1}, {5, 80, +3}, {80, null, +4}]
+ * @example defaultSteps('scaled', 4987) // [{0, 249, +1}, {249, 3990, +3}, {3990, null, +4}]
  */
-export function defaultSteps(alarmThresholdInvocationsPerInstance: number): StepAdjustment[] {
+export function defaultSteps(
+  bounds: StepBounds,
+  alarmThresholdInvocationsPerInstance: number,
+): StepAdjustment[] {
+  return bounds === 'sample'
+    ? SAMPLE_STEPS.map((step) => ({ ...step }))
+    : scaledSteps(alarmThresholdInvocationsPerInstance);
+}
+
+/**
+ * SCALED_STEP_SHAPE on a threshold: bounds rounded to whole invocations and kept strictly
+ * ascending.
+ * @example scaledSteps(4987) // [{0, 249, +1}, {249, 3990, +3}, {3990, null, +4}]
+ */
+export function scaledSteps(alarmThresholdInvocationsPerInstance: number): StepAdjustment[] {
   let previousUpper = 0;
-  return DEFAULT_STEP_SHAPE.map((shape) => {
+  return SCALED_STEP_SHAPE.map((shape) => {
     const lower = previousUpper;
     if (shape.upperPercentAboveThreshold === null)
       return { lower, upper: null, adjustment: shape.adjustment };
@@ -136,7 +171,7 @@ export function buildInitialPolicySet(
   if (stepChoice !== false) {
     const custom = typeof stepChoice === 'object' ? stepChoice : {};
     const threshold = thresholds.invocationsPerInstance;
-    const steps = custom.steps ?? defaultSteps(threshold);
+    const steps = custom.steps ?? defaultSteps(request.stepBounds ?? DEFAULT_STEP_BOUNDS, threshold);
     const problems = validateStepAdjustments(steps);
     if (problems.length > 0)
       throw new InvalidInputError(`policies.stepScaling.steps: ${problems.join('; ')}`);

@@ -6,8 +6,8 @@
  *    (target tracking scale-out cooldowns and the step policy's cooldown);
  * 2. lowerTargetValue: every target value (and the step alarm threshold) x 0.85, never below 70 %
  *    of the highest value tried;
- * 3. strengthenStepScaling: add step scaling (the default +1/+3/+4 shape at the invocations
- *    target) when absent, else double every adjustment (capped at MaxCapacity) and alarm on one
+ * 3. strengthenStepScaling: add step scaling (the sample's +1/+3/+4 steps, alarm at the
+ *    invocations target) when absent, else double every adjustment (capped at MaxCapacity) and alarm on one
  *    datapoint;
  * 4. raiseMaxCapacity: x 1.5 (at least +1), up to the account's instance limit.
  *
@@ -21,7 +21,7 @@
  */
 import type { Reason } from './errors';
 import { InvalidInputError } from './errors';
-import { defaultSteps, SPIKY_COOLDOWNS_SECONDS } from './plan';
+import { DEFAULT_STEP_BOUNDS, defaultSteps, SPIKY_COOLDOWNS_SECONDS } from './plan';
 import type { PolicySet, TuningDecision, TuningStep, Verdict } from './types';
 
 /** The levers in their documented order. */
@@ -222,7 +222,7 @@ function strengthenStepScaling(current: PolicySet): LeverResult {
       ...structuredClone(current),
       stepScaling: {
         alarmThresholdInvocationsPerInstance: threshold,
-        steps: defaultSteps(threshold),
+        steps: defaultSteps(DEFAULT_STEP_BOUNDS, threshold),
         cooldownSeconds,
         evaluationPeriods: 1,
         datapointsToAlarm: 1,

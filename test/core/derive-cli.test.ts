@@ -76,6 +76,32 @@ describe('scaleplan derive', () => {
     assert.ok(out.reasons.some((r: { code: string }) => r.code === 'noLatencySlo'));
   });
 
+  it("reproduces the AWS sample's step adjustments by default; --step-bounds scaled reads them as percent", () => {
+    const stepConfig = (args: string[]) => {
+      const run = derive([...sample, '--goal', '55', '--compact', ...args]);
+      assert.equal(run.status, 0, run.stderr);
+      const out = JSON.parse(run.stdout);
+      const step = out.requests.putScalingPolicies.find(
+        (p: { PolicyType: string }) => p.PolicyType === 'StepScaling',
+      );
+      assert.equal(out.requests.stepAlarm.Threshold, 4987);
+      return step.StepScalingPolicyConfiguration;
+    };
+    const sampleConfig = stepConfig([]);
+    assert.equal(sampleConfig.AdjustmentType, 'ChangeInCapacity');
+    assert.equal(sampleConfig.MetricAggregationType, 'Average');
+    assert.deepEqual(sampleConfig.StepAdjustments, [
+      { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 5, ScalingAdjustment: 1 },
+      { MetricIntervalLowerBound: 5, MetricIntervalUpperBound: 80, ScalingAdjustment: 3 },
+      { MetricIntervalLowerBound: 80, ScalingAdjustment: 4 },
+    ]);
+    assert.deepEqual(stepConfig(['--step-bounds', 'scaled']).StepAdjustments, [
+      { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 249, ScalingAdjustment: 1 },
+      { MetricIntervalLowerBound: 249, MetricIntervalUpperBound: 3990, ScalingAdjustment: 3 },
+      { MetricIntervalLowerBound: 3990, ScalingAdjustment: 4 },
+    ]);
+  });
+
   it('reads a goal written as a decimal percent with a % sign (55.5%)', () => {
     const run = derive([...sample, '--goal', '55.5%', '--compact']);
     assert.equal(run.status, 0, run.stderr);
@@ -217,6 +243,11 @@ describe('scaleplan derive', () => {
       name: 'MaxCapacity over the limit',
       args: [...sample, '--max-instances', '7'],
       line: /InfeasibleCapacityPlanError: MaxCapacity .* = 8 exceeds the limit of 7 instances/,
+    },
+    {
+      name: 'unknown step bounds',
+      args: [...sample, '--step-bounds', 'percent'],
+      line: /--step-bounds: expected sample or scaled, got 'percent'/,
     },
     { name: 'an unknown option', args: [...sample, '--bogus'], line: /unknown option '--bogus'/ },
   ];

@@ -7,7 +7,7 @@ import {
   InsufficientBenchmarkDataError,
   InvalidInputError,
 } from '../../shared/core/errors';
-import { buildInitialPolicySet, defaultSteps, derivePlan } from '../../shared/core/plan';
+import { buildInitialPolicySet, defaultSteps, derivePlan, scaledSteps } from '../../shared/core/plan';
 import {
   type ScalingRequest,
   type ScalingRequestInput,
@@ -31,9 +31,25 @@ const thresholds = { invocationsPerInstance: 4987, cpuTargetPercent: 110 } as Th
 const capacity: CapacityPlan = { minCapacity: 1, maxCapacity: 8, rpsPerInstance: 4987 / 60, reasons: [] };
 
 describe('defaultSteps', () => {
+  it("'sample' reproduces the AWS notebook's bounds 0, 5, 80 whatever the threshold", () => {
+    for (const threshold of [1, 4987, 100_000]) {
+      assert.deepEqual(defaultSteps('sample', threshold), [
+        { lower: 0, upper: 5, adjustment: 1 },
+        { lower: 5, upper: 80, adjustment: 3 },
+        { lower: 80, upper: null, adjustment: 4 },
+      ]);
+    }
+  });
+
+  it("'sample' returns a copy: changing it leaves the next call alone", () => {
+    const steps = defaultSteps('sample', 4987);
+    steps[0]!.adjustment = 9;
+    assert.equal(defaultSteps('sample', 4987)[0]?.adjustment, 1);
+  });
+
   const cases: { name: string; threshold: number; bounds: [number, number | null, number][] }[] = [
     {
-      name: 'the AWS sample threshold 4987: 5 % and 80 % above it',
+      name: "'scaled' on the AWS sample threshold 4987: 5 % and 80 % above it",
       threshold: 4987,
       bounds: [
         [0, 249, 1],
@@ -42,7 +58,7 @@ describe('defaultSteps', () => {
       ],
     },
     {
-      name: 'a round threshold',
+      name: "'scaled' on a round threshold",
       threshold: 1000,
       bounds: [
         [0, 50, 1],
@@ -51,7 +67,7 @@ describe('defaultSteps', () => {
       ],
     },
     {
-      name: 'boundary: threshold 1 keeps bounds strictly ascending',
+      name: "boundary: 'scaled' on threshold 1 keeps bounds strictly ascending",
       threshold: 1,
       bounds: [
         [0, 1, 1],
@@ -60,7 +76,7 @@ describe('defaultSteps', () => {
       ],
     },
     {
-      name: 'boundary: threshold 10 rounds 0.5 up',
+      name: "boundary: 'scaled' on threshold 10 rounds 0.5 up",
       threshold: 10,
       bounds: [
         [0, 1, 1],
@@ -71,10 +87,9 @@ describe('defaultSteps', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      assert.deepEqual(
-        defaultSteps(c.threshold),
-        c.bounds.map(([lower, upper, adjustment]) => ({ lower, upper, adjustment })),
-      );
+      const expected = c.bounds.map(([lower, upper, adjustment]) => ({ lower, upper, adjustment }));
+      assert.deepEqual(defaultSteps('scaled', c.threshold), expected);
+      assert.deepEqual(scaledSteps(c.threshold), expected);
     });
   }
 });
@@ -100,12 +115,36 @@ describe('buildInitialPolicySet', () => {
       },
       stepScaling: {
         alarmThresholdInvocationsPerInstance: 4987,
-        steps: defaultSteps(4987),
+        // The AWS sample's literal bounds, in invocations per instance per minute above 4987.
+        steps: [
+          { lower: 0, upper: 5, adjustment: 1 },
+          { lower: 5, upper: 80, adjustment: 3 },
+          { lower: 80, upper: null, adjustment: 4 },
+        ],
         cooldownSeconds: 10,
         evaluationPeriods: 1,
         datapointsToAlarm: 1,
       },
     });
+  });
+
+  it("stepBounds 'scaled' reads 0, 5, 80 as percent of the threshold: 4987 -> 249, 3990", () => {
+    const set = buildInitialPolicySet({ ...requestOf(), stepBounds: 'scaled' }, thresholds, capacity);
+    assert.deepEqual(set.stepScaling?.steps, [
+      { lower: 0, upper: 249, adjustment: 1 },
+      { lower: 249, upper: 3990, adjustment: 3 },
+      { lower: 3990, upper: null, adjustment: 4 },
+    ]);
+  });
+
+  it('custom steps in the request win over stepBounds', () => {
+    const steps = [{ lower: 0, upper: null, adjustment: 2 }];
+    const set = buildInitialPolicySet(
+      { ...requestOf({ policies: { stepScaling: { steps } } }), stepBounds: 'scaled' },
+      thresholds,
+      capacity,
+    );
+    assert.deepEqual(set.stepScaling?.steps, steps);
   });
 
   const cases: {

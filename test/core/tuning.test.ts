@@ -41,7 +41,7 @@ const spiky: PolicySet = {
   cpuTargetTracking: tracking(110, 10),
   stepScaling: {
     alarmThresholdInvocationsPerInstance: 4987,
-    steps: defaultSteps(4987),
+    steps: defaultSteps('sample', 4987),
     cooldownSeconds: 10,
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
@@ -145,7 +145,7 @@ describe('tunePolicies: the documented order', () => {
       scheduledActions: [],
       stepScaling: {
         alarmThresholdInvocationsPerInstance: 4239,
-        steps: defaultSteps(4239),
+        steps: defaultSteps('sample', 4239),
         cooldownSeconds: 60,
         evaluationPeriods: 1,
         datapointsToAlarm: 1,
