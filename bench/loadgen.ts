@@ -26,6 +26,9 @@ interface AutocannonResult {
   requests: { total: number };
   non2xx: number;
   errors: number;
+  /** When the run started and finished (Dates). */
+  start: Date;
+  finish: Date;
 }
 const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
   url: string;
@@ -83,7 +86,28 @@ async function scaleplanFixed(
   });
   const errors = series.points.reduce((sum, p) => sum + p.invocation4xxErrors + p.invocation5xxErrors, 0);
   if (errors > 0) throw new Error(`scaleplan saw ${errors} failed invocations`);
-  return series.points.reduce((sum, p) => sum + p.invocations, 0) / seconds;
+  return perMeasuredSecond(
+    series.points,
+    (series.source as { invocationsPerMinute: number[] }).invocationsPerMinute,
+  );
+}
+
+/**
+ * Invocations over the seconds the periods really covered. A boundary timer that fires late makes
+ * a period longer than nominal; dividing by the nominal seconds would flatter scaleplan against
+ * its peers. Each period's measured seconds come back from its per-minute rate, which the
+ * generator computes over the time the period covered.
+ */
+function perMeasuredSecond(points: { invocations: number }[], perMinute: number[]): number {
+  let invocations = 0;
+  let measuredSeconds = 0;
+  points.forEach((point, i) => {
+    const rate = perMinute[i] ?? 0;
+    if (rate <= 0) return;
+    invocations += point.invocations;
+    measuredSeconds += (60 * point.invocations) / rate;
+  });
+  return measuredSeconds > 0 ? invocations / measuredSeconds : 0;
 }
 
 /** scaleplan as the local Default job runs it (paced users, one more per period, until the plateau): peak per second. */
@@ -119,7 +143,9 @@ async function autocannonRun(url: string, payload: Buffer): Promise<number> {
     });
     if (result.non2xx > 0 || result.errors > 0)
       throw new Error(`autocannon saw ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return result.requests.total / seconds;
+    // Over the measured run, as for scaleplan (wrk's Requests/sec is measured too).
+    const measuredSeconds = (new Date(result.finish).getTime() - new Date(result.start).getTime()) / 1000;
+    return result.requests.total / (measuredSeconds > 0 ? measuredSeconds : seconds);
   } finally {
     pin?.restore();
   }
