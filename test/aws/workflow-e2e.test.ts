@@ -2,8 +2,10 @@
  * End to end on the AWS adapters: the real definition (statemachines/scaleplan.asl.yml) run by
  * aws-local-stepfunctions with the real handlers, wired to the real AWS adapters over
  * aws-sdk-client-mock'd clients that play SageMaker, Application Auto Scaling, CloudWatch and S3.
- * Happy path: every state in order, every created resource deleted at the end, and every request
- * the run sent valid against botocore.
+ * Scenarios: the happy path; a create that succeeded but answered 5XX (Cleanup deletes it by
+ * name); an evaluation that fails once and is tuned (the second iteration's re-register, reset and
+ * tuned policies); SDK throttling and AAS "not yet visible" answers retried. Each asserts the
+ * states in order, what was deleted, and that every request the run sent is valid against botocore.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -138,10 +140,24 @@ function resultsFor(
   return { MetricDataResults: results };
 }
 
+interface AccountScript {
+  /** The metrics of the n-th evaluation (1-based); 31000/min at 40 ms P95 by default. */
+  evaluation?: (index: number) => EvaluationMetrics;
+  /** DescribeEndpoint statuses in call order (the last repeats); Creating then InService by default. */
+  endpointStatuses?: string[];
+  /** SDK errors thrown by the first calls of an operation, in order, before it answers normally. */
+  failures?: Partial<Record<string, Error[]>>;
+}
+
 /** A fake account: answers every call the workflow makes and keeps what exists. */
-function playAws(aws: ReturnType<typeof createMockedAws>) {
+function playAws(aws: ReturnType<typeof createMockedAws>, script: AccountScript = {}) {
   const benchmark = exampleBenchmark();
-  const evaluation = evaluationMetricsOf({ peakPerMinute: 31000, p95Ms: 40 });
+  const evaluationOf = script.evaluation ?? (() => evaluationMetricsOf({ peakPerMinute: 31000, p95Ms: 40 }));
+  let evaluations = 0;
+  const failFirst = (operation: string) => {
+    const error = script.failures?.[operation]?.shift();
+    if (error) throw error;
+  };
   const jobs = new Map<string, { type: string; describes: number }>();
   const alarms = new Set<string>();
   const endpointDescribes = new Map<string, number>();
@@ -155,7 +171,9 @@ function playAws(aws: ReturnType<typeof createMockedAws>) {
   aws.sagemaker
     .on(CreateInferenceRecommendationsJobCommand)
     .callsFake((input: CreateInferenceRecommendationsJobCommandInput) => {
+      failFirst('CreateInferenceRecommendationsJob');
       jobs.set(input.JobName ?? '', { type: input.JobType ?? '', describes: 0 });
+      if (input.JobType === 'Advanced') evaluations += 1;
       return { JobArn: sm('inference-recommendations-job', input.JobName ?? '') };
     });
   aws.sagemaker.on(DescribeInferenceRecommendationsJobCommand).callsFake((input: { JobName: string }) => {
@@ -204,18 +222,24 @@ function playAws(aws: ReturnType<typeof createMockedAws>) {
     .on(CreateEndpointCommand)
     .callsFake((input: { EndpointName: string }) => ({ EndpointArn: sm('endpoint', input.EndpointName) }));
   aws.sagemaker.on(DescribeEndpointCommand).callsFake((input: { EndpointName: string }) => {
+    failFirst('DescribeEndpoint');
     const count = (endpointDescribes.get(input.EndpointName) ?? 0) + 1;
     endpointDescribes.set(input.EndpointName, count);
+    const statuses = script.endpointStatuses ?? ['Creating', 'InService'];
     return {
       EndpointName: input.EndpointName,
       EndpointArn: sm('endpoint', input.EndpointName),
-      EndpointStatus: count > 1 ? 'InService' : 'Creating',
+      EndpointStatus: statuses[Math.min(count, statuses.length) - 1],
       CreationTime: new Date(),
       LastModifiedTime: new Date(),
     };
   });
   aws.sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({ EndpointArn: 'arn' });
-  for (const command of [DeleteEndpointCommand, DeleteEndpointConfigCommand, DeleteModelCommand] as const)
+  aws.sagemaker.on(DeleteEndpointCommand).callsFake(() => {
+    failFirst('DeleteEndpoint');
+    return {};
+  });
+  for (const command of [DeleteEndpointConfigCommand, DeleteModelCommand] as const)
     aws.sagemaker.on(command as typeof DeleteModelCommand).resolves({});
   aws.sagemaker.on(DeleteModelPackageCommand).resolves({});
   aws.sagemaker.on(DeleteModelPackageGroupCommand).resolves({});
@@ -224,10 +248,13 @@ function playAws(aws: ReturnType<typeof createMockedAws>) {
   aws.autoScaling.on(RegisterScalableTargetCommand).resolves({ ScalableTargetARN: 'arn:target' });
   aws.autoScaling
     .on(PutScalingPolicyCommand)
-    .callsFake((input: { PolicyName: string; ResourceId: string }) => ({
-      PolicyARN: `arn:aws:autoscaling:us-east-1:${ACCOUNT}:scalingPolicy:0f0e:resource/sagemaker/${input.ResourceId}:policyName/${input.PolicyName}`,
-      Alarms: [],
-    }));
+    .callsFake((input: { PolicyName: string; ResourceId: string }) => {
+      failFirst('PutScalingPolicy');
+      return {
+        PolicyARN: `arn:aws:autoscaling:us-east-1:${ACCOUNT}:scalingPolicy:0f0e:resource/sagemaker/${input.ResourceId}:policyName/${input.PolicyName}`,
+        Alarms: [],
+      };
+    });
   aws.autoScaling.on(DeregisterScalableTargetCommand).resolves({});
   aws.cloudWatch.on(PutMetricAlarmCommand).callsFake((input: { AlarmName: string }) => {
     alarms.add(input.AlarmName);
@@ -242,13 +269,40 @@ function playAws(aws: ReturnType<typeof createMockedAws>) {
   });
   aws.cloudWatch
     .on(GetMetricDataCommand)
-    .callsFake((input: GetMetricDataCommandInput) => resultsFor(input, benchmark, evaluation));
+    // Judge reads the metrics of the evaluation started last.
+    .callsFake((input: GetMetricDataCommandInput) => resultsFor(input, benchmark, evaluationOf(evaluations)));
   aws.s3.on(PutObjectCommand).resolves({});
   return { alarms };
 }
 
 const operations = (mock: { calls(): { args: unknown[] }[] }) =>
   mock.calls().map((call) => (call.args[0] as object).constructor.name.replace(/Command$/, ''));
+
+/** The states entered, without the Wait and Choice states of the poll loops. */
+const mainStates = (states: string[]) => states.filter((s) => !/^(Wait|Is[A-Z])/.test(s));
+
+const HEAD_STATES = [
+  'NormalizeInput',
+  'CreateModelPackage',
+  'StartRecommenderJob',
+  'PollJob',
+  'PollJob',
+  'DeriveThresholds',
+  'DeployEndpoint',
+  'PollEndpoint',
+  'PollEndpoint',
+];
+const ITERATION_STATES = [
+  'RegisterPolicies',
+  'SimulatePolicies',
+  'DidPredictionPass',
+  'RunEvaluation',
+  'PollEvaluation',
+  'PollEvaluation',
+  'Judge',
+  'DidEvaluationPass',
+];
+const SUCCESS_STATES = ['WriteRecommendation', 'Cleanup', 'DidExecutionFail', 'Succeeded'];
 
 test('happy path on the AWS adapters: the run succeeds, cleans up everything and every request is valid', async (t) => {
   const aws = createMockedAws('workflow-e2e');
@@ -272,27 +326,8 @@ test('happy path on the AWS adapters: the run succeeds, cleans up everything and
   const result = await runWorkflowLocally(request, { ports: aws.ports, executionName: 'e2e-happy-path' });
 
   assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
-  for (const state of [
-    'NormalizeInput',
-    'CreateModelPackage',
-    'StartRecommenderJob',
-    'PollJob',
-    'DeriveThresholds',
-    'DeployEndpoint',
-    'PollEndpoint',
-    'RegisterPolicies',
-    'RunEvaluation',
-    'PollEvaluation',
-    'Judge',
-    'WriteRecommendation',
-    'Cleanup',
-  ])
-    assert.ok(result.states.includes(state), `state ${state} not entered: ${result.states.join(' > ')}`);
-  assert.equal(
-    result.states.filter((s) => s === 'PollJob').length,
-    2,
-    'one IN_PROGRESS round, then COMPLETED',
-  );
+  // In order; PollJob twice: one IN_PROGRESS round, then COMPLETED.
+  assert.deepEqual(mainStates(result.states), [...HEAD_STATES, ...ITERATION_STATES, ...SUCCESS_STATES]);
 
   const sagemakerOps = operations(aws.sagemaker);
   const count = (op: string) => sagemakerOps.filter((o) => o === op).length;
@@ -459,4 +494,139 @@ test('a create that succeeded but answered 5XX, retried into "already exists", i
     [endpointName],
   );
   aws.recorder.assertAllValid(t, 10);
+});
+
+test('an evaluation that fails once is tuned and passes: the second iteration sends valid requests', async (t) => {
+  const aws = createMockedAws('workflow-e2e-tuned');
+  const account = playAws(aws, {
+    // The first evaluation peaks at 24000/min (< 30000): failed; the second at 31000: passed.
+    evaluation: (index) => evaluationMetricsOf({ peakPerMinute: index === 1 ? 24000 : 31000, p95Ms: 40 }),
+    // Deploy: Creating, InService. After the first load test: Updating (still scaling), then
+    // InService and only then the reset; after the reset: Updating, InService.
+    endpointStatuses: ['Creating', 'InService', 'Updating', 'InService', 'Updating', 'InService'],
+  });
+
+  const result = await runWorkflowLocally(packageRequest, { ports: aws.ports, executionName: 'e2e-tuned' });
+
+  assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
+  assert.deepEqual(mainStates(result.states), [
+    ...HEAD_STATES,
+    ...ITERATION_STATES,
+    'TunePolicies',
+    'CanTuneAfterEvaluation',
+    'PollEndpointBeforeReset',
+    'PollEndpointBeforeReset',
+    'ResetEndpoint',
+    'PollEndpoint',
+    'PollEndpoint',
+    ...ITERATION_STATES,
+    ...SUCCESS_STATES,
+  ]);
+  const recommendation = result.output as { policySet: { minCapacity: number }; iterations: unknown[] };
+  assert.equal(recommendation.iterations.length, 2);
+
+  // Between the evaluations, in this order: deregister, wait for InService, reset to the tuned
+  // MinCapacity, wait, register again (sinon numbers calls across all clients).
+  const sequence = [...aws.sagemaker.calls(), ...aws.autoScaling.calls()]
+    .map((call) => ({
+      order: (call as unknown as { callId: number }).callId,
+      name: (call.args[0] as object).constructor.name.replace(/Command$/, ''),
+    }))
+    .sort((a, b) => a.order - b.order)
+    .map((call) => call.name);
+  const between = sequence.slice(
+    sequence.indexOf('DeregisterScalableTarget'),
+    sequence.lastIndexOf('RegisterScalableTarget') + 1,
+  );
+  assert.deepEqual(between, [
+    'DeregisterScalableTarget',
+    'DescribeEndpoint',
+    'DescribeEndpoint',
+    'UpdateEndpointWeightsAndCapacities',
+    'DescribeEndpoint',
+    'DescribeEndpoint',
+    'RegisterScalableTarget',
+  ]);
+  const register = aws.autoScaling.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input);
+  assert.equal(register.length, 2);
+  const reset = aws.sagemaker
+    .commandCalls(UpdateEndpointWeightsAndCapacitiesCommand)
+    .map((c) => c.args[0].input);
+  assert.deepEqual(reset, [
+    {
+      EndpointName: 'churn-1h05rgq-eval',
+      DesiredWeightsAndCapacities: [
+        { VariantName: 'AllTraffic', DesiredInstanceCount: recommendation.policySet.minCapacity },
+      ],
+    },
+  ]);
+  assert.equal(register[1]?.MinCapacity, recommendation.policySet.minCapacity);
+  const policies = aws.autoScaling.commandCalls(PutScalingPolicyCommand).map((c) => c.args[0].input);
+  const half = policies.length / 2;
+  assert.ok(Number.isInteger(half) && half >= 2, `${policies.length} policies put`);
+  assert.notDeepEqual(
+    policies.slice(half),
+    policies.slice(0, half),
+    'the second iteration puts tuned policies',
+  );
+  // Deregistered once by tuning, once by clean-up.
+  assert.equal(aws.autoScaling.commandCalls(DeregisterScalableTargetCommand).length, 2);
+  assert.equal(
+    aws.sagemaker
+      .commandCalls(CreateInferenceRecommendationsJobCommand)
+      .filter((c) => c.args[0].input.JobType === 'Advanced').length,
+    2,
+  );
+  assert.equal(account.alarms.size, 0);
+  aws.recorder.assertAllValid(t, 40);
+});
+
+test('throttled and not-yet-visible answers from the SDK are retried end to end', async (t) => {
+  const aws = createMockedAws('workflow-e2e-throttled');
+  playAws(aws, {
+    failures: {
+      CreateInferenceRecommendationsJob: [awsError('ThrottlingException', 'Rate exceeded')],
+      DescribeEndpoint: [awsError('ServiceUnavailable', 'Service Unavailable', 503)],
+      // Right after RegisterScalableTarget the target may not be visible yet, then a throttle.
+      PutScalingPolicy: [
+        awsError('ObjectNotFoundException', 'No scalable target registered for service namespace: sagemaker'),
+        awsError('ThrottlingException', 'Rate exceeded'),
+      ],
+      DeleteEndpoint: [awsError('ThrottlingException', 'Rate exceeded')],
+    },
+  });
+
+  const result = await runWorkflowLocally(packageRequest, {
+    ports: aws.ports,
+    executionName: 'e2e-throttled',
+  });
+
+  assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
+  assert.deepEqual(result.retries, [
+    { state: 'StartRecommenderJob', error: 'TransientAwsError' },
+    { state: 'PollEndpoint', error: 'TransientAwsError' },
+    { state: 'RegisterPolicies', error: 'TransientAwsError' },
+    { state: 'RegisterPolicies', error: 'TransientAwsError' },
+    { state: 'Cleanup', error: 'TransientAwsError' },
+  ]);
+  // A retried Task appears once in the states entered; its attempts are in `retries`.
+  assert.deepEqual(mainStates(result.states), [...HEAD_STATES, ...ITERATION_STATES, ...SUCCESS_STATES]);
+  const jobs = aws.sagemaker
+    .commandCalls(CreateInferenceRecommendationsJobCommand)
+    .map((c) => c.args[0].input);
+  assert.deepEqual(
+    jobs.map((job) => job.JobType),
+    ['Default', 'Default', 'Advanced'],
+    'the throttled Default job was sent again',
+  );
+  // Each failed RegisterPolicies deregistered the target it had registered; the third attempt
+  // kept it. Cleanup deregistered it before the throttled DeleteEndpoint, and once more on its
+  // retry (the whole clean-up runs again; a target already gone counts as done).
+  assert.equal(aws.autoScaling.commandCalls(RegisterScalableTargetCommand).length, 3);
+  assert.equal(aws.autoScaling.commandCalls(DeregisterScalableTargetCommand).length, 4);
+  assert.deepEqual(
+    aws.sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input.EndpointName),
+    ['churn-18yk4to-eval', 'churn-18yk4to-eval'],
+  );
+  aws.recorder.assertAllValid(t, 30);
 });
