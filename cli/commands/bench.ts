@@ -1,12 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import {
   type BenchmarkProgress,
   DEFAULT_MAX_DURATION_SECONDS,
   DEFAULT_PERIOD_SECONDS,
   defaultGeneratorCpus,
+  type LoadPhase,
   type LoadProfile,
+  profileDurationSeconds,
   runLocalBenchmark,
+  validateLoadProfile,
 } from '../../shared/adapters/local/loadgen';
 import {
   DEMO_PAYLOAD_PATH,
@@ -32,6 +36,7 @@ interface BenchOptions {
   load: string;
   usersPerStep: string;
   openLoopRps?: string;
+  phases?: string;
   rampRps?: string;
   transport: string;
   out?: string;
@@ -42,6 +47,77 @@ function positiveNumber(name: string, text: string): number {
   const value = Number(text);
   if (!(value > 0)) throw new InvalidInputError(`${name} expects a positive number, got "${text}"`);
   return value;
+}
+
+/** One Inference Recommender phase as CreateInferenceRecommendationsJob takes it (TrafficPattern.Phases[]). */
+const IrPhaseSchema = z
+  .object({
+    InitialNumberOfUsers: z.number().int().min(1),
+    SpawnRate: z.number().int().min(0),
+    DurationInSeconds: z.number().int().min(1),
+  })
+  .strict();
+const IrPhaseListSchema = z.array(IrPhaseSchema).min(1);
+const IrTrafficPatternSchema = z
+  .object({ TrafficType: z.literal('PHASES').optional(), Phases: IrPhaseListSchema })
+  .strict();
+
+export interface PhasesOption {
+  profile: LoadProfile & { kind: 'phases' };
+  /** What Inference Recommender would refuse in these phases (the local run still runs them). */
+  outsideAwsLimits: string[];
+}
+
+/**
+ * `--phases`: Inference Recommender's PHASES traffic pattern, as JSON (or `@file.json`): the
+ * `Phases` array, or the whole `TrafficPattern` object. Users are closed-loop and unpaced, as
+ * Inference Recommender's; SpawnRate is users added per minute.
+ * Throws InvalidInputError naming the bad field.
+ *
+ * @example
+ * parsePhasesOption('[{"InitialNumberOfUsers":1,"SpawnRate":2,"DurationInSeconds":120}]').profile;
+ * // { kind: 'phases', phases: [{ initialUsers: 1, spawnRatePerMinute: 2, durationSeconds: 120 }] }
+ */
+export function parsePhasesOption(text: string): PhasesOption {
+  let raw: unknown;
+  const source = text.startsWith('@') ? text.slice(1) : undefined;
+  try {
+    raw = JSON.parse(source === undefined ? text : readFileSync(source, 'utf8'));
+  } catch (error) {
+    throw new InvalidInputError(
+      `--phases ${source ?? ''}is not JSON (${(error as Error).message}); e.g. '[{"InitialNumberOfUsers":1,"SpawnRate":2,"DurationInSeconds":120}]'`,
+    );
+  }
+  // One schema or the other, not a union, so an error names the field (0.SpawnRate), not the root.
+  const parsed = Array.isArray(raw)
+    ? IrPhaseListSchema.safeParse(raw)
+    : IrTrafficPatternSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    throw new InvalidInputError(
+      `--phases ${where}: ${issue?.message ?? 'invalid'} (expected [{InitialNumberOfUsers, SpawnRate, DurationInSeconds}, ...])`,
+    );
+  }
+  const irPhases = Array.isArray(parsed.data) ? parsed.data : parsed.data.Phases;
+  const phases: LoadPhase[] = irPhases.map((phase) => ({
+    initialUsers: phase.InitialNumberOfUsers,
+    spawnRatePerMinute: phase.SpawnRate,
+    durationSeconds: phase.DurationInSeconds,
+  }));
+  const profile = { kind: 'phases' as const, phases };
+  validateLoadProfile(profile);
+  // The developer guide's limits for custom load tests (see the team's AWS facts).
+  const outsideAwsLimits = irPhases.flatMap((phase, i) => [
+    ...(phase.InitialNumberOfUsers > 3
+      ? [`phase ${i + 1}: InitialNumberOfUsers ${phase.InitialNumberOfUsers} > 3`]
+      : []),
+    ...(phase.SpawnRate > 3 ? [`phase ${i + 1}: SpawnRate ${phase.SpawnRate} > 3 per minute`] : []),
+    ...(phase.DurationInSeconds < 120 || phase.DurationInSeconds > 3600
+      ? [`phase ${i + 1}: DurationInSeconds ${phase.DurationInSeconds} outside 120..3600`]
+      : []),
+  ]);
+  return { profile, outsideAwsLimits };
 }
 
 /** One line per period, for people: the rise of users, throughput (per minute) and p95. */
@@ -82,34 +158,46 @@ export function registerBench(program: Command): void {
     )
     .option('--users-per-step <n>', 'unpaced closed loop: users added each period (stairs)', '1')
     .option('--open-loop-rps <n>', 'open loop instead: requests per second at the start')
+    .option(
+      '--phases <json>',
+      'Inference Recommender PHASES instead (unpaced users), JSON or @file: \'[{"InitialNumberOfUsers":1,"SpawnRate":2,"DurationInSeconds":120}]\'; --max-seconds defaults to their length',
+    )
     .option('--ramp-rps <n>', 'open loop: requests per second added each period (0 = constant rate)', '0')
     .option('--transport <kind>', 'undici or http', 'undici')
     .option('--out <file>', 'write the benchmark file here (default: stdout)')
     .option('--quiet', 'no progress lines on stderr')
-    .action(async (opts: BenchOptions) => {
+    .action(async (opts: BenchOptions, command: Command) => {
       if (!opts.url && !opts.demo)
         throw new InvalidInputError('give --url URL of a running server, or --demo');
+      if (opts.phases && opts.openLoopRps)
+        throw new InvalidInputError('give --phases or --open-loop-rps, not both');
+      const phases = opts.phases ? parsePhasesOption(opts.phases) : undefined;
       if (opts.transport !== 'undici' && opts.transport !== 'http') {
         throw new InvalidInputError(`--transport is undici or http, got "${opts.transport}"`);
       }
       const periodSeconds = positiveNumber('--period-seconds', opts.periodSeconds);
-      const maxDurationSeconds = positiveNumber('--max-seconds', opts.maxSeconds);
+      const maxDurationSeconds =
+        phases && command.getOptionValueSource('maxSeconds') === 'default'
+          ? profileDurationSeconds(phases.profile)
+          : positiveNumber('--max-seconds', opts.maxSeconds);
       const usersPerStep = parsePositiveInteger('--users-per-step', opts.usersPerStep);
       const numberOfSteps = Math.max(1, Math.floor(maxDurationSeconds / periodSeconds));
       if (opts.load !== 'paced' && opts.load !== 'unpaced') {
         throw new InvalidInputError(`--load is paced or unpaced, got "${opts.load}"`);
       }
-      const load: LoadProfile | 'paced' = opts.openLoopRps
-        ? {
-            kind: 'openLoop',
-            requestsPerSecond: positiveNumber('--open-loop-rps', opts.openLoopRps),
-            rampRequestsPerSecond: Number(opts.rampRps ?? 0),
-            rampEverySeconds: periodSeconds,
-            durationSeconds: maxDurationSeconds,
-          }
-        : opts.load === 'unpaced'
-          ? { kind: 'stairs', durationSeconds: numberOfSteps * periodSeconds, numberOfSteps, usersPerStep }
-          : 'paced';
+      const load: LoadProfile | 'paced' = phases
+        ? phases.profile
+        : opts.openLoopRps
+          ? {
+              kind: 'openLoop',
+              requestsPerSecond: positiveNumber('--open-loop-rps', opts.openLoopRps),
+              rampRequestsPerSecond: Number(opts.rampRps ?? 0),
+              rampEverySeconds: periodSeconds,
+              durationSeconds: maxDurationSeconds,
+            }
+          : opts.load === 'unpaced'
+            ? { kind: 'stairs', durationSeconds: numberOfSteps * periodSeconds, numberOfSteps, usersPerStep }
+            : 'paced';
       let payload: Buffer;
       try {
         payload = readFileSync(opts.payload);
@@ -134,6 +222,16 @@ export function registerBench(program: Command): void {
         process.stderr.write(
           `benchmarking ${url} for at most ${maxDurationSeconds} s (periods of ${periodSeconds} s)\n`,
         );
+        if (phases && phases.outsideAwsLimits.length > 0) {
+          process.stderr.write(
+            `note: Inference Recommender would refuse these phases (${phases.outsideAwsLimits.join('; ')}); run locally anyway\n`,
+          );
+        }
+        if (phases && profileDurationSeconds(phases.profile) > maxDurationSeconds) {
+          process.stderr.write(
+            `note: the phases last ${profileDurationSeconds(phases.profile)} s; --max-seconds ${maxDurationSeconds} ends the run first\n`,
+          );
+        }
         if (serverPids.length === 0) {
           process.stderr.write(
             'no --server-pid: CPU cannot be measured for a remote server; 0 is recorded\n',

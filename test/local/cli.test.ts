@@ -8,12 +8,14 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parsePhasesOption } from '../../cli/commands/bench';
 import {
   DEMO_PAYLOAD_PATH,
   type RunningModelServer,
   startModelServer,
 } from '../../shared/adapters/local/model-server';
 import { BenchmarkSeriesSchema } from '../../shared/core/benchmark-file';
+import { InvalidInputError } from '../../shared/core/errors';
 import type { Recommendation } from '../../shared/core/recommendation';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -186,6 +188,101 @@ describe('scaleplan bench --url (spawned) against the demo server', () => {
     assert.match(run.stderr, /benchmark file written to /);
     assert.equal(run.stdout, '', 'the file goes to --out, not stdout');
   });
+
+  it('--phases: runs Inference Recommender phases, as long as they last', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'scaleplan-bench-cli-')), 'phases.json');
+    // 1 user, then one more per second (SpawnRate 60 per minute), for 3 s: no --max-seconds.
+    const run = await runCli(
+      [
+        'bench',
+        '--url',
+        server.url,
+        '--phases',
+        '[{"InitialNumberOfUsers":1,"SpawnRate":60,"DurationInSeconds":3}]',
+        '--period-seconds',
+        '1',
+        '--max-requests',
+        '100000',
+        '--out',
+        out,
+      ],
+      60_000,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const series = BenchmarkSeriesSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    assert.deepEqual(series.source?.load, {
+      kind: 'phases',
+      phases: [{ initialUsers: 1, spawnRatePerMinute: 60, durationSeconds: 3 }],
+    });
+    assert.deepEqual(
+      series.points.map((p) => p.users),
+      [1, 2, 3],
+    );
+    assert.match(run.stderr, /for at most 3 s/);
+    assert.match(
+      run.stderr,
+      /Inference Recommender would refuse these phases \(phase 1: SpawnRate 60 > 3 per minute; /,
+    );
+  });
+});
+
+describe('bench --phases: Inference Recommender phases', () => {
+  const accepted = [
+    {
+      name: 'the Phases array',
+      text: '[{"InitialNumberOfUsers":1,"SpawnRate":2,"DurationInSeconds":120}]',
+      phases: [{ initialUsers: 1, spawnRatePerMinute: 2, durationSeconds: 120 }],
+      outside: [],
+    },
+    {
+      name: 'the whole TrafficPattern, two phases',
+      text: '{"TrafficType":"PHASES","Phases":[{"InitialNumberOfUsers":1,"SpawnRate":3,"DurationInSeconds":300},{"InitialNumberOfUsers":3,"SpawnRate":0,"DurationInSeconds":120}]}',
+      phases: [
+        { initialUsers: 1, spawnRatePerMinute: 3, durationSeconds: 300 },
+        { initialUsers: 3, spawnRatePerMinute: 0, durationSeconds: 120 },
+      ],
+      outside: [],
+    },
+    {
+      name: 'a short local phase that AWS would refuse',
+      text: '[{"InitialNumberOfUsers":4,"SpawnRate":60,"DurationInSeconds":3}]',
+      phases: [{ initialUsers: 4, spawnRatePerMinute: 60, durationSeconds: 3 }],
+      outside: [
+        'phase 1: InitialNumberOfUsers 4 > 3',
+        'phase 1: SpawnRate 60 > 3 per minute',
+        'phase 1: DurationInSeconds 3 outside 120..3600',
+      ],
+    },
+  ];
+  for (const c of accepted) {
+    it(`reads ${c.name}`, () => {
+      const parsed = parsePhasesOption(c.text);
+      assert.deepEqual(parsed.profile, { kind: 'phases', phases: c.phases });
+      assert.deepEqual(parsed.outsideAwsLimits, c.outside);
+    });
+  }
+  const refused = [
+    { name: 'not JSON', text: '[{', message: /--phases is not JSON/ },
+    { name: 'an empty list', text: '[]', message: /--phases/ },
+    {
+      name: '0 initial users',
+      text: '[{"InitialNumberOfUsers":0,"SpawnRate":1,"DurationInSeconds":120}]',
+      message: /--phases 0\.InitialNumberOfUsers/,
+    },
+    {
+      name: 'a local field name',
+      text: '[{"initialUsers":1,"SpawnRate":1,"DurationInSeconds":120}]',
+      message: /--phases 0/,
+    },
+  ];
+  for (const c of refused) {
+    it(`refuses ${c.name}`, () => {
+      assert.throws(
+        () => parsePhasesOption(c.text),
+        (error: unknown) => error instanceof InvalidInputError && c.message.test(error.message),
+      );
+    });
+  }
 });
 
 describe('scaleplan run --backend local (spawned, tiny durations)', () => {
