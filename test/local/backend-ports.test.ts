@@ -239,11 +239,16 @@ describe('local backend ports', () => {
     assert.equal(done.benchmarkWindow?.startTime, '2026-01-01T00:00:00.000Z');
   });
 
-  type LocalPorts = ReturnType<typeof setUp>['ports'];
-  const stopJob = (ports: LocalPorts, jobName: string) => ports.jobs.stopJob(jobName);
-  const cleanUpJob = async (ports: LocalPorts, jobName: string) => {
-    assert.equal(await ports.cleanup.deleteResource({ kind: 'recommenderJob', name: jobName }), 'deleted');
+  type Local = ReturnType<typeof setUp>;
+  const stopJob = (local: Local, jobName: string) => local.ports.jobs.stopJob(jobName);
+  const cleanUpJob = async (local: Local, jobName: string) => {
+    assert.equal(
+      await local.ports.cleanup.deleteResource({ kind: 'recommenderJob', name: jobName }),
+      'deleted',
+    );
   };
+  // What the run does when the workflow failed before its clean-up.
+  const stopAll = async (local: Local) => local.stopAllJobs();
   const stopCases = [
     { name: 'StopJob during the load', stop: stopJob, when: 'load', periodsRecorded: 'some' },
     {
@@ -253,6 +258,7 @@ describe('local backend ports', () => {
       periodsRecorded: 'some',
     },
     { name: 'StopJob during the probe', stop: stopJob, when: 'probe', periodsRecorded: 'none' },
+    { name: 'the end of a failed run (stopAllJobs)', stop: stopAll, when: 'load', periodsRecorded: 'some' },
   ] as const;
   for (const c of stopCases) {
     it(`stops the real load of a running Default job on ${c.name}, and the job stays STOPPED`, async () => {
@@ -261,7 +267,7 @@ describe('local backend ports', () => {
       let benchmarkSignal: AbortSignal | undefined;
       let periodsReported = 0;
       try {
-        const { ports, benchmarks, runDir } = setUp((_jobName, signal) => {
+        const local = setUp((_jobName, signal) => {
           benchmarkSignal = signal;
           return runLocalBenchmark({
             url: server.url,
@@ -275,6 +281,7 @@ describe('local backend ports', () => {
             signal,
           });
         });
+        const { ports, benchmarks, runDir } = local;
         const { modelPackageArn } = await ports.registry.ensureModelPackage(request, 'r5');
         await ports.jobs.startDefaultJob({ jobName: 'job-5', modelPackageArn, instanceType: 'ml.c5.large' });
         const loadSeenBy = Date.now() + 10_000;
@@ -285,7 +292,7 @@ describe('local backend ports', () => {
 
         // Act
         const stoppedAt = Date.now();
-        await c.stop(ports, 'job-5');
+        await c.stop(local, 'job-5');
         const [outcome] = await Promise.allSettled([...benchmarks.values()]);
         const settledAfterMs = Date.now() - stoppedAt;
         const countAtSettle = server.count();
