@@ -102,7 +102,7 @@ describe('state machine definition', () => {
         name === 'NormalizeInput'
           ? { ResultPath: '$.error', Next: 'FailExecution' }
           : name === 'Cleanup'
-            ? { ResultPath: '$.cleanupError', Next: 'FailCleanup' }
+            ? { ResultPath: '$.cleanupError', Next: 'DidCleanupFollowAnError' }
             : { ResultPath: '$.error', Next: 'Cleanup' };
       assert.deepEqual({ ResultPath: catcher.ResultPath, Next: catcher.Next }, expected);
     });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { TransientAwsError } from '../../shared/core/errors';
+import { AwsRequestError, TransientAwsError } from '../../shared/core/errors';
 import type { Recommendation } from '../../shared/core/recommendation';
 import type { ScalingRequestInput } from '../../shared/core/request';
 import type { Verdict } from '../../shared/core/types';
@@ -267,6 +267,38 @@ describe('state machine, executed locally', () => {
       assertEverythingCleanedUp(fake);
     });
   }
+
+  test('a clean-up that fails after another error keeps that error name; the cause adds what was left', async () => {
+    const { result } = await run(sampleRequest(), {
+      jobStatuses: ['IN_PROGRESS', 'FAILED'],
+      jobFailureReason: 'ClientError: ping health check',
+      failures: { 'cleanup.deleteResource': [new AwsRequestError('AccessDeniedException: not allowed')] },
+    });
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error?.name, 'JobFailedError');
+    assert.match(result.error?.cause ?? '', /ClientError: ping health check/);
+    assert.match(
+      result.error?.cause ?? '',
+      /clean-up failed too: AwsRequestError: .*clean-up could not delete 1 resource/,
+    );
+    assert.deepEqual(mainStates(result.states).slice(-5), [
+      'PollJob',
+      'Cleanup',
+      'DidCleanupFollowAnError',
+      'RecordCleanupFailure',
+      'FailExecution',
+    ]);
+  });
+
+  test('a clean-up that fails after a successful run fails with the clean-up error', async () => {
+    const { result } = await run(sampleRequest(), {
+      failures: { 'cleanup.deleteResource': [new AwsRequestError('AccessDeniedException: not allowed')] },
+    });
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error?.name, 'AwsRequestError');
+    assert.match(result.error?.cause ?? '', /clean-up could not delete 1 resource/);
+    assert.deepEqual(result.states.slice(-3), ['Cleanup', 'DidCleanupFollowAnError', 'FailCleanup']);
+  });
 
   test('an evaluation that fails once is tuned, the endpoint reset once InService, and the second passes', async () => {
     const { fake, result } = await run(sampleRequest(), {
