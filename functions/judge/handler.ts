@@ -11,6 +11,7 @@ import type { Verdict } from '../../shared/core/types';
 import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
 import {
   buildEvaluationInput,
+  currentEvaluationName,
   currentPolicySet,
   IterationStateSchema,
   LedgerSchema,
@@ -41,7 +42,9 @@ export function createJudgeHandler(ports: Pick<WorkflowPorts, 'evaluation'>): Wo
         iteration,
         policySet: currentPolicySet(initialPolicySet, iteration),
       });
-      const metrics = await ports.evaluation.collectMetrics(input.evaluationName, input);
+      // The driver's own name for the evaluation it started (the ledger), not a derived one.
+      const name = currentEvaluationName(ledger, names, iteration.number);
+      const metrics = await ports.evaluation.collectMetrics(name, { ...input, evaluationName: name });
       const verdict = judgeEvaluation(metrics, {
         maxRps: request.traffic.maxRps,
         latencySlo: request.latencySlo,

@@ -6,14 +6,22 @@
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
 import { JobFailedError } from '../../shared/core/errors';
-import { evaluationName } from '../../shared/core/naming';
 import type { JobStatus, WorkflowPorts } from '../../shared/core/ports';
 import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
-import { assertWithinRounds, nextRound, PollStateSchema, RunNamesSchema } from '../../shared/workflow/state';
+import {
+  assertWithinRounds,
+  currentEvaluationName,
+  LedgerSchema,
+  nextRound,
+  PollStateSchema,
+  RunNamesSchema,
+} from '../../shared/workflow/state';
 
 export const PollEvaluationInput = z
   .object({
     names: RunNamesSchema,
+    /** The evaluation polled is the one RunEvaluation recorded (the driver's name for it). */
+    ledger: LedgerSchema,
     previous: PollStateSchema,
     iteration: z.number().int().min(1),
     maxRounds: z.number().int().min(1),
@@ -32,8 +40,8 @@ export function createPollEvaluationHandler(
   return defineHandler({
     name: 'pollEvaluation',
     input: PollEvaluationInput,
-    handle: async ({ names, previous, iteration, maxRounds }, { logger }) => {
-      const name = evaluationName(names, iteration);
+    handle: async ({ names, ledger, previous, iteration, maxRounds }, { logger }) => {
+      const name = currentEvaluationName(ledger, names, iteration);
       const round = nextRound(previous, iteration);
       const described = await ports.evaluation.describe(name);
       logger.info('evaluation polled', { evaluationName: name, status: described.status, round });

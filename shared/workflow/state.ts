@@ -241,6 +241,16 @@ export function buildEvaluationInput(input: {
   };
 }
 
+/**
+ * The name of the current iteration's evaluation as the driver returned it: the newest
+ * `evaluation` in the ledger (RunEvaluation records it), so a driver that names its evaluations
+ * its own way still works. Before any was recorded, the name the run derives.
+ */
+export function currentEvaluationName(ledger: ResourceRef[], names: RunNames, iteration: number): string {
+  const recorded = [...ledger].reverse().find((ref) => ref.kind === 'evaluation');
+  return recorded?.name ?? evaluationName(names, iteration);
+}
+
 /** Job statuses after which polling stops. */
 export const FINAL_JOB_STATUSES: readonly JobStatus[] = ['COMPLETED', 'FAILED', 'STOPPED', 'DELETED'];
 

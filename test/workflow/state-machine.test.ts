@@ -268,6 +268,39 @@ describe('state machine, executed locally', () => {
     });
   }
 
+  test('a driver that names its evaluation its own way is polled, judged and cleaned up by that name', async () => {
+    const fake = createFakePorts();
+    const inner = fake.ports.evaluation;
+    const own = (name: string) => `loadgen-${name}`;
+    const innerName = (name: string) => name.replace(/^loadgen-/, '');
+    const seen: string[] = [];
+    fake.ports.evaluation = {
+      start: async (input) => ({ ...(await inner.start(input)), name: own(input.evaluationName) }),
+      describe: async (name) => {
+        seen.push(`describe ${name}`);
+        return inner.describe(innerName(name));
+      },
+      collectMetrics: async (name, input) => {
+        seen.push(`collectMetrics ${name} ${input.evaluationName}`);
+        return inner.collectMetrics(innerName(name), input);
+      },
+      stop: async (name) => inner.stop(innerName(name)),
+    };
+    const result = await runWorkflowLocally(sampleRequest(), {
+      ports: fake.ports,
+      executionName: 'test-execution',
+    });
+    assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
+    const evaluation = own('churn-0g9vta6-eval-1');
+    assert.deepEqual(seen, [`describe ${evaluation}`, `collectMetrics ${evaluation} ${evaluation}`]);
+    assert.ok(
+      fake
+        .callsOf('cleanup.deleteResource')
+        .some((c) => JSON.stringify(c.input).includes(`"name":"${evaluation}"`)),
+      "clean-up deletes the evaluation by the driver's name",
+    );
+  });
+
   test('a clean-up that fails after another error keeps that error name; the cause adds what was left', async () => {
     const { result } = await run(sampleRequest(), {
       jobStatuses: ['IN_PROGRESS', 'FAILED'],
