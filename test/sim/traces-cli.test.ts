@@ -208,7 +208,8 @@ describe('scaleplan simulate and search', () => {
     );
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(r.stdout);
-    assert.equal(json.candidatesEvaluated, 2 * 1 * 1 * 3 * 2);
+    // 2 targets x 1 x 1 cooldowns x 3 step choices x 2 MinCapacity x 2 MaxCapacity (the default grid's)
+    assert.equal(json.candidatesEvaluated, 2 * 1 * 1 * 3 * 2 * 2);
     assert.equal(json.baselines.length, 3);
     assert.match(r.stderr, /baseline\s+AWS sample/);
     assert.match(r.stderr, /oracle/);

@@ -7,6 +7,7 @@
  * sample's recipe, AWS's documented starting point and a static fleet at MaxCapacity.
  */
 import { InvalidInputError, type Reason } from '../errors';
+import { scaledSteps } from '../plan';
 import type { BenchmarkAnalysis, PolicySet, StepScalingSpec } from '../types';
 import { oracleInstanceHours, type SimulationSummary, simulate } from './results';
 import type { SimSettings } from './settings';
@@ -92,32 +93,20 @@ export interface SearchResult {
 }
 
 /**
- * The blog's step shape, +1 / +3 / +4, with its bounds 0, 5 and 80 read as percent above the
- * alarm threshold (as the policy builder does): threshold 4987 -> [0, 249) +1, [249, 3990) +3, [3990, inf) +4.
- */
-export const CANDIDATE_STEP_SHAPE = [
-  { lowerPercent: 0, upperPercent: 5, adjustment: 1 },
-  { lowerPercent: 5, upperPercent: 80, adjustment: 3 },
-  { lowerPercent: 80, upperPercent: null, adjustment: 4 },
-] as const;
-
-/**
- * The step policy of a candidate: CANDIDATE_STEP_SHAPE on its threshold, an alarm on one datapoint
- * (1 of 1, the head start over target tracking's 3 of 3), the candidate's scale-out cooldown.
+ * The step policy of a candidate: the blog's +1 / +3 / +4 with its bounds read as percent above the
+ * candidate's threshold (`scaledSteps`: 4987 -> [0, 249) +1, [249, 3990) +3, [3990, inf) +4), so
+ * that the step a breach takes depends on how far it is above the threshold whatever the target;
+ * an alarm on one datapoint (1 of 1, the head start over target tracking's 3 of 3); the candidate's
+ * scale-out cooldown.
  */
 export function candidateStepScaling(
   thresholdInvocationsPerInstance: number,
   cooldownSeconds: number,
 ): StepScalingSpec {
   const threshold = Math.floor(thresholdInvocationsPerInstance);
-  const bound = (percent: number) => Math.round((threshold * percent) / 100);
   return {
     alarmThresholdInvocationsPerInstance: threshold,
-    steps: CANDIDATE_STEP_SHAPE.map((s) => ({
-      lower: bound(s.lowerPercent),
-      upper: s.upperPercent === null ? null : bound(s.upperPercent),
-      adjustment: s.adjustment,
-    })),
+    steps: scaledSteps(threshold),
     cooldownSeconds,
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
