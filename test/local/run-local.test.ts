@@ -17,6 +17,13 @@ import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
 import type { Recommendation } from '../../shared/core/recommendation';
 
 const demoRequest = JSON.parse(readFileSync('examples/demo.request.json', 'utf8')) as Record<string, unknown>;
+/**
+ * The demo request with a latency SLO any machine meets. The whole-workflow test is about the
+ * workflow (states, files, clean-up, a judged evaluation), not about this machine's latency: on a
+ * shared, busy machine the demo server's p95 reached 17-66 ms at one user, and the twin then
+ * rightly failed the demo's 50 ms SLO.
+ */
+const relaxedRequest = { ...demoRequest, latencySlo: { percentile: 'P95', ms: 2_000 } };
 
 function isAlive(pid: number): boolean {
   try {
@@ -37,7 +44,7 @@ describe('the whole local workflow on the demo model (tiny durations)', () => {
 
     // Act
     const result = await runLocalWorkflow({
-      request: demoRequest,
+      request: relaxedRequest,
       outDir,
       executionName: 'local-test-run',
       benchmarkSeconds: 14,
