@@ -294,8 +294,8 @@ const KIND_CREATION_ORDER: readonly ResourceRef['kind'][] = [
  * fails afterwards (a 5XX after the fact, a lost Lambda), the Retry sends the create again, AWS
  * answers "already exists" (not retryable) and the resource never reaches the ledger. Clean-up
  * therefore also tries these names; one that does not exist answers not found, which is done.
- * Not listed: the versioned model package (its ARN is assigned by AWS; it costs nothing and the
- * group's deletion reports it when left).
+ * Not listed: the versioned model package (AWS assigns its version); deleting the group the run
+ * registered deletes every version in it first.
  */
 export function resourcesNamedByRun(
   request: ScalingRequest,

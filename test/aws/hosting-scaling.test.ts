@@ -32,6 +32,7 @@ import {
   DeleteModelPackageGroupCommand,
   DescribeEndpointCommand,
   DescribeInferenceRecommendationsJobCommand,
+  ListModelPackagesCommand,
   StopInferenceRecommendationsJobCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -483,6 +484,7 @@ function answerEverything(): void {
   aws.sagemaker.on(DeleteModelCommand).resolves({});
   aws.sagemaker.on(DeleteModelPackageCommand).resolves({});
   aws.sagemaker.on(DeleteModelPackageGroupCommand).resolves({});
+  aws.sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
   aws.sagemaker.on(StopInferenceRecommendationsJobCommand).resolves({});
   aws.sagemaker.on(DescribeInferenceRecommendationsJobCommand).resolves({
     JobName: 'j',
@@ -504,7 +506,7 @@ describe('CleanupPort.deleteResource', () => {
     test(`${c.ref.kind}: sends ${c.command.replace(/Command$/, '')} and answers deleted`, async () => {
       answerEverything();
       assert.equal(await aws.ports.cleanup.deleteResource(c.ref), 'deleted');
-      const sent = sentCommands().filter((s) => !s.command.startsWith('Describe'));
+      const sent = sentCommands().filter((s) => !/^(Describe|List)/.test(s.command));
       assert.deepEqual(sent, [{ command: c.command, input: c.input }]);
     });
   }
@@ -526,10 +528,12 @@ describe('CleanupPort.deleteResource', () => {
       aws.sagemaker
         .on(DeleteModelPackageCommand)
         .rejects(awsError('ValidationException', 'ModelPackage arn:... does not exist.')),
-    modelPackageGroup: () =>
+    modelPackageGroup: () => {
+      aws.sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
       aws.sagemaker
         .on(DeleteModelPackageGroupCommand)
-        .rejects(awsError('ValidationException', 'ModelPackageGroup demo-run1 does not exist.')),
+        .rejects(awsError('ValidationException', 'ModelPackageGroup demo-run1 does not exist.'));
+    },
     scalableTarget: () =>
       aws.autoScaling
         .on(DeregisterScalableTargetCommand)
@@ -550,6 +554,38 @@ describe('CleanupPort.deleteResource', () => {
       assert.equal(await aws.ports.cleanup.deleteResource(c.ref), 'notFound');
     });
   }
+
+  test('a group is emptied first: every version on every page is deleted, then the group', async () => {
+    answerEverything();
+    const version = (n: number) => ({
+      ModelPackageArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model-package/demo-run1/${n}`,
+      ModelPackageName: 'demo-run1',
+      ModelPackageStatus: 'Completed' as const,
+      CreationTime: new Date('2026-01-01T00:00:00Z'),
+    });
+    aws.sagemaker
+      .on(ListModelPackagesCommand)
+      .resolvesOnce({ ModelPackageSummaryList: [version(1)], NextToken: 'page-2' })
+      .resolves({ ModelPackageSummaryList: [version(2)] });
+    assert.equal(
+      await aws.ports.cleanup.deleteResource({ kind: 'modelPackageGroup', name: 'demo-run1' }),
+      'deleted',
+    );
+    assert.deepEqual(
+      sentCommands().map((s) => s.command.replace(/Command$/, '')),
+      [
+        'ListModelPackages',
+        'DeleteModelPackage',
+        'ListModelPackages',
+        'DeleteModelPackage',
+        'DeleteModelPackageGroup',
+      ],
+    );
+    assert.deepEqual(
+      aws.sagemaker.commandCalls(ListModelPackagesCommand).map((c) => c.args[0].input.NextToken),
+      [undefined, 'page-2'],
+    );
+  });
 
   test('a finished job is not stopped again', async () => {
     aws.sagemaker.on(DescribeInferenceRecommendationsJobCommand).resolves({

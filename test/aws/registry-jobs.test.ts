@@ -9,9 +9,11 @@ import {
   CreateInferenceRecommendationsJobCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
+  DeleteModelPackageCommand,
   DeleteModelPackageGroupCommand,
   DescribeInferenceRecommendationsJobCommand,
   DescribeModelPackageCommand,
+  ListModelPackagesCommand,
   StopInferenceRecommendationsJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { type ScalingRequestInput, ScalingRequestSchema } from '../../shared/core/request';
@@ -128,6 +130,7 @@ describe('ModelRegistryPort.ensureModelPackage', () => {
   test('a throttled CreateModelPackage is retryable and deletes the group it created', async () => {
     aws.sagemaker.on(CreateModelPackageGroupCommand).resolves({ ModelPackageGroupArn: 'arn:group' });
     aws.sagemaker.on(CreateModelPackageCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    aws.sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
     aws.sagemaker.on(DeleteModelPackageGroupCommand).resolves({});
 
     await assert.rejects(aws.ports.registry.ensureModelPackage(request(), 'run1'), {
@@ -137,6 +140,39 @@ describe('ModelRegistryPort.ensureModelPackage', () => {
     assert.deepEqual(aws.sagemaker.commandCalls(DeleteModelPackageGroupCommand)[0]?.args[0].input, {
       ModelPackageGroupName: 'demo-run1',
     });
+  });
+
+  test('a CreateModelPackage that succeeded but answered 500: the undo deletes the version, then the group', async () => {
+    aws.sagemaker.on(CreateModelPackageGroupCommand).resolves({ ModelPackageGroupArn: 'arn:group' });
+    aws.sagemaker
+      .on(CreateModelPackageCommand)
+      .rejects(awsError('InternalFailure', 'We encountered an internal error.', 500));
+    aws.sagemaker.on(ListModelPackagesCommand).resolves({
+      ModelPackageSummaryList: [
+        {
+          ModelPackageArn: PACKAGE_ARN,
+          ModelPackageName: 'demo-run1',
+          ModelPackageStatus: 'Completed',
+          CreationTime: new Date('2026-01-01T00:00:00Z'),
+        },
+      ],
+    });
+    aws.sagemaker.on(DeleteModelPackageCommand).resolves({});
+    aws.sagemaker.on(DeleteModelPackageGroupCommand).resolves({});
+
+    await assert.rejects(aws.ports.registry.ensureModelPackage(request(), 'run1'), {
+      name: 'TransientAwsError',
+    });
+    const deletes = aws.sagemaker
+      .calls()
+      .map((call) => call.args[0] as { constructor: { name: string }; input: object })
+      .filter((command) => /^(List|Delete)/.test(command.constructor.name))
+      .map((command) => [command.constructor.name.replace(/Command$/, ''), command.input]);
+    assert.deepEqual(deletes, [
+      ['ListModelPackages', { ModelPackageGroupName: 'demo-run1', ModelPackageType: 'Versioned' }],
+      ['DeleteModelPackage', { ModelPackageName: PACKAGE_ARN }],
+      ['DeleteModelPackageGroup', { ModelPackageGroupName: 'demo-run1' }],
+    ]);
   });
 });
 

@@ -38,6 +38,7 @@ import {
   DeleteModelPackageGroupCommand,
   DescribeEndpointCommand,
   DescribeInferenceRecommendationsJobCommand,
+  ListModelPackagesCommand,
   StopInferenceRecommendationsJobCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -165,8 +166,19 @@ function playAws(aws: ReturnType<typeof createMockedAws>, script: AccountScript 
   aws.sagemaker.on(CreateModelPackageGroupCommand).callsFake((input: { ModelPackageGroupName: string }) => ({
     ModelPackageGroupArn: sm('model-package-group', input.ModelPackageGroupName),
   }));
-  aws.sagemaker.on(CreateModelPackageCommand).callsFake((input: { ModelPackageGroupName: string }) => ({
-    ModelPackageArn: sm('model-package', `${input.ModelPackageGroupName}/1`),
+  const packages = new Map<string, string[]>();
+  aws.sagemaker.on(CreateModelPackageCommand).callsFake((input: { ModelPackageGroupName: string }) => {
+    const arn = sm('model-package', `${input.ModelPackageGroupName}/1`);
+    packages.set(input.ModelPackageGroupName, [arn]);
+    return { ModelPackageArn: arn };
+  });
+  aws.sagemaker.on(ListModelPackagesCommand).callsFake((input: { ModelPackageGroupName: string }) => ({
+    ModelPackageSummaryList: (packages.get(input.ModelPackageGroupName) ?? []).map((ModelPackageArn) => ({
+      ModelPackageArn,
+      ModelPackageName: input.ModelPackageGroupName,
+      ModelPackageStatus: 'Completed',
+      CreationTime: new Date('2026-01-01T00:00:00Z'),
+    })),
   }));
   aws.sagemaker
     .on(CreateInferenceRecommendationsJobCommand)
@@ -241,7 +253,14 @@ function playAws(aws: ReturnType<typeof createMockedAws>, script: AccountScript 
   });
   for (const command of [DeleteEndpointConfigCommand, DeleteModelCommand] as const)
     aws.sagemaker.on(command as typeof DeleteModelCommand).resolves({});
-  aws.sagemaker.on(DeleteModelPackageCommand).resolves({});
+  aws.sagemaker.on(DeleteModelPackageCommand).callsFake((input: { ModelPackageName: string }) => {
+    for (const [group, arns] of packages)
+      packages.set(
+        group,
+        arns.filter((arn) => arn !== input.ModelPackageName),
+      );
+    return {};
+  });
   aws.sagemaker.on(DeleteModelPackageGroupCommand).resolves({});
   aws.sagemaker.on(StopInferenceRecommendationsJobCommand).resolves({});
 

@@ -11,6 +11,7 @@ import {
   DeleteModelCommand,
   DeleteModelPackageCommand,
   DeleteModelPackageGroupCommand,
+  ListModelPackagesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { ResourceNotFoundError } from '../../core/errors';
 import type { CleanupPort, EvaluationDriverPort, ResourceRef } from '../../core/ports';
@@ -49,6 +50,10 @@ async function deleteByKind(
       return;
     }
     case 'modelPackageGroup':
+      // Only groups this run registered get here, so every version in them is the run's: one
+      // whose CreateModelPackage succeeded but failed its Task never reached the ledger, and a
+      // group that still holds a version cannot be deleted.
+      await deleteVersionsOf(clients, ref.name);
       await callAws(`delete model package group ${ref.name}`, () =>
         sagemaker().send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: ref.name })),
       );
@@ -84,6 +89,36 @@ async function deleteByKind(
       else await stopJobIfRunning(clients, ref.name);
       return;
   }
+}
+
+/** Deletes every model package version of a group (a missing group has none). */
+async function deleteVersionsOf(clients: AwsClientProvider, groupName: string): Promise<void> {
+  let nextToken: string | undefined;
+  do {
+    const page = await callAws(`list the model packages of group ${groupName}`, () =>
+      clients.sagemaker().send(
+        new ListModelPackagesCommand({
+          ModelPackageGroupName: groupName,
+          ModelPackageType: 'Versioned',
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      ),
+    ).catch((error: unknown) => {
+      if (error instanceof ResourceNotFoundError)
+        return { ModelPackageSummaryList: [], NextToken: undefined };
+      throw error;
+    });
+    for (const summary of page.ModelPackageSummaryList ?? []) {
+      const arn = summary.ModelPackageArn;
+      if (!arn) continue;
+      await callAws(`delete model package ${arn}`, () =>
+        clients.sagemaker().send(new DeleteModelPackageCommand({ ModelPackageName: arn })),
+      ).catch((error: unknown) => {
+        if (!(error instanceof ResourceNotFoundError)) throw error;
+      });
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
 }
 
 /**
