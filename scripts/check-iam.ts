@@ -102,6 +102,42 @@ export function checkIam(template: Template): IamReport {
   return report;
 }
 
+/** IAM service prefix of each AWS SDK v3 client package the adapters use. */
+export const IAM_PREFIX_OF_CLIENT: Record<string, string> = {
+  '@aws-sdk/client-sagemaker': 'sagemaker',
+  '@aws-sdk/client-application-auto-scaling': 'application-autoscaling',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-s3': 's3',
+};
+
+/**
+ * The IAM actions a source file's SDK calls need: each `XCommand` imported (as a value) from a
+ * client package becomes `<prefix>:X`. S3's PutObject is `s3:PutObject`, SageMaker's
+ * CreateEndpoint `sagemaker:CreateEndpoint`: for these services the action is the operation.
+ */
+export function actionsUsedBy(source: string): string[] {
+  const actions = new Set<string>();
+  const imports = /import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g;
+  for (const match of source.matchAll(imports)) {
+    const prefix = IAM_PREFIX_OF_CLIENT[match[2] ?? ''];
+    if (!prefix) continue;
+    for (const item of (match[1] ?? '').split(',')) {
+      const name = item.trim();
+      if (name.startsWith('type ')) continue;
+      const command = /^([A-Z][A-Za-z0-9]*)Command$/.exec(name);
+      if (command?.[1]) actions.add(`${prefix}:${command[1]}`);
+    }
+  }
+  return [...actions].sort();
+}
+
+/** The actions `serverless.yml` grants, read from its `- <prefix>:<Action>` list items. */
+export function actionsGranted(serverlessYml: string): Set<string> {
+  return new Set(
+    [...serverlessYml.matchAll(/^\s*-\s*([a-z0-9-]+:[A-Za-z0-9]+)\s*$/gm)].map((m) => m[1] ?? ''),
+  );
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const path = process.argv[2] ?? DEFAULT_TEMPLATE;
   let template: Template;

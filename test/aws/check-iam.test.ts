@@ -1,7 +1,9 @@
 /** scripts/check-iam.ts on small templates: each rule with a case that breaks it and one that keeps it. */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkIam, type IamProblem } from '../../scripts/check-iam';
+import { actionsGranted, actionsUsedBy, checkIam, type IamProblem } from '../../scripts/check-iam';
 
 const ROLE = 'arn:aws:iam::123456789012:role/sm';
 const roleWith = (statements: object[]) => ({
@@ -92,5 +94,34 @@ test('check-iam reads AWS::IAM::Policy documents too', () => {
   });
   assert.deepEqual(report.problems, [
     { resource: 'P', where: 'x statement 0', code: 'wildcardAction', message: 'wildcard action "ec2:*"' },
+  ]);
+});
+
+test('every SDK operation the AWS adapters call is granted in serverless.yml', () => {
+  const dir = 'shared/adapters/aws';
+  const used = readdirSync(dir)
+    .filter((file) => file.endsWith('.ts'))
+    .flatMap((file) => actionsUsedBy(readFileSync(join(dir, file), 'utf8')));
+  const granted = actionsGranted(readFileSync('serverless.yml', 'utf8'));
+  assert.ok(used.length >= 25, `only ${used.length} actions found`);
+  assert.deepEqual(
+    [...new Set(used)].filter((action) => !granted.has(action)),
+    [],
+    'actions called but not granted',
+  );
+  // The prerequisite of endpoint auto scaling that no adapter calls itself.
+  assert.ok(granted.has('sagemaker:DescribeEndpointConfig'));
+});
+
+test('actionsUsedBy reads value imports of client packages, not type imports', () => {
+  const source = `import {
+  CreateEndpointCommand,
+  type CreateEndpointCommandInput,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { PutScalingPolicyCommand } from '@aws-sdk/client-application-auto-scaling';`;
+  assert.deepEqual(actionsUsedBy(source), [
+    'application-autoscaling:PutScalingPolicy',
+    'sagemaker:CreateEndpoint',
   ]);
 });
