@@ -171,6 +171,43 @@ describe('cleanup', () => {
     assert.deepEqual(second, { deleted: [], notFound: [...ledger].reverse(), retained: [] });
   });
 
+  test('with the run names, also deletes what the ledger missed, and reports only what it found', async () => {
+    // The endpoint was created on AWS but its Task failed: only the job reached the ledger.
+    const jobOnly = ledger.slice(0, 1);
+    const fake = fakeWithLive([...jobOnly, { kind: 'endpoint', name: names.endpointName }]);
+    fake.live.set('endpoint:someone-elses', { kind: 'endpoint', name: 'someone-elses' });
+    const result = await createCleanupHandler(fake.ports)(
+      { ledger: jobOnly, cleanup: true, request, names, iterations: 2 },
+      context,
+    );
+    assert.deepEqual(result, {
+      deleted: [
+        { kind: 'endpoint', name: names.endpointName },
+        { kind: 'recommenderJob', name: names.jobName },
+      ],
+      notFound: [],
+      retained: [],
+    });
+    assert.deepEqual([...fake.live.keys()], ['endpoint:someone-elses']);
+    // Every name the run derives was tried, newest kind first.
+    assert.deepEqual(
+      fake.callsOf('cleanup.deleteResource').map((c) => {
+        const ref = c.input as ResourceRef;
+        return `${ref.kind}:${ref.name}`;
+      }),
+      [
+        `evaluation:${names.base}-eval-2`,
+        `evaluation:${names.base}-eval-1`,
+        `alarm:scaleplan-${names.endpointName}-AllTraffic-invocations-step-alarm`,
+        `scalableTarget:endpoint/${names.endpointName}/variant/AllTraffic`,
+        `endpoint:${names.endpointName}`,
+        `endpointConfig:${names.endpointName}`,
+        `model:${names.endpointName}`,
+        `recommenderJob:${names.jobName}`,
+      ],
+    );
+  });
+
   test('works when half was never created', async () => {
     const fake = fakeWithLive(ledger.slice(0, 2));
     const result = await createCleanupHandler(fake.ports)({ ledger, cleanup: true }, context);
