@@ -355,6 +355,23 @@ describe('scheduled actions', () => {
       [1080, 2, 1, 'scheduledAction:cap'],
     ]);
   });
+
+  it('two actions due at the same minute move the capacity once, into their combined bounds', () => {
+    // At 240 s 'raise' sets MinCapacity 2, then 'cap' sets Min 0 and Max 1: the bounds at 240 s are
+    // [0, 1], so 1 instance is already inside them and nothing moves (not 1 -> 2 for 'raise').
+    const r = run(
+      policies({
+        invocationsTargetTracking: undefined,
+        scheduledActions: [
+          { name: 'raise', schedule: 'at(1970-01-01T00:04:00)', minCapacity: 2 },
+          { name: 'cap', schedule: 'at(1970-01-01T00:04:00)', minCapacity: 0, maxCapacity: 1 },
+        ],
+      }),
+      minutesOf([20, 1200]),
+    );
+    assert.deepEqual(brief(r), []);
+    assert.deepEqual([r.state.minCapacity, r.state.maxCapacity, r.state.desired], [0, 1, 1]);
+  });
 });
 
 describe('overload and the invocation timeout', () => {

@@ -268,7 +268,11 @@ function countNotScaled(state: SimulationState, code: NotScaledCode): void {
   state.notScaled[code] = (state.notScaled[code] ?? 0) + 1;
 }
 
-/** Scheduled actions due by `now`, then the capacity moved into [Min, Max] when the endpoint is free. */
+/**
+ * Scheduled actions due by `now`, then the capacity moved into [Min, Max] when the endpoint is free.
+ * Every action due at this boundary is applied before the capacity moves, so two actions due at
+ * the same minute give one move into their combined bounds, not a move into the first one's.
+ */
 function runSchedules(state: SimulationState, context: SimulationContext, now: number): void {
   while (
     state.nextScheduled < context.scheduled.length &&
@@ -281,7 +285,6 @@ function runSchedules(state: SimulationState, context: SimulationContext, now: n
     state.nextScheduled++;
     // Moved into the new bounds now, or when the running update ends, in the action's name.
     state.pendingBoundsCause = `scheduledAction:${action.name}`;
-    if (state.update === null) enforceBounds(state, context, now, state.pendingBoundsCause);
   }
   if (state.update === null) {
     enforceBounds(state, context, now, state.pendingBoundsCause ?? 'bounds');
