@@ -17,6 +17,7 @@ import {
 import { BenchmarkSeriesSchema } from '../../shared/core/benchmark-file';
 import { InvalidInputError } from '../../shared/core/errors';
 import type { Recommendation } from '../../shared/core/recommendation';
+import { isAlive } from '../fakes/processes';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -70,15 +71,6 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): P
       reject(new Error(`exited with ${code} before a line matching ${pattern}: ${seen}`));
     });
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('scaleplan serve-demo (spawned)', () => {

@@ -15,6 +15,7 @@ import {
 } from '../../shared/adapters/local/run-local';
 import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
 import type { Recommendation } from '../../shared/core/recommendation';
+import { isAlive } from '../fakes/processes';
 
 const demoRequest = JSON.parse(readFileSync('examples/demo.request.json', 'utf8')) as Record<string, unknown>;
 /**
@@ -24,15 +25,6 @@ const demoRequest = JSON.parse(readFileSync('examples/demo.request.json', 'utf8'
  * rightly failed the demo's 50 ms SLO.
  */
 const relaxedRequest = { ...demoRequest, latencySlo: { percentile: 'P95', ms: 2_000 } };
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the whole local workflow on the demo model (tiny durations)', () => {
   it('benchmarks the real server, derives, evaluates in the twin, writes the recommendation and cleans up', async () => {
