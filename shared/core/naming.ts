@@ -14,8 +14,12 @@
 export const MAX_JOB_NAME_LENGTH = 64;
 /** Longest endpoint, endpoint config and model name. */
 export const MAX_ENDPOINT_NAME_LENGTH = 63;
-/** Characters of the run id (base 36 of a 32-bit hash: at most 7 digits, padded). */
-export const RUN_ID_LENGTH = 7;
+/**
+ * Characters of the run id: 10 base-36 digits (51.7 bits) of a 64-bit hash. Clean-up also deletes
+ * the names a run derives, so two runs of the same request name must not share an id: with 10^4
+ * executions of one name the chance that any two collide is about 1e-8 (a 32-bit id gave 1%).
+ */
+export const RUN_ID_LENGTH = 10;
 /** Longest `<name>-<runId>` base: 40, so that Inference Recommender's 40-character cut keeps the run id. */
 export const MAX_BASE_LENGTH = 40;
 
@@ -40,19 +44,24 @@ export function isAwsName(name: string, maxLength: number): boolean {
 }
 
 /**
- * The run id of an execution: 7 base-36 characters of the FNV-1a hash of its name (Step
+ * The run id of an execution: 10 base-36 characters of the 64-bit FNV-1a hash of its name (Step
  * Functions execution names are unique per state machine for 90 days; the hash keeps resource
  * names short whatever the execution name's length).
- * @example runIdFor('a1b2c3d4-0000-4000-8000-000000000000') // 7 characters of [0-9a-z]
+ * @example runIdFor('a1b2c3d4-0000-4000-8000-000000000000') // 10 characters of [0-9a-z]
  */
 export function runIdFor(executionName: string): string {
-  let hash = 0x811c9dc5;
+  let hash = FNV_OFFSET_BASIS_64;
   for (let index = 0; index < executionName.length; index++) {
-    hash ^= executionName.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+    hash ^= BigInt(executionName.charCodeAt(index));
+    hash = (hash * FNV_PRIME_64) & UINT64_MASK;
   }
-  return hash.toString(36).padStart(RUN_ID_LENGTH, '0');
+  return (hash % RUN_ID_SPACE).toString(36).padStart(RUN_ID_LENGTH, '0');
 }
+
+const FNV_OFFSET_BASIS_64 = 0xcbf29ce484222325n;
+const FNV_PRIME_64 = 0x100000001b3n;
+const UINT64_MASK = (1n << 64n) - 1n;
+const RUN_ID_SPACE = 36n ** BigInt(RUN_ID_LENGTH);
 
 /** The names of one execution's resources. */
 export interface RunNames {

@@ -145,7 +145,7 @@ describe('npx osls package', () => {
       },
       { functionName: 'normalizeInput', awsRequestId: 'test', getRemainingTimeInMillis: () => 50_000 },
     );
-    assert.equal(state.names.runId.length, 7);
+    assert.equal(state.names.runId.length, 10);
     assert.deepEqual(state.ledger, []);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -43,14 +43,17 @@ describe('toAwsName', () => {
 });
 
 describe('runIdFor', () => {
-  test('7 base-36 characters, deterministic, different for different executions', () => {
+  test('10 base-36 characters, deterministic, different for different executions', () => {
     const id = runIdFor('a1b2c3d4-0000-4000-8000-000000000000');
-    assert.match(id, /^[0-9a-z]{7}$/);
+    assert.match(id, /^[0-9a-z]{10}$/);
     assert.equal(runIdFor('a1b2c3d4-0000-4000-8000-000000000000'), id);
     assert.notEqual(runIdFor('a1b2c3d4-0000-4000-8000-000000000001'), id);
   });
-  test('FNV-1a of the empty string is the offset basis 2166136261 = "ztntfp" padded', () => {
-    assert.equal(runIdFor(''), '0ztntfp');
+  test('64-bit FNV-1a of the empty string is the offset basis: 14695981039346656037 mod 36^10 = "iihzj4ux45"', () => {
+    assert.equal(runIdFor(''), 'iihzj4ux45');
+  });
+  test('FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (the published test vector), mod 36^10', () => {
+    assert.equal(runIdFor('a'), (0xaf63dc4c8601ec8cn % 36n ** 10n).toString(36).padStart(10, '0'));
   });
 });
 

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AwsRequestError, TransientAwsError } from '../../shared/core/errors';
+import { evaluationName, runIdFor, runNames } from '../../shared/core/naming';
 import type { Recommendation } from '../../shared/core/recommendation';
 import type { ScalingRequestInput } from '../../shared/core/request';
 import type { Verdict } from '../../shared/core/types';
@@ -291,7 +292,7 @@ describe('state machine, executed locally', () => {
       executionName: 'test-execution',
     });
     assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
-    const evaluation = own('churn-0g9vta6-eval-1');
+    const evaluation = own(evaluationName(runNames('churn', runIdFor('test-execution')), 1));
     assert.deepEqual(seen, [`describe ${evaluation}`, `collectMetrics ${evaluation} ${evaluation}`]);
     assert.ok(
       fake
@@ -502,7 +503,9 @@ describe('state machine, executed locally', () => {
         .map((c) => c.input as { kind: string; name: string })
         .filter((ref) => ['endpoint', 'endpointConfig', 'model'].includes(ref.kind))
         .map((ref) => `${ref.kind}:${ref.name}`),
-      ['endpoint:churn-0g9vta6-eval', 'endpointConfig:churn-0g9vta6-eval', 'model:churn-0g9vta6-eval'],
+      ['endpoint', 'endpointConfig', 'model'].map(
+        (kind) => `${kind}:${runNames('churn', runIdFor('test-execution')).endpointName}`,
+      ),
     );
     assertEverythingCleanedUp(fake);
   });
