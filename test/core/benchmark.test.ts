@@ -55,6 +55,8 @@ interface PeakCase {
   maxErrorRate?: number;
   expectedPeak: number;
   expectedReason?: string;
+  /** A reason code that must not be given. */
+  unexpectedReason?: string;
 }
 
 const peakCases: PeakCase[] = [
@@ -159,6 +161,25 @@ const peakCases: PeakCase[] = [
     expectedPeak: 4000,
   },
   {
+    name: 'with coveredSeconds on every period, a first stair under half the second is kept (paced stairs)',
+    // 1 user then 2: 999 < 50 % of 2000, which the edge rule would drop; the coverage says it is full.
+    invocations: [999, 2000, 3000, 4000],
+    overrides: {
+      0: { coveredSeconds: 60 },
+      1: { coveredSeconds: 60 },
+      2: { coveredSeconds: 60 },
+      3: { coveredSeconds: 60 },
+    },
+    expectedPeak: 4000,
+    unexpectedReason: 'partialPeriodDropped',
+  },
+  {
+    name: 'boundary: without coveredSeconds, the same first stair looks like a partial start',
+    invocations: [999, 2000, 3000, 4000],
+    expectedPeak: 4000,
+    expectedReason: 'partialPeriodDropped',
+  },
+  {
     name: 'without coveredSeconds, a last period under half the previous looks partial',
     invocations: [1000, 2000, 3000, 4000, 1999],
     expectedPeak: 4000,
@@ -212,6 +233,11 @@ describe('analyzeBenchmark: the peak', () => {
         assert.ok(
           analysis.reasons.some((r) => r.code === c.expectedReason),
           `reason ${c.expectedReason} in ${JSON.stringify(analysis.reasons)}`,
+        );
+      if (c.unexpectedReason)
+        assert.ok(
+          !analysis.reasons.some((r) => r.code === c.unexpectedReason),
+          `no reason ${c.unexpectedReason} in ${JSON.stringify(analysis.reasons)}`,
         );
     });
   }

@@ -74,6 +74,8 @@ describe('runLocalBenchmark against the real demo server', () => {
       assert.ok(point.modelLatencyP50Us! <= point.modelLatencyP95Us!);
       assert.ok(point.modelLatencyP95Us! <= point.modelLatencyP99Us!);
       assert.ok(point.modelLatencyAvgUs > 0);
+      // every period says how long it was under load: the analysis tells partial ones by coverage
+      assert.ok(point.coveredSeconds! >= 0.95, `full period covered: ${point.coveredSeconds}`);
     }
     // Timestamps one period apart, ISO UTC.
     const times = series.points.map((p) => Date.parse(p.timestamp));

@@ -318,6 +318,8 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
 
   const points: BenchmarkPoint[] = [];
   const perMinute: number[] = [];
+  /** Seconds each period was under load, full ones included (written to the file, see below). */
+  const coveredByPeriod: number[] = [];
   const errorSamples = new Map<string, number>();
   const overall = newHistogram();
   let current: PeriodCounters = {
@@ -443,6 +445,7 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
     points.push(point);
     const invocationsPerMinute = coveredSeconds > 0 ? (60 * counters.invocations) / coveredSeconds : 0;
     perMinute.push(Math.round(invocationsPerMinute));
+    coveredByPeriod.push(roundTo(coveredSeconds, 3));
     before = after;
     eluBefore = performance.eventLoopUtilization();
     periodStart = nowPerf;
@@ -583,7 +586,13 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
     instanceType: options.instanceType ?? 'local',
     vcpus,
     periodSeconds,
-    points,
+    // Every period says how long it was under load, so the analysis tells partial periods by
+    // coverage, not by the edge rule: paced stairs double the load from the first period to the
+    // second, which the edge rule (< 50 % of the neighbour) would take for a partial start.
+    points: points.map((p, i) => ({
+      ...p,
+      coveredSeconds: p.coveredSeconds ?? coveredByPeriod[i] ?? periodSeconds,
+    })),
     source: {
       tool: 'scaleplan-loadgen',
       url: invocationsUrl,
