@@ -118,7 +118,7 @@ export const EvaluationSettingsSchema = z
     durationSeconds: z.number().int().min(120).max(3600).default(3600),
     /** Whole-job limit, seconds (<= 18000). */
     jobDurationSeconds: z.number().int().min(120).max(18000).default(7200),
-    /** Paid evaluations at most, each followed by tuning when it fails. */
+    /** Policy sets tried at most, whether the twin predicted their failure before paying or an evaluation judged them (so it also bounds the paid evaluations). */
     maxIterations: z.number().int().min(1).max(10).default(3),
     /** Highest acceptable share of 4XX+5XX invocations, 0..1 (0 = no errors, as in the procedure). */
     allowedErrorRate: z.number().min(0).max(1).default(0),
