@@ -25,8 +25,12 @@ export const NormalizeInputInput = z
   .object({
     /** The execution input as given. */
     input: z.unknown(),
-    /** `$$.Execution.Name`: the run id is derived from it. */
-    executionName: z.string().min(1).max(80),
+    /**
+     * `$$.Execution.Id`, the execution's ARN: the run id is derived from it. Not the name, which is
+     * unique only per state machine: two state machines (a dev and a prod stage) may run executions
+     * of the same name, and clean-up deletes the names a run derives.
+     */
+    executionArn: z.string().min(1).max(2048),
   })
   .strict();
 
@@ -65,7 +69,7 @@ export function createNormalizeInputHandler(
   return defineHandler({
     name: 'normalizeInput',
     input: NormalizeInputInput,
-    handle: async ({ input, executionName }, { logger }) => {
+    handle: async ({ input, executionArn }, { logger }) => {
       const reasons: InitialState['reasons'] = [];
       let raw: unknown = input;
       if (isModelPackageStateChangeEvent(input)) {
@@ -101,7 +105,7 @@ export function createNormalizeInputHandler(
         throw new InvalidInputError(
           `the vCPUs of ${request.instanceType} are not in the built-in table: set "vcpus" in the request`,
         );
-      const names = runNames(request.name, runIdFor(executionName));
+      const names = runNames(request.name, runIdFor(executionArn));
       logger.info('normalized', { runId: names.runId, instanceType: request.instanceType });
       return {
         request: { ...request, vcpus },

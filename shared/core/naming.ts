@@ -44,15 +44,15 @@ export function isAwsName(name: string, maxLength: number): boolean {
 }
 
 /**
- * The run id of an execution: 10 base-36 characters of the 64-bit FNV-1a hash of its name (Step
- * Functions execution names are unique per state machine for 90 days; the hash keeps resource
- * names short whatever the execution name's length).
- * @example runIdFor('a1b2c3d4-0000-4000-8000-000000000000') // 10 characters of [0-9a-z]
+ * The run id of an execution: 10 base-36 characters of the 64-bit FNV-1a hash of its ARN
+ * (`$$.Execution.Id`, unique in the account and Region, while an execution name is unique only
+ * per state machine, for 90 days; the hash keeps resource names short whatever the ARN's length).
+ * @example runIdFor('arn:aws:states:us-east-1:123456789012:execution:scaleplan:a1b2c3d4') // 10 characters of [0-9a-z]
  */
-export function runIdFor(executionName: string): string {
+export function runIdFor(executionArn: string): string {
   let hash = FNV_OFFSET_BASIS_64;
-  for (let index = 0; index < executionName.length; index++) {
-    hash ^= BigInt(executionName.charCodeAt(index));
+  for (let index = 0; index < executionArn.length; index++) {
+    hash ^= BigInt(executionArn.charCodeAt(index));
     hash = (hash * FNV_PRIME_64) & UINT64_MASK;
   }
   return (hash % RUN_ID_SPACE).toString(36).padStart(RUN_ID_LENGTH, '0');

@@ -15,6 +15,14 @@ import { loadDefinition, taskFunctionKeys } from './definition';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 
+/**
+ * The execution ARN (`$$.Execution.Id`) of a local run: that of a state machine named `scaleplan`
+ * in a placeholder account. The run id, and so every resource name, derives from it.
+ */
+export function localExecutionArn(executionName: string): string {
+  return `arn:aws:states:us-east-1:123456789012:execution:scaleplan:${executionName}`;
+}
+
 export interface LocalRunOptions {
   ports: WorkflowPorts;
   /** Milliseconds per Wait state name (e.g. `{ WaitForJob: 0 }`); every Wait defaults to 0 ms. */
@@ -23,7 +31,7 @@ export interface LocalRunOptions {
   retryIntervalOverridesMs?: Record<string, number | number[]>;
   /** Called with each state's name as it is entered. */
   onStateEntered?: (stateName: string) => void;
-  /** `$$.Execution.Name` (the run id derives from it); default `local-<ISO time>`. */
+  /** `$$.Execution.Name` (the ARN `$$.Execution.Id`, from which the run id derives, ends with it); default `local-<ISO time>`. */
   executionName?: string;
   /** Replace a function's handler (tests of a single misbehaving function). */
   handlerOverrides?: Partial<Record<FunctionName, (input: unknown) => Promise<unknown>>>;
@@ -73,7 +81,7 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
     overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:us-east-1:123456789012:execution:scaleplan:${executionName}`,
+        Id: localExecutionArn(executionName),
         Name: executionName,
         Input: input as JsonValue,
         StartTime: new Date().toISOString(),

@@ -141,7 +141,7 @@ describe('npx osls package', () => {
           traffic: { minRps: 70, maxRps: 500 },
           latencySlo: { ms: 100 },
         },
-        executionName: 'bundle-check',
+        executionArn: 'bundle-check',
       },
       { functionName: 'normalizeInput', awsRequestId: 'test', getRemainingTimeInMillis: () => 50_000 },
     );

@@ -45,7 +45,7 @@ import {
 import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
 import { runIdFor, runNames } from '../../shared/core/naming';
 import type { EvaluationMetrics } from '../../shared/core/types';
-import { runWorkflowLocally } from '../../shared/workflow/local-runner';
+import { localExecutionArn, runWorkflowLocally } from '../../shared/workflow/local-runner';
 import { evaluationMetricsOf, exampleBenchmark } from '../fakes/ports';
 import { ACCOUNT, awsError, BUCKET, createMockedAws } from './mocks';
 
@@ -508,7 +508,7 @@ test('a create that succeeded but answered 5XX, retried into "already exists", i
     },
     { endpoint: [], endpointConfig: [], model: [] },
   );
-  const { endpointName } = runNames('churn', runIdFor('e2e-lost-create'));
+  const { endpointName } = runNames('churn', runIdFor(localExecutionArn('e2e-lost-create')));
   assert.deepEqual(
     aws.sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input.EndpointName),
     [endpointName],
@@ -574,7 +574,7 @@ test('an evaluation that fails once is tuned and passes: the second iteration se
     .map((c) => c.args[0].input);
   assert.deepEqual(reset, [
     {
-      EndpointName: runNames('churn', runIdFor('e2e-tuned')).endpointName,
+      EndpointName: runNames('churn', runIdFor(localExecutionArn('e2e-tuned'))).endpointName,
       DesiredWeightsAndCapacities: [
         { VariantName: 'AllTraffic', DesiredInstanceCount: recommendation.policySet.minCapacity },
       ],
@@ -646,7 +646,7 @@ test('throttled and not-yet-visible answers from the SDK are retried end to end'
   assert.equal(aws.autoScaling.commandCalls(DeregisterScalableTargetCommand).length, 4);
   assert.deepEqual(
     aws.sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input.EndpointName),
-    Array(2).fill(runNames('churn', runIdFor('e2e-throttled')).endpointName),
+    Array(2).fill(runNames('churn', runIdFor(localExecutionArn('e2e-throttled'))).endpointName),
   );
   aws.recorder.assertAllValid(t, 30);
 });

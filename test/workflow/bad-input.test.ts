@@ -19,7 +19,7 @@ const BAD_INPUTS: { name: string; input: unknown }[] = [
     name: 'wrong types',
     input: {
       input: 42,
-      executionName: 7,
+      executionArn: 7,
       request: 'churn',
       names: [],
       ledger: 'none',

@@ -191,7 +191,7 @@ describe('normalizeInput with events', () => {
           'detail-type': 'SageMaker Model Package State Change',
           detail: { ModelPackageArn: ARN },
         },
-        executionName: 'e-1',
+        executionArn: 'e-1',
       },
       localLambdaContext('normalizeInput'),
     )) as InitialState;
@@ -209,7 +209,7 @@ describe('normalizeInput with events', () => {
     const fake = createFakePorts();
     const handler = createNormalizeInputHandler(fake.ports);
     const state = (await handler(
-      { input: readExample('request.model-package.json'), executionName: 'e-2' },
+      { input: readExample('request.model-package.json'), executionArn: 'e-2' },
       localLambdaContext('normalizeInput'),
     )) as InitialState;
     assert.deepEqual(fake.calls, []);
@@ -229,7 +229,7 @@ describe('normalizeInput with events', () => {
             ...(readExample('request.model-package.json') as object),
             model: { kind: 'local', demo: true },
           },
-          executionName: 'e',
+          executionArn: 'e',
         },
         localLambdaContext('normalizeInput'),
       ),

@@ -446,7 +446,7 @@ describe('normalizeInput: limits checked before anything is created', () => {
     test(c.name, async () => {
       const fake = createFakePorts();
       const handler = createNormalizeInputHandler(fake.ports, c.aws ? { awsLimits: true } : {});
-      const run = handler({ input: c.input, executionName: 'limits' }, context);
+      const run = handler({ input: c.input, executionArn: 'limits' }, context);
       if (c.error) await assert.rejects(run, { name: 'InvalidInputError', message: c.error });
       else assert.equal((await run).request.traffic.maxRps, (c.input as typeof base).traffic.maxRps);
       assert.deepEqual(fake.calls, []);
@@ -455,14 +455,14 @@ describe('normalizeInput: limits checked before anything is created', () => {
   test('the deployed handler refuses maxRps 600 and model.kind "local"', async () => {
     await assert.rejects(
       awsNormalizeInput(
-        { input: { ...base, traffic: { minRps: 70, maxRps: 600 } }, executionName: 'x' },
+        { input: { ...base, traffic: { minRps: 70, maxRps: 600 } }, executionArn: 'x' },
         context,
       ),
       { name: 'InvalidInputError', message: /traffic\.maxRps 600 needs MaxInvocations 36000/ },
     );
     await assert.rejects(
       awsNormalizeInput(
-        { input: { ...base, model: { kind: 'local', demo: true } }, executionName: 'x' },
+        { input: { ...base, model: { kind: 'local', demo: true } }, executionArn: 'x' },
         context,
       ),
       { name: 'InvalidInputError', message: /model\.kind "local"/ },

@@ -49,6 +49,11 @@ describe('runIdFor', () => {
     assert.equal(runIdFor('a1b2c3d4-0000-4000-8000-000000000000'), id);
     assert.notEqual(runIdFor('a1b2c3d4-0000-4000-8000-000000000001'), id);
   });
+  test('the same execution name on two state machines (dev and prod stages) gives two run ids', () => {
+    const arn = (stateMachine: string) =>
+      `arn:aws:states:us-east-1:123456789012:execution:${stateMachine}:release-42`;
+    assert.notEqual(runIdFor(arn('scaleplan-dev')), runIdFor(arn('scaleplan-prod')));
+  });
   test('64-bit FNV-1a of the empty string is the offset basis: 14695981039346656037 mod 36^10 = "iihzj4ux45"', () => {
     assert.equal(runIdFor(''), 'iihzj4ux45');
   });

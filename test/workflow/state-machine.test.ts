@@ -10,7 +10,7 @@ import { evaluationName, runIdFor, runNames } from '../../shared/core/naming';
 import type { Recommendation } from '../../shared/core/recommendation';
 import type { ScalingRequestInput } from '../../shared/core/request';
 import type { Verdict } from '../../shared/core/types';
-import { runWorkflowLocally } from '../../shared/workflow/local-runner';
+import { localExecutionArn, runWorkflowLocally } from '../../shared/workflow/local-runner';
 import { createFakePorts, evaluationMetricsOf, type FakePorts, type FakeScript } from '../fakes/ports';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -292,7 +292,9 @@ describe('state machine, executed locally', () => {
       executionName: 'test-execution',
     });
     assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
-    const evaluation = own(evaluationName(runNames('churn', runIdFor('test-execution')), 1));
+    const evaluation = own(
+      evaluationName(runNames('churn', runIdFor(localExecutionArn('test-execution'))), 1),
+    );
     assert.deepEqual(seen, [`describe ${evaluation}`, `collectMetrics ${evaluation} ${evaluation}`]);
     assert.ok(
       fake
@@ -504,7 +506,7 @@ describe('state machine, executed locally', () => {
         .filter((ref) => ['endpoint', 'endpointConfig', 'model'].includes(ref.kind))
         .map((ref) => `${ref.kind}:${ref.name}`),
       ['endpoint', 'endpointConfig', 'model'].map(
-        (kind) => `${kind}:${runNames('churn', runIdFor('test-execution')).endpointName}`,
+        (kind) => `${kind}:${runNames('churn', runIdFor(localExecutionArn('test-execution'))).endpointName}`,
       ),
     );
     assertEverythingCleanedUp(fake);
