@@ -22,6 +22,7 @@ import {
 import { BenchmarkSeriesSchema } from '../../shared/core/benchmark-file';
 
 const payload = readFileSync(DEMO_PAYLOAD_PATH);
+const activeTimeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 const REPO = join(import.meta.dirname, '..', '..');
 
 describe('runLocalBenchmark against the real demo server', () => {
@@ -132,7 +133,8 @@ describe('runLocalBenchmark against the real demo server', () => {
       url: server.url,
       payload: '1,2,3\n',
       serverPids: server.pids,
-      probeSeconds: 0.5,
+      // unpaced: the paced default refuses to start when its probe gets no 2XX (below)
+      load: 'unpaced',
       periodSeconds: 1,
       maxDurationSeconds: 5,
       maxRequests: 100_000,
@@ -147,6 +149,100 @@ describe('runLocalBenchmark against the real demo server', () => {
       JSON.stringify(source.errorSamples),
       /400: WrongFeatureCount: row 1 has 3 values, the model expects 30/,
     );
+  });
+
+  const probeFailures = [
+    {
+      name: 'a content type the server refuses (415)',
+      contentType: 'application/json',
+      body: payload,
+      message:
+        /no request of the probe with 2XX; first error: 415: unsupported content type "application\/json"/,
+    },
+    {
+      name: 'a payload the model refuses (400)',
+      contentType: 'text/csv',
+      body: Buffer.from('1,2,3\n'),
+      message: /first error: 400: WrongFeatureCount: row 1 has 3 values/,
+    },
+  ];
+  for (const c of probeFailures) {
+    it(`the paced default refuses to start when the probe gets no 2XX: ${c.name}`, async () => {
+      const periods: BenchmarkProgress[] = [];
+      await assert.rejects(
+        runLocalBenchmark({
+          url: server.url,
+          payload: c.body,
+          contentType: c.contentType,
+          probeSeconds: 0.3,
+          periodSeconds: 1,
+          maxDurationSeconds: 3,
+          onPeriod: (p) => periods.push(p),
+        }),
+        (error: Error) => error.name === 'ConfigurationError' && c.message.test(error.message),
+      );
+      assert.equal(periods.length, 0, 'no period of errors was run');
+    });
+  }
+
+  it('a boundary timer that fires late leaves every mid-run period full', async () => {
+    // Period 1 stalls the event loop over its boundary: that boundary fires ~150 ms late, so
+    // period 2 measures ~0.35 s of its 0.5 s. It is still a full period of the schedule.
+    const periodMs = 500;
+    const stallMs = 250;
+    const series = await runLocalBenchmark({
+      url: server.url,
+      payload,
+      serverPids: server.pids,
+      periodSeconds: periodMs / 1000,
+      maxDurationSeconds: 2,
+      load: 'unpaced',
+      stopRule: { detectPlateau: false },
+      onPeriod: (p) => {
+        if (p.periodIndex !== 0) return;
+        setTimeout(() => {
+          const until = performance.now() + stallMs;
+          while (performance.now() < until) {
+            // busy: nothing else runs, the boundary timer included
+          }
+        }, periodMs - 100);
+      },
+    });
+    const source = series.source as Record<string, unknown>;
+    assert.equal(source.stopReason, 'maxDuration');
+    assert.deepEqual(
+      series.points.map((p) => p.coveredSeconds),
+      [0.5, 0.5, 0.5, 0.5],
+    );
+    // The per-minute rates still use the seconds each period measured: period 2 was shorter.
+    const perMinute = source.invocationsPerMinute as number[];
+    const invocations = series.points.map((p) => p.invocations);
+    assert.ok(perMinute[2]! > (invocations[2]! * 60) / 0.5, `${perMinute[2]} vs ${invocations[2]}`);
+  });
+
+  it('an abort wakes paced users at once: no pause outlives the run', async () => {
+    // 0.05 requests/s: each user pauses up to 20 s between requests.
+    const controller = new AbortController();
+    const timeoutsBefore = activeTimeouts();
+    const series = await runLocalBenchmark({
+      url: server.url,
+      payload,
+      periodSeconds: 0.3,
+      maxDurationSeconds: 30,
+      load: {
+        kind: 'stairs',
+        durationSeconds: 30,
+        numberOfSteps: 100,
+        usersPerStep: 2,
+        userRequestsPerSecond: 0.05,
+      },
+      onPeriod: (p) => {
+        if (p.periodIndex === 1) controller.abort();
+      },
+      signal: controller.signal,
+    });
+    assert.equal((series.source as Record<string, unknown>).stopReason, 'aborted');
+    assert.equal(activeTimeouts(), timeoutsBefore, 'no timer of the run is left');
   });
 
   it('maxRequests bounds the run and closes a partial period', async () => {

@@ -318,8 +318,6 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
 
   const points: BenchmarkPoint[] = [];
   const perMinute: number[] = [];
-  /** Seconds each period was under load, full ones included (written to the file, see below). */
-  const coveredByPeriod: number[] = [];
   const errorSamples = new Map<string, number>();
   const overall = newHistogram();
   let current: PeriodCounters = {
@@ -376,6 +374,23 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
     if (sent >= maxRequests && !stopReason) stop('maxRequests', `${sent} requests sent (the maximum)`);
   };
 
+  // Paced users' pauses, woken on stop: a pause may last a whole pacing interval (20 s at
+  // 0.05 requests/s), and a pending timer would keep the process alive that long after the run.
+  const sleepers = new Set<() => void>();
+  const sleepUnlessStopped = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
+    });
+  const wakeSleepers = () => {
+    for (const wake of [...sleepers]) wake();
+  };
+
   const userLoop = async (index: number) => {
     activeUsers += 1;
     // A paced user keeps a schedule (not a pause after each answer), so timer jitter does not
@@ -388,7 +403,7 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
       while (!stopReason && index < targetUsers && sent < maxRequests) {
         if (intervalMs > 0) {
           const waitMs = nextSendMs - performance.now();
-          if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+          if (waitMs > 0) await sleepUnlessStopped(waitMs);
           else if (waitMs < -Math.max(intervalMs, MAX_CATCH_UP_MS)) nextSendMs = performance.now();
           nextSendMs += intervalMs;
           if (stopReason || index >= targetUsers) break;
@@ -438,14 +453,15 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
       invocation4xxErrors: counters.errors4xx,
       invocation5xxErrors: counters.errors5xx,
       ...(openLoop ? {} : { users: counters.maxUsers }),
-      ...(partial || coveredSeconds < 0.95 * periodSeconds
-        ? { coveredSeconds: roundTo(coveredSeconds, 3) }
-        : {}),
+      // Only a stop between boundaries makes a partial period. A boundary timer that fires late
+      // (a stalled event loop) lengthens this period and shortens the next by as much, but both
+      // are full periods of the schedule: judging them by measured coverage would drop a full
+      // mid-run period from the analysis.
+      ...(partial ? { coveredSeconds: roundTo(coveredSeconds, 3) } : {}),
     };
     points.push(point);
     const invocationsPerMinute = coveredSeconds > 0 ? (60 * counters.invocations) / coveredSeconds : 0;
     perMinute.push(Math.round(invocationsPerMinute));
-    coveredByPeriod.push(roundTo(coveredSeconds, 3));
     before = after;
     eluBefore = performance.eventLoopUtilization();
     periodStart = nowPerf;
@@ -511,6 +527,7 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
       settle();
     }
     for (const timer of timers) clearTimeout(timer);
+    wakeSleepers();
     finish();
   }
 
@@ -572,6 +589,8 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
     if (ticker) clearInterval(ticker);
     options.signal?.removeEventListener('abort', onAbort);
     targetUsers = 0;
+    // (also when the run throws: no pause may outlive it)
+    wakeSleepers();
     await drain(() => inFlight, timeoutMs);
     await transport.close();
     pin?.restore();
@@ -586,13 +605,11 @@ export async function runLocalBenchmark(options: LocalBenchmarkOptions): Promise
     instanceType: options.instanceType ?? 'local',
     vcpus,
     periodSeconds,
-    // Every period says how long it was under load, so the analysis tells partial periods by
-    // coverage, not by the edge rule: paced stairs double the load from the first period to the
-    // second, which the edge rule (< 50 % of the neighbour) would take for a partial start.
-    points: points.map((p, i) => ({
-      ...p,
-      coveredSeconds: p.coveredSeconds ?? coveredByPeriod[i] ?? periodSeconds,
-    })),
+    // Every period carries coveredSeconds, so the analysis tells partial periods by coverage, not
+    // by the edge rule: paced stairs double the load from the first period to the second, which
+    // the edge rule (< 50 % of the neighbour) would take for a partial start. A full period is
+    // written as covering its whole length: its measured coverage differs only by timer lateness.
+    points: points.map((p) => ({ ...p, coveredSeconds: p.coveredSeconds ?? periodSeconds })),
     source: {
       tool: 'scaleplan-loadgen',
       url: invocationsUrl,
@@ -657,10 +674,15 @@ async function probeUnpacedUsers(
   const countFromMs = start + 1000 * Math.min(PROBE_WARM_UP_SECONDS, seconds / 4);
   const endMs = start + seconds * 1000;
   let answered = 0;
+  let anyAnswered = false;
+  let firstError: SendResult | undefined;
   const user = async () => {
     while (performance.now() < endMs && !signal?.aborted) {
       const result = await transport.send();
-      if (result.status >= 200 && result.status < 300 && performance.now() >= countFromMs) answered += 1;
+      if (result.status >= 200 && result.status < 300) {
+        anyAnswered = true;
+        if (performance.now() >= countFromMs) answered += 1;
+      } else firstError ??= result;
     }
   };
   try {
@@ -668,6 +690,13 @@ async function probeUnpacedUsers(
   } finally {
     await transport.close();
     pin?.restore();
+  }
+  // Not one success: the run would only measure errors (a wrong --content-type, a payload the
+  // model refuses). Unpaced stairs of 100 % errors would end after a period as if it had run.
+  if (!anyAnswered && firstError && !signal?.aborted) {
+    throw new ConfigurationError(
+      `the server answered no request of the probe with 2XX; first error: ${firstError.status || 'no answer'}: ${firstError.errorText ?? ''} (check the payload and --content-type)`,
+    );
   }
   const countedSeconds = (performance.now() - countFromMs) / 1000;
   return countedSeconds > 0 ? answered / countedSeconds : 0;
