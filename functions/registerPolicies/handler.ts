@@ -4,12 +4,17 @@
  * tracking policies, the step policy, then the step policy's alarm with that policy's ARN as its
  * action (without the alarm a step policy never runs), then the scheduled actions.
  *
- * The scalable target and the step alarm go into the ledger. When a later call fails, what this
- * call created is deleted before the error propagates (the ledger never learns of it).
+ * The scalable target and the step alarm go into the ledger. When a later call fails for good
+ * (AwsRequestError...), what this call created is deleted before the error propagates (the ledger
+ * never learns of it). A TransientAwsError undoes nothing: the state machine retries the Task, and
+ * right after RegisterScalableTarget that error is usually Application Auto Scaling not seeing the
+ * new target yet (eventual consistency). Deregistering it would make every retry register it anew
+ * and meet the same race, so the backoff could never help. If the retries run out, Cleanup deletes
+ * the target and the step alarm anyway: both are names the run derives (`resourcesNamedByRun`).
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import { InvalidInputError } from '../../shared/core/errors';
+import { InvalidInputError, TransientAwsError } from '../../shared/core/errors';
 import { buildScalingRequests, withAlarmAction } from '../../shared/core/policies';
 import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
@@ -69,6 +74,7 @@ export function createRegisterPoliciesHandler(
         }
         for (const action of requests.putScheduledActions) await ports.scaling.putScheduledAction(action);
       } catch (error) {
+        if (error instanceof TransientAwsError) throw error;
         for (const ref of [...created].reverse()) {
           await ports.cleanup.deleteResource(ref).catch((undoError: unknown) => {
             logger.warn('could not undo', { ref, error: String(undoError) });

@@ -149,6 +149,13 @@ interface AccountScript {
   endpointStatuses?: string[];
   /** SDK errors thrown by the first calls of an operation, in order, before it answers normally. */
   failures?: Partial<Record<string, Error[]>>;
+  /**
+   * Application Auto Scaling's eventual consistency: a scalable target registered anew is not
+   * visible to PutScalingPolicy (ValidationException) until it is registered again, which in the
+   * workflow is the Task's retry after a backoff. A target deregistered in between is new again,
+   * so a handler that undid its registration before the retry would never get past the race.
+   */
+  slowTargetVisibility?: boolean;
 }
 
 /** A fake account: answers every call the workflow makes and keeps what exists. */
@@ -265,17 +272,30 @@ function playAws(aws: ReturnType<typeof createMockedAws>, script: AccountScript 
   aws.sagemaker.on(DeleteModelPackageGroupCommand).resolves({});
   aws.sagemaker.on(StopInferenceRecommendationsJobCommand).resolves({});
 
-  aws.autoScaling.on(RegisterScalableTargetCommand).resolves({ ScalableTargetARN: 'arn:target' });
+  // Registered targets by ResourceId: whether the Put* calls see them yet.
+  const targets = new Map<string, boolean>();
+  aws.autoScaling.on(RegisterScalableTargetCommand).callsFake((input: { ResourceId: string }) => {
+    targets.set(input.ResourceId, targets.has(input.ResourceId) || !script.slowTargetVisibility);
+    return { ScalableTargetARN: 'arn:target' };
+  });
   aws.autoScaling
     .on(PutScalingPolicyCommand)
     .callsFake((input: { PolicyName: string; ResourceId: string }) => {
+      if (targets.get(input.ResourceId) === false)
+        throw awsError(
+          'ValidationException',
+          `No scalable target registered for service namespace: sagemaker, resource ID: ${input.ResourceId}, scalable dimension: sagemaker:variant:DesiredInstanceCount`,
+        );
       failFirst('PutScalingPolicy');
       return {
         PolicyARN: `arn:aws:autoscaling:us-east-1:${ACCOUNT}:scalingPolicy:0f0e:resource/sagemaker/${input.ResourceId}:policyName/${input.PolicyName}`,
         Alarms: [],
       };
     });
-  aws.autoScaling.on(DeregisterScalableTargetCommand).resolves({});
+  aws.autoScaling.on(DeregisterScalableTargetCommand).callsFake((input: { ResourceId: string }) => {
+    targets.delete(input.ResourceId);
+    return {};
+  });
   aws.cloudWatch.on(PutMetricAlarmCommand).callsFake((input: { AlarmName: string }) => {
     alarms.add(input.AlarmName);
     return {};
@@ -292,7 +312,7 @@ function playAws(aws: ReturnType<typeof createMockedAws>, script: AccountScript 
     // Judge reads the metrics of the evaluation started last.
     .callsFake((input: GetMetricDataCommandInput) => resultsFor(input, benchmark, evaluationOf(evaluations)));
   aws.s3.on(PutObjectCommand).resolves({});
-  return { alarms };
+  return { alarms, targets };
 }
 
 const operations = (mock: { calls(): { args: unknown[] }[] }) =>
@@ -604,14 +624,12 @@ test('an evaluation that fails once is tuned and passes: the second iteration se
 test('throttled and not-yet-visible answers from the SDK are retried end to end', async (t) => {
   const aws = createMockedAws('workflow-e2e-throttled');
   playAws(aws, {
+    // Right after RegisterScalableTarget the target is not visible yet; then, once it is, a throttle.
+    slowTargetVisibility: true,
     failures: {
       CreateInferenceRecommendationsJob: [awsError('ThrottlingException', 'Rate exceeded')],
       DescribeEndpoint: [awsError('ServiceUnavailable', 'Service Unavailable', 503)],
-      // Right after RegisterScalableTarget the target may not be visible yet, then a throttle.
-      PutScalingPolicy: [
-        awsError('ObjectNotFoundException', 'No scalable target registered for service namespace: sagemaker'),
-        awsError('ThrottlingException', 'Rate exceeded'),
-      ],
+      PutScalingPolicy: [awsError('ThrottlingException', 'Rate exceeded')],
       DeleteEndpoint: [awsError('ThrottlingException', 'Rate exceeded')],
     },
   });
@@ -639,11 +657,26 @@ test('throttled and not-yet-visible answers from the SDK are retried end to end'
     ['Default', 'Default', 'Advanced'],
     'the throttled Default job was sent again',
   );
-  // Each failed RegisterPolicies deregistered the target it had registered; the third attempt
-  // kept it. Cleanup deregistered it before the throttled DeleteEndpoint, and once more on its
+  // The failed RegisterPolicies attempts left the target registered (a transient error undoes
+  // nothing), so the retry's RegisterScalableTarget found it and the race was over: no deregister
+  // until Cleanup, which deregistered it before the throttled DeleteEndpoint and once more on its
   // retry (the whole clean-up runs again; a target already gone counts as done).
+  const scalingCalls = operations(aws.autoScaling);
+  const policiesPerAttempt = aws.autoScaling.commandCalls(PutScalingPolicyCommand).length - 2;
+  assert.deepEqual(scalingCalls.slice(0, 5 + policiesPerAttempt), [
+    'RegisterScalableTarget',
+    'PutScalingPolicy', // ValidationException: not visible yet
+    'RegisterScalableTarget',
+    'PutScalingPolicy', // ThrottlingException
+    'RegisterScalableTarget',
+    ...Array(policiesPerAttempt).fill('PutScalingPolicy'),
+  ]);
   assert.equal(aws.autoScaling.commandCalls(RegisterScalableTargetCommand).length, 3);
-  assert.equal(aws.autoScaling.commandCalls(DeregisterScalableTargetCommand).length, 4);
+  assert.equal(aws.autoScaling.commandCalls(DeregisterScalableTargetCommand).length, 2);
+  assert.deepEqual(scalingCalls.slice(5 + policiesPerAttempt), [
+    'DeregisterScalableTarget',
+    'DeregisterScalableTarget',
+  ]);
   assert.deepEqual(
     aws.sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input.EndpointName),
     Array(2).fill(runNames('churn', runIdFor(localExecutionArn('e2e-throttled'))).endpointName),

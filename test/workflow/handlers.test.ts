@@ -18,6 +18,7 @@ import { createTunePoliciesHandler } from '../../functions/tunePolicies/handler'
 import { AwsRequestError, ResourceNotFoundError, TransientAwsError } from '../../shared/core/errors';
 import { runIdFor, runNames } from '../../shared/core/naming';
 import { derivePlan } from '../../shared/core/plan';
+import { scalingNames } from '../../shared/core/policies';
 import type { JobStatus, ResourceRef } from '../../shared/core/ports';
 import { resolveInstancePricing } from '../../shared/core/recommendation';
 import { ScalingRequestSchema } from '../../shared/core/request';
@@ -272,15 +273,65 @@ describe('registerPolicies', () => {
     assert.deepEqual(again, ledger);
   });
 
-  test('a refused alarm undoes the target it registered, then the error propagates', async () => {
-    const fake = createFakePorts({
-      failures: { 'scaling.putMetricAlarm': [new AwsRequestError('LimitExceeded')] },
+  const targetKey = `scalableTarget:endpoint/${names.endpointName}/variant/AllTraffic`;
+  const alarmKey = `alarm:${scalingNames({ endpointName: names.endpointName, variantName: 'AllTraffic' }).stepAlarmName}`;
+  // A TransientAwsError is retried by the state machine, so the handler keeps what it created
+  // (undoing the registration would make every retry meet the same visibility race); any other
+  // error undoes it. `live` is what exists on the account when the error propagates.
+  const failureCases: {
+    name: string;
+    failing: string;
+    error: Error;
+    liveAfterFailure: string[];
+    undone: number;
+  }[] = [
+    {
+      name: 'a target not yet visible to PutScalingPolicy stays registered for the retry',
+      failing: 'scaling.putScalingPolicy',
+      error: new TransientAwsError('ValidationException: No scalable target registered'),
+      liveAfterFailure: [targetKey],
+      undone: 0,
+    },
+    {
+      name: 'a throttled alarm keeps the target for the retry',
+      failing: 'scaling.putMetricAlarm',
+      error: new TransientAwsError('ThrottlingException: Rate exceeded'),
+      liveAfterFailure: [targetKey],
+      undone: 0,
+    },
+    {
+      name: 'a refused alarm undoes the target it registered',
+      failing: 'scaling.putMetricAlarm',
+      error: new AwsRequestError('LimitExceeded'),
+      liveAfterFailure: [],
+      undone: 1,
+    },
+    {
+      name: 'a refused policy undoes the target it registered',
+      failing: 'scaling.putScalingPolicy',
+      error: new AwsRequestError('LimitExceededException: 50 policies'),
+      liveAfterFailure: [],
+      undone: 1,
+    },
+  ];
+  for (const c of failureCases) {
+    test(`${c.name}, then the error propagates and a retry succeeds`, async () => {
+      const fake = createFakePorts({ failures: { [c.failing]: [c.error] } });
+      const handler = createRegisterPoliciesHandler(fake.ports);
+      await assert.rejects(handler(input, context), { name: c.error.name });
+      assert.deepEqual([...fake.live.keys()], c.liveAfterFailure);
+      assert.equal(fake.callsOf('cleanup.deleteResource').length, c.undone);
+      // The retry gets the same input (the ledger never learned of the failed attempt).
+      const ledger = await handler(input, context);
+      assert.deepEqual(
+        ledger.map((ref) => `${ref.kind}:${ref.name}`),
+        [targetKey, alarmKey],
+      );
+      assert.deepEqual([...fake.live.keys()].sort(), [alarmKey, targetKey].sort());
+      assert.equal(fake.callsOf('scaling.registerScalableTarget').length, 2);
+      assert.equal(fake.callsOf('cleanup.deleteResource').length, c.undone);
     });
-    await assert.rejects(createRegisterPoliciesHandler(fake.ports)(input, context), {
-      name: 'AwsRequestError',
-    });
-    assert.deepEqual([...fake.live.keys()], []);
-  });
+  }
 });
 
 describe('tunePolicies', () => {

@@ -19,8 +19,10 @@ import { awsErrorName, callAws } from './errors';
  * PutScalingPolicy or PutScheduledAction may not see the target yet and answers
  * ValidationException or ObjectNotFoundException (AWS-FACTS 3.1: "retry on ValidationException
  * right after registration"). The put* calls here always follow a register (RegisterPolicies), so
- * those answers are retried as TransientAwsError; a refusal that persists still fails once the
- * Retry is spent, with AWS's message in the error.
+ * those answers are retried as TransientAwsError, and RegisterPolicies keeps the target it
+ * registered for the retry (deregistering it would restart the race). AWS uses the same code for a
+ * request that is invalid for good, so such a refusal is retried too (about 5 minutes) and fails
+ * once the Retry is spent, with AWS's message in the error.
  */
 export function isNotYetRegisteredError(error: unknown): boolean {
   const name = awsErrorName(error);
