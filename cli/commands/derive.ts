@@ -20,6 +20,7 @@ import { buildScalingRequests } from '../../shared/core/policies';
 import { type Goal, PolicyChoiceSchema } from '../../shared/core/request';
 import type { ThresholdMethod } from '../../shared/core/thresholds';
 import type { BenchmarkAnalysis, PolicySet, Thresholds } from '../../shared/core/types';
+import { PLAIN_DECIMAL, PLAIN_INTEGER } from '../numbers';
 
 /** Endpoint name used in the printed requests when none is given. */
 export const DEFAULT_ENDPOINT_NAME = 'scaleplan-endpoint';
@@ -57,14 +58,6 @@ export interface DeriveOutput {
   };
   reasons: Reason[];
 }
-
-/**
- * Plain decimal numbers only: digits with an optional fraction ("500", "12.5"). Number() would
- * also take "0x10" (16), "1e3", "Infinity", " 50 " and "" (0), which nobody means on this command
- * line: '--goal 0x10' must not become 16 %.
- */
-const PLAIN_DECIMAL = /^\d+(\.\d+)?$/;
-const PLAIN_INTEGER = /^\d+$/;
 
 function numberOption(flag: string, text: string | undefined, rule: 'positive' | 'integer'): number {
   if (text === undefined) throw new InvalidInputError(`${flag} is required`);

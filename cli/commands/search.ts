@@ -163,7 +163,7 @@ export function registerSearch(program: Command): void {
           sloTarget: numberOption('slo-target', options.sloTarget, (n) => n > 0 && n <= 1) ?? 0.999,
           allowedErrorRate:
             numberOption('allowed-error-rate', options.allowedErrorRate, (n) => n >= 0 && n <= 1) ??
-            loaded.request?.evaluation.allowedErrorRate ??
+            loaded.allowedErrorRate ??
             0,
           grid,
           keepCpuTargetTracking: options.keepCpu === true,

@@ -24,6 +24,7 @@ import {
   windowTraffic,
 } from '../../shared/core/sim/traffic';
 import type { BenchmarkAnalysis, PolicySet } from '../../shared/core/types';
+import { parsePlainNumber } from '../numbers';
 
 export interface LoadedRecommendation {
   analysis: BenchmarkAnalysis;
@@ -33,6 +34,8 @@ export interface LoadedRecommendation {
   latencySloMs?: number;
   /** The expected peak, requests per second: the request's, else `expectations.maxRps`. */
   maxRps?: number;
+  /** The error budget, 0..1: the request's, else `expectations.allowedErrorRate`. */
+  allowedErrorRate?: number;
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -96,6 +99,11 @@ export function loadRecommendation(path: string): LoadedRecommendation {
   const maxRps =
     out.request?.traffic.maxRps ?? (typeof expectedMaxRps === 'number' ? expectedMaxRps : undefined);
   if (maxRps !== undefined) out.maxRps = maxRps;
+  const expectedErrorRate = expectations?.allowedErrorRate;
+  const allowedErrorRate =
+    out.request?.evaluation.allowedErrorRate ??
+    (typeof expectedErrorRate === 'number' ? expectedErrorRate : undefined);
+  if (allowedErrorRate !== undefined) out.allowedErrorRate = allowedErrorRate;
   return out;
 }
 
@@ -106,8 +114,11 @@ export function numberOption(
   check: (n: number) => boolean = () => true,
 ): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || !check(n)) throw new InvalidInputError(`--${name}: bad value '${value}'`);
+  const n = parsePlainNumber(value);
+  if (!Number.isFinite(n) || !check(n))
+    throw new InvalidInputError(
+      `--${name}: bad value '${value}' (expected a plain decimal number in range, e.g. 500 or 0.5)`,
+    );
   return n;
 }
 

@@ -83,6 +83,8 @@ export interface Recommendation {
     pattern: 'spiky' | 'smooth';
     latencySlo: ScalingRequest['latencySlo'];
     goal: ScalingRequest['goal'];
+    /** The error budget the evaluations were judged with (share of 4XX+5XX, 0..1). */
+    allowedErrorRate: number;
   };
   /**
    * The benchmark analysis of one instance, whole: peak invocations per minute, latency at the
@@ -176,6 +178,7 @@ export function assembleRecommendation(input: AssembleRecommendationInput): Reco
       pattern: request.traffic.pattern,
       latencySlo: request.latencySlo,
       goal: request.goal,
+      allowedErrorRate: request.evaluation.allowedErrorRate,
     },
     benchmark: input.benchmark,
     thresholds: input.thresholds,

@@ -21,6 +21,7 @@ const request = ScalingRequestSchema.parse({
   traffic: { minRps: 70, maxRps: 500, growthFactor: 1.2 },
   latencySlo: { percentile: 'P95', ms: 200 },
   goal: 50,
+  evaluation: { allowedErrorRate: 0.01 },
 });
 const series = JSON.parse(
   readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'benchmark.c5-large.json'), 'utf8'),
@@ -72,6 +73,9 @@ describe('the recommendation file scaleplan writes', () => {
     // the SLO and the expected peak come from the recommendation's expectations
     assert.equal(loaded.latencySloMs, 200);
     assert.equal(loaded.maxRps, 500);
+    // and so does the error budget the evaluations were judged with (search judges candidates by it)
+    assert.equal(recommendation.expectations.allowedErrorRate, 0.01);
+    assert.equal(loaded.allowedErrorRate, 0.01);
   });
 
   it('scaleplan simulate runs it on a trace without --latency-slo-ms', () => {

@@ -181,6 +181,28 @@ describe('scaleplan simulate and search', () => {
         ],
         message: /--targets: bad value/,
       },
+      // plain decimals only: hex, exponents and empty list items are refused, not read as numbers
+      ...(
+        [
+          ['--step-thresholds', '0x2'],
+          ['--latency-slo-ms', '1e3'],
+          ['--min-capacity-offsets', ','],
+          ['--max-capacity-offsets', '1,,2'],
+        ] as const
+      ).map(([flag, value]) => ({
+        args: [
+          'search',
+          '--recommendation',
+          recommendation,
+          '--trace',
+          trace,
+          '--latency-slo-ms',
+          '100',
+          flag,
+          value,
+        ],
+        message: new RegExp(`${flag}: bad value`),
+      })),
     ];
     for (const c of cases) {
       const r = cli(...c.args);
