@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { FUNCTION_NAMES } from '../../functions/index';
 import { ERROR_NAMES } from '../../shared/core/errors';
+import { EvaluationSettingsSchema } from '../../shared/core/request';
 import {
   DEFINITION_PATH,
   FAKE_LAMBDA_ARN_PREFIX,
@@ -154,17 +155,66 @@ describe('state machine definition', () => {
     });
   }
 
-  test('the execution timeout is a backstop above the sum of the loop bounds at 10 iterations', () => {
-    const bound = (wait: string, poll: string) =>
-      (states[wait]?.Seconds ?? 0) * ((states[poll]?.Parameters?.maxRounds as number) ?? 0);
-    const jobSeconds = bound('WaitForJob', 'PollJob');
-    const perIterationSeconds =
-      bound('WaitForEndpoint', 'PollEndpoint') +
-      bound('WaitBeforeReset', 'PollEndpointBeforeReset') +
-      bound('WaitForEvaluation', 'PollEvaluation');
-    // 5400 + 10 x (1800 + 1800 + 19800) = 239400 s <= 259200 s (72 h)
-    assert.equal(jobSeconds + 10 * perIterationSeconds, 239400);
-    assert.ok(raw.TimeoutSeconds >= jobSeconds + 10 * perIterationSeconds);
+  // The longest one entry into a Task can take: every attempt runs to its TimeoutSeconds, every
+  // retrier is spent (MaxAttempts, 3 when absent) and every backoff is at its unjittered maximum
+  // (IntervalSeconds x BackoffRate^n, capped at MaxDelaySeconds; FULL jitter only shortens it).
+  const taskBoundSeconds = (name: string): number => {
+    const state = states[name];
+    let attempts = 1;
+    let backoffSeconds = 0;
+    for (const retrier of state?.Retry ?? []) {
+      const maxAttempts = retrier.MaxAttempts ?? 3;
+      attempts += maxAttempts;
+      for (let retry = 0; retry < maxAttempts; retry++)
+        backoffSeconds += Math.min(
+          (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** retry,
+          retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY,
+        );
+    }
+    return (state?.TimeoutSeconds ?? 0) * attempts + backoffSeconds;
+  };
+  // No state is entered more often per execution than maxIterations (each tuning counts one; the
+  // schema caps it at 10) times, except a loop's Wait and poll, entered maxRounds times per entry
+  // into the loop. So everything x 10 is an upper bound, loops at maxRounds x (Wait + poll bound).
+  const MAX_ITERATIONS = 10;
+  const YEAR_SECONDS = 365 * 24 * 3600;
+
+  test('a Task entry is bounded by 13 attempts at its TimeoutSeconds and 126 + 275 s of backoff', () => {
+    assert.equal(
+      taskBoundSeconds('PollJob'),
+      60 * 13 + (2 + 4 + 8 + 16 + 32 + 64) + (5 + 10 + 20 + 40 + 80 + 120),
+    );
+    assert.equal(taskBoundSeconds('Cleanup'), 600 * 13 + 401);
+  });
+
+  test('the execution timeout is a backstop above the longest execution at 10 iterations', () => {
+    assert.equal(EvaluationSettingsSchema.safeParse({ maxIterations: MAX_ITERATIONS }).success, true);
+    assert.equal(EvaluationSettingsSchema.safeParse({ maxIterations: MAX_ITERATIONS + 1 }).success, false);
+    const polls = new Set<string>();
+    let loopsSeconds = 0;
+    for (const state of Object.values(states)) {
+      if (state.Type !== 'Wait' || !state.Next) continue;
+      polls.add(state.Next);
+      const maxRounds = states[state.Next]?.Parameters?.maxRounds as number;
+      loopsSeconds += maxRounds * ((state.Seconds ?? 0) + taskBoundSeconds(state.Next));
+    }
+    const tasksSeconds = tasks
+      .filter(([name]) => !polls.has(name))
+      .reduce((sum, [name]) => sum + taskBoundSeconds(name), 0);
+    const boundSeconds = MAX_ITERATIONS * (loopsSeconds + tasksSeconds);
+    // Loops: 540 rounds x 1181 s of poll + 28,800 s of Waits = 666,540 s; Tasks outside loops:
+    // 34,474 s; x 10 = 7,010,140 s (81.1 days), below TimeoutSeconds (90 days).
+    assert.deepEqual([...polls].sort(), [
+      'PollEndpoint',
+      'PollEndpointBeforeReset',
+      'PollEvaluation',
+      'PollJob',
+    ]);
+    assert.equal(loopsSeconds, 540 * 1181 + (90 * 60 + 60 * 30 + 330 * 60 + 60 * 30));
+    assert.equal(tasksSeconds, 34474);
+    assert.equal(boundSeconds, 7010140);
+    assert.ok(raw.TimeoutSeconds > boundSeconds, `${raw.TimeoutSeconds} s <= ${boundSeconds} s`);
+    assert.ok(raw.TimeoutSeconds <= YEAR_SECONDS, 'a Standard workflow runs at most one year');
   });
 
   test('asl-validator accepts the YAML as written and the definition with ARNs', () => {
