@@ -42,6 +42,9 @@ export const FORBIDDEN_GLOBALS = new Map<string, string>([
   ['queueMicrotask', 'the event loop'],
   ['performance', 'the clock (performance)'],
   ['crypto', 'randomness or the clock (crypto)'],
+  ['Intl', 'the clock or the locale (Intl: DateTimeFormat().format() reads the clock)'],
+  ['eval', 'eval (code the check cannot see)'],
+  ['Function', 'the Function constructor (code the check cannot see)'],
 ]);
 /** The only members of `Date` core may read: both turn given values into a time. */
 const PURE_DATE_MEMBERS = new Set(['parse', 'UTC']);
@@ -209,6 +212,9 @@ export function findViolations(fileName: string, source: string): string[] {
           found.push(`${at(node)} uses randomness (Math.random)`);
         else if (ts.isElementAccessExpression(parent) && !ts.isStringLiteral(parent.argumentExpression))
           found.push(`${at(node)} reads Math with a computed key`);
+        else if (member === undefined)
+          // `const { random } = Math` or `const M = Math; M.random()`: only Math.<name> can be checked.
+          found.push(`${at(node)} uses Math other than as Math.<name> (Math.random could hide behind it)`);
       }
     }
     ts.forEachChild(node, visit);

@@ -65,6 +65,23 @@ describe('core purity check: what must be flagged', () => {
     { name: 'Math.random', source: 'const r = Math.random();', expected: /randomness/ },
     { name: "Math['random']", source: "const r = Math['random']();", expected: /randomness/ },
     {
+      name: 'Math.random destructured',
+      source: 'const { random } = Math;\nrandom();',
+      expected: /Math other than/,
+    },
+    { name: 'Math passed around', source: 'const M = Math;\nM.random();', expected: /Math other than/ },
+    {
+      name: 'Intl.DateTimeFormat reads the clock',
+      source: "const s = new Intl.DateTimeFormat('en').format();",
+      expected: /Intl/,
+    },
+    { name: 'eval', source: "const p = eval('process');", expected: /eval/ },
+    {
+      name: 'the Function constructor',
+      source: "const f = new Function('return process');",
+      expected: /Function constructor/,
+    },
+    {
       name: 'the global process used next to a function that shadows it',
       source: 'function f(process: number) { return process; }\nconst e = process.env;',
       expected: /x\.ts:2 uses the process/,
