@@ -120,6 +120,48 @@ describe('the whole local workflow on the demo model (tiny durations)', () => {
     );
   });
 
+  it('a workflow runner that throws stops the job and waits for it before stopping the server', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'scaleplan-run-'));
+    let periodsAtThrow = -1;
+    const periods: number[] = [];
+    await assert.rejects(
+      runLocalWorkflow({
+        request: relaxedRequest,
+        outDir,
+        executionName: 'local-test-throws',
+        benchmarkSeconds: 30,
+        periodSeconds: 1,
+        onBenchmarkPeriod: (p) => periods.push(p.periodIndex),
+        // Starts the Default job as the workflow does, then fails as a bug in the runner would
+        // (not an ExecutionError, so the workflow's own clean-up never ran).
+        runWorkflow: async (request, { ports }) => {
+          const { modelPackageArn } = await ports.registry.ensureModelPackage(
+            request as Parameters<typeof ports.registry.ensureModelPackage>[0],
+            'throws',
+          );
+          await ports.jobs.startDefaultJob({
+            jobName: 'job-throws',
+            modelPackageArn,
+            instanceType: 'ml.c5.large',
+          });
+          await new Promise((resolve) => setTimeout(resolve, 4_000));
+          periodsAtThrow = periods.length;
+          throw new TypeError('the runner broke');
+        },
+      }),
+      { name: 'TypeError', message: 'the runner broke' },
+    );
+    const state = JSON.parse(readFileSync(join(outDir, 'state.json'), 'utf8')) as LocalState;
+    assert.equal(state.jobs['job-throws']?.status, 'STOPPED', 'the job was stopped');
+    // The load ended with the run: no period after it (the 30 s job would run 27 s more).
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.ok(periodsAtThrow >= 0);
+    assert.ok(
+      periods.length <= periodsAtThrow + 1,
+      `${periods.length} periods, ${periodsAtThrow} at the throw`,
+    );
+  });
+
   it('refuses a request for AWS models before starting anything', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'scaleplan-run-'));
     let started = false;
@@ -149,6 +191,12 @@ describe('scaleplan run (CLI)', () => {
   const cases = [
     { name: 'a file that does not exist', file: 'does-not-exist.json', expected: /cannot read it/ },
     { name: 'a request with maxRps below minRps', file: 'bad', expected: /minRps/ },
+    {
+      name: 'a 30 s period in the default 75 s benchmark',
+      file: 'examples/demo.request.json',
+      args: ['--period-seconds', '30'],
+      expected: /at least 5 whole periods .*floor\(75 \/ 30\) = 2/,
+    },
   ];
   for (const c of cases) {
     it(`gives one clear line and a non-zero exit for ${c.name}`, () => {
@@ -157,9 +205,13 @@ describe('scaleplan run (CLI)', () => {
         file = join(mkdtempSync(join(tmpdir(), 'scaleplan-cli-')), 'bad.json');
         writeFileSync(file, JSON.stringify({ ...demoRequest, traffic: { minRps: 10, maxRps: 5 } }));
       }
-      const run = spawnSync(process.execPath, ['bin/scaleplan.js', 'run', file, '--quiet'], {
-        encoding: 'utf8',
-      });
+      const run = spawnSync(
+        process.execPath,
+        ['bin/scaleplan.js', 'run', file, '--quiet', ...(c.args ?? [])],
+        {
+          encoding: 'utf8',
+        },
+      );
       assert.notEqual(run.status, 0);
       const lines = run.stderr.trim().split('\n');
       assert.equal(lines.length, 1, run.stderr);
@@ -204,8 +256,21 @@ describe('the local wait for the Default job scales with the benchmark', () => {
       name: 'a period longer than the benchmark',
       benchmarkSeconds: 10,
       periodSeconds: 20,
-      expected: /at most the benchmark \(10 s\), got 20/,
+      expected: /at least 5 whole periods .*got floor\(10 \/ 20\) = 0: use a period of at most 2 s/,
     },
+    {
+      name: 'a 30 s period in the default 75 s (2 steps)',
+      benchmarkSeconds: 75,
+      periodSeconds: 30,
+      expected: /at least 5 whole periods .*got floor\(75 \/ 30\) = 2: use a period of at most 15 s/,
+    },
+    {
+      name: '4 whole periods, one short of the minimum',
+      benchmarkSeconds: 9.9,
+      periodSeconds: 2,
+      expected: /got floor\(9\.9 \/ 2\) = 4/,
+    },
+    { name: 'a negative period', benchmarkSeconds: 10, periodSeconds: -1, expected: /more than 0 s, got -1/ },
   ];
   for (const c of refused) {
     it(`refuses ${c.name} before starting anything`, async () => {

@@ -38,6 +38,11 @@ export const DEFAULT_LOCAL_BENCHMARK_SECONDS = 75;
 export const DEFAULT_LOCAL_PERIOD_SECONDS = 10;
 /** How often the local workflow polls a running job at most, milliseconds (the definition waits 60 s on AWS). */
 export const LOCAL_POLL_INTERVAL_MS = 1_000;
+/**
+ * Fewest whole periods (steps of load) a local benchmark may have: the analysis needs 3 full
+ * periods and a 1.25x rise, and the first paced stairs and a stop on the plateau use some more.
+ */
+export const MIN_LOCAL_BENCHMARK_PERIODS = 5;
 /** Longest local benchmark accepted, seconds: an hour is already far beyond any plateau locally. */
 export const MAX_LOCAL_BENCHMARK_SECONDS = 3_600;
 
@@ -104,6 +109,8 @@ export interface LocalWorkflowOptions extends LocalRunEvents {
   serverPids?: number[];
   /** The clock (wall time), injectable for tests. */
   now?: () => Date;
+  /** Runs the state machine; default {@link runWorkflowLocally}. Tests inject one that throws. */
+  runWorkflow?: typeof runWorkflowLocally;
 }
 
 export interface LocalWorkflowResult extends LocalRunResult {
@@ -140,9 +147,14 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
     throw new InvalidInputError(
       `the local benchmark lasts more than 0 and at most ${MAX_LOCAL_BENCHMARK_SECONDS} s, got ${benchmarkSeconds}`,
     );
-  if (!(periodSeconds > 0 && periodSeconds <= benchmarkSeconds))
+  if (!(periodSeconds > 0))
+    throw new InvalidInputError(`a benchmark period lasts more than 0 s, got ${periodSeconds}`);
+  // The analysis needs 3 full periods and a rise of the load: fewer steps fail for certain, and
+  // only after the whole benchmark has run. Refused before any load instead.
+  const steps = Math.floor(benchmarkSeconds / periodSeconds);
+  if (steps < MIN_LOCAL_BENCHMARK_PERIODS)
     throw new InvalidInputError(
-      `a benchmark period lasts more than 0 s and at most the benchmark (${benchmarkSeconds} s), got ${periodSeconds}`,
+      `the benchmark needs at least ${MIN_LOCAL_BENCHMARK_PERIODS} whole periods (the analysis needs 3 full periods and a rise of the load), got floor(${benchmarkSeconds} / ${periodSeconds}) = ${steps}: use a period of at most ${benchmarkSeconds / MIN_LOCAL_BENCHMARK_PERIODS} s or a longer benchmark`,
     );
   const now = options.now ?? (() => new Date());
   const outDir = resolve(options.outDir);
@@ -159,6 +171,7 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
 
   let server: RunningModelServer | null = null;
   let analysis: BenchmarkAnalysis | null = null;
+  let stopJobs: (() => Promise<unknown>) | undefined;
   try {
     let url = request.model.url;
     let serverPids = options.serverPids ?? [];
@@ -207,8 +220,15 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
         });
       },
     });
+    // A job still running (the workflow failed before its clean-up stopped it, or threw) must
+    // not outlive the run: its load is aborted, and waiting for it takes at most a request's
+    // time limit.
+    stopJobs = () => {
+      stopAllJobs();
+      return Promise.allSettled([...benchmarks.values()]);
+    };
 
-    const run = await runWorkflowLocally(request, {
+    const run = await (options.runWorkflow ?? runWorkflowLocally)(request, {
       ports,
       executionName: options.executionName,
       waitTimeOverridesMs: {
@@ -219,10 +239,8 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
       },
       ...(options.onStateEntered ? { onStateEntered: options.onStateEntered } : {}),
     });
-    // A job still running (the workflow failed before its clean-up stopped it) must not outlive
-    // the run: its load is aborted, and waiting for it takes at most a request's time limit.
-    stopAllJobs();
-    await Promise.allSettled([...benchmarks.values()]);
+    // Before the summary, which reads the benchmark file a settled job leaves.
+    await stopJobs();
     // The output says what the stored file says: the evaluation was the digital twin.
     const result: LocalRunResult = { ...run, output: withLocalEvaluationReason(run.output) };
 
@@ -234,6 +252,8 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
       writeFileSync(join(outDir, 'error.json'), `${JSON.stringify(result.error, null, 2)}\n`);
     return { ...result, outDir, recommendationPath, summaryPath };
   } finally {
+    // Also when the workflow threw: the server must not stop under a load that keeps running.
+    await stopJobs?.();
     await server?.stop();
   }
 }
