@@ -156,6 +156,35 @@ describe('local backend ports', () => {
     assert.match(described.failureReason ?? '', /connection refused/);
   });
 
+  const reusedNames = [
+    { name: 'while the first job runs', settleFirst: false, firstStatus: 'IN_PROGRESS' },
+    { name: 'after the first job completed', settleFirst: true, firstStatus: 'COMPLETED' },
+  ];
+  for (const c of reusedNames) {
+    it(`refuses a job name already in use (ResourceInUse), ${c.name}`, async () => {
+      const signals: AbortSignal[] = [];
+      const { ports, benchmarks } = setUp((_jobName, signal) => {
+        signals.push(signal);
+        if (c.settleFirst) return Promise.resolve(series);
+        return new Promise((resolve) => signal.addEventListener('abort', () => resolve(series)));
+      });
+      const { modelPackageArn } = await ports.registry.ensureModelPackage(request, 'r-dup');
+      const input = { jobName: 'job-dup', modelPackageArn, instanceType: 'ml.c5.large' };
+      await ports.jobs.startDefaultJob(input);
+      if (c.settleFirst) await settle(benchmarks);
+      await assert.rejects(ports.jobs.startDefaultJob(input), {
+        name: 'AwsRequestError',
+        message: new RegExp(`ResourceInUse: a job named job-dup already exists \\(${c.firstStatus}\\)`),
+      });
+      assert.equal(signals.length, 1, 'no second load was started');
+      assert.equal((await ports.jobs.describeJob('job-dup')).status, c.firstStatus);
+      // The first job is still the one the name reaches: stopping it aborts its load.
+      await ports.jobs.stopJob('job-dup');
+      await settle(benchmarks);
+      assert.equal(signals[0]!.aborted, true);
+    });
+  }
+
   it('refuses what Application Auto Scaling would refuse', async () => {
     const { ports } = setUp();
     const target = { endpointName: 'ep', variantName: 'AllTraffic' };

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchmarkSeries } from '../../core/benchmark-file';
-import { InvalidInputError, JobFailedError, ResourceNotFoundError } from '../../core/errors';
+import { AwsRequestError, InvalidInputError, JobFailedError, ResourceNotFoundError } from '../../core/errors';
 import type {
   EvaluationInput,
   JobDescription,
@@ -184,6 +184,12 @@ export function createLocalPorts(options: LocalBackendOptions): {
       async startDefaultJob(input) {
         if (!state.modelPackages[input.modelPackageArn])
           throw new ResourceNotFoundError(`model package ${input.modelPackageArn} does not exist locally`);
+        // Job names are unique, whatever the job's status: SageMaker answers ResourceInUse, which
+        // the AWS adapter passes on as an AwsRequestError. Replacing the job would orphan its load.
+        if (state.jobs[input.jobName])
+          throw new AwsRequestError(
+            `unable to start inference recommendations job ${input.jobName}: ResourceInUse: a job named ${input.jobName} already exists (${state.jobs[input.jobName]!.status})`,
+          );
         const job: LocalJob = { status: 'IN_PROGRESS', startTime: options.now().toISOString() };
         state.jobs[input.jobName] = job;
         save();
