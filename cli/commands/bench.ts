@@ -43,6 +43,16 @@ interface BenchOptions {
   quiet?: boolean;
 }
 
+/**
+ * The value of an option that changes the kind of run: undefined when not given, refused when
+ * blank (commander passes '' through, and a falsy test would start the default run instead).
+ */
+function nonBlank(name: string, text: string | undefined): string | undefined {
+  if (text !== undefined && text.trim() === '')
+    throw new InvalidInputError(`${name} expects a value, got ""`);
+  return text;
+}
+
 function positiveNumber(name: string, text: string): number {
   const value = Number(text);
   if (!(value > 0)) throw new InvalidInputError(`${name} expects a positive number, got "${text}"`);
@@ -81,8 +91,17 @@ export interface PhasesOption {
 export function parsePhasesOption(text: string): PhasesOption {
   let raw: unknown;
   const source = text.startsWith('@') ? text.slice(1) : undefined;
+  let json = text;
+  if (source !== undefined) {
+    if (source.trim() === '') throw new InvalidInputError('--phases @ names no file (e.g. @phases.json)');
+    try {
+      json = readFileSync(source, 'utf8');
+    } catch (error) {
+      throw new InvalidInputError(`--phases: cannot read ${source}: ${(error as Error).message}`);
+    }
+  }
   try {
-    raw = JSON.parse(source === undefined ? text : readFileSync(source, 'utf8'));
+    raw = JSON.parse(json);
   } catch (error) {
     throw new InvalidInputError(
       `--phases ${source ?? ''}is not JSON (${(error as Error).message}); e.g. '[{"InitialNumberOfUsers":1,"SpawnRate":2,"DurationInSeconds":120}]'`,
@@ -169,9 +188,25 @@ export function registerBench(program: Command): void {
     .action(async (opts: BenchOptions, command: Command) => {
       if (!opts.url && !opts.demo)
         throw new InvalidInputError('give --url URL of a running server, or --demo');
-      if (opts.phases && opts.openLoopRps)
+      const phasesText = nonBlank('--phases', opts.phases);
+      const openLoopRps = nonBlank('--open-loop-rps', opts.openLoopRps);
+      if (phasesText !== undefined && openLoopRps !== undefined)
         throw new InvalidInputError('give --phases or --open-loop-rps, not both');
-      const phases = opts.phases ? parsePhasesOption(opts.phases) : undefined;
+      if (phasesText !== undefined) {
+        // The phases are the whole load: a stairs or ramp option would be silently ignored.
+        const clashing = (
+          [
+            ['load', '--load'],
+            ['usersPerStep', '--users-per-step'],
+            ['rampRps', '--ramp-rps'],
+          ] as const
+        )
+          .filter(([key]) => command.getOptionValueSource(key) === 'cli')
+          .map(([, flag]) => flag);
+        if (clashing.length > 0)
+          throw new InvalidInputError(`--phases sets the whole load: give it without ${clashing.join(', ')}`);
+      }
+      const phases = phasesText !== undefined ? parsePhasesOption(phasesText) : undefined;
       if (opts.transport !== 'undici' && opts.transport !== 'http') {
         throw new InvalidInputError(`--transport is undici or http, got "${opts.transport}"`);
       }
@@ -187,10 +222,10 @@ export function registerBench(program: Command): void {
       }
       const load: LoadProfile | 'paced' = phases
         ? phases.profile
-        : opts.openLoopRps
+        : openLoopRps !== undefined
           ? {
               kind: 'openLoop',
-              requestsPerSecond: positiveNumber('--open-loop-rps', opts.openLoopRps),
+              requestsPerSecond: positiveNumber('--open-loop-rps', openLoopRps),
               rampRequestsPerSecond: Number(opts.rampRps ?? 0),
               rampEverySeconds: periodSeconds,
               durationSeconds: maxDurationSeconds,

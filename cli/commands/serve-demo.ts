@@ -11,13 +11,21 @@ function parseCpus(text: string): number[] {
 }
 
 function parsePositiveInteger(name: string, text: string, allowZero = false): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+  // Digits only: Number('') and Number(' ') are 0, so a blank --port would pick a random port.
+  const value = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
     throw new InvalidInputError(
       `${name} expects a ${allowZero ? 'non-negative' : 'positive'} integer, got "${text}"`,
     );
   }
   return value;
+}
+
+/** A TCP port, 0..65535 (0 picks a free one). */
+function parsePort(text: string): number {
+  const port = parsePositiveInteger('--port', text, true);
+  if (port > 65_535) throw new InvalidInputError(`--port expects 0..65535, got "${text}"`);
+  return port;
 }
 
 /**
@@ -37,7 +45,7 @@ export function registerServeDemo(program: Command): void {
     .option('--cpus <list>', 'pin the server to these cores with taskset, e.g. "0"')
     .action(async (opts: { port: string; host: string; workers: string; model: string; cpus?: string }) => {
       const server = await startModelServer({
-        port: parsePositiveInteger('--port', opts.port, true),
+        port: parsePort(opts.port),
         host: opts.host,
         workers: parsePositiveInteger('--workers', opts.workers),
         modelPath: opts.model,

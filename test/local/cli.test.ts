@@ -257,6 +257,12 @@ describe('bench --phases: Inference Recommender phases', () => {
     { name: 'not JSON', text: '[{', message: /--phases is not JSON/ },
     { name: 'an empty list', text: '[]', message: /--phases/ },
     {
+      name: 'a file that does not exist',
+      text: '@/nonexistent/phases.json',
+      message: /^--phases: cannot read \/nonexistent\/phases\.json: ENOENT/,
+    },
+    { name: 'an @ without a file', text: '@', message: /--phases @ names no file/ },
+    {
       name: '0 initial users',
       text: '[{"InitialNumberOfUsers":0,"SpawnRate":1,"DurationInSeconds":120}]',
       message: /--phases 0\.InitialNumberOfUsers/,

@@ -24,6 +24,7 @@ import { BenchmarkSeriesSchema } from '../../shared/core/benchmark-file';
 const payload = readFileSync(DEMO_PAYLOAD_PATH);
 const activeTimeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 const REPO = join(import.meta.dirname, '..', '..');
+const PHASES = '[{"InitialNumberOfUsers":1,"SpawnRate":1,"DurationInSeconds":120}]';
 
 describe('runLocalBenchmark against the real demo server', () => {
   let server: RunningModelServer;
@@ -343,6 +344,71 @@ describe('scaleplan bench (the command)', () => {
       name: 'a bad period',
       args: ['bench', '--url', 'http://127.0.0.1:9', '--period-seconds', '0'],
       message: /--period-seconds expects a positive number/,
+    },
+    {
+      name: 'a blank --phases (not the default run)',
+      args: ['bench', '--url', 'http://127.0.0.1:9', '--phases', ''],
+      message: /--phases expects a value, got ""/,
+    },
+    {
+      name: 'a blank --open-loop-rps (not the default run)',
+      args: ['bench', '--url', 'http://127.0.0.1:9', '--open-loop-rps', ' '],
+      message: /--open-loop-rps expects a value, got ""/,
+    },
+    {
+      name: '--phases with --load',
+      args: ['bench', '--url', 'http://127.0.0.1:9', '--phases', PHASES, '--load', 'unpaced'],
+      message: /--phases sets the whole load: give it without --load$/m,
+    },
+    {
+      name: '--phases with --users-per-step and --ramp-rps',
+      args: [
+        'bench',
+        '--url',
+        'http://127.0.0.1:9',
+        '--phases',
+        PHASES,
+        '--users-per-step',
+        '2',
+        '--ramp-rps',
+        '5',
+      ],
+      message: /give it without --users-per-step, --ramp-rps$/m,
+    },
+    {
+      name: '--phases from a file that does not exist',
+      args: ['bench', '--url', 'http://127.0.0.1:9', '--phases', '@/nonexistent/phases.json'],
+      message: /--phases: cannot read \/nonexistent\/phases\.json: ENOENT/,
+    },
+    {
+      name: 'a content type the server refuses: the probe gets no 2XX',
+      args: [
+        'bench',
+        '--demo',
+        '--content-type',
+        'application/json',
+        '--period-seconds',
+        '1',
+        '--max-seconds',
+        '3',
+      ],
+      message:
+        /no request of the probe with 2XX; first error: 415: unsupported content type "application\/json"/,
+    },
+    {
+      name: 'serve-demo with a blank port',
+      args: ['serve-demo', '--port', ''],
+      message: /--port expects a non-negative integer, got ""/,
+    },
+    {
+      name: 'serve-demo with a port of 80.5',
+      args: ['serve-demo', '--port', '80.5'],
+      message: /--port expects a non-negative integer, got "80\.5"/,
+    },
+    {
+      name: 'serve-demo with a port over 65535',
+      args: ['serve-demo', '--port', '70000'],
+      message: /--port expects 0\.\.65535, got "70000"/,
     },
   ];
   for (const c of failures) {
