@@ -15,6 +15,9 @@ import { loadDefinition, taskFunctionKeys } from './definition';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 
+/** Longest delay, whole seconds, a Node timer takes (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /**
  * The execution ARN (`$$.Execution.Id`) of a local run: that of a state machine named `scaleplan`
  * in a placeholder account. The run id, and so every resource name, derives from it.
@@ -55,7 +58,14 @@ export interface LocalRunResult {
  * result.states; // ['NormalizeInput', 'CreateModelPackage', 'StartRecommenderJob', 'WaitForJob', ...]
  */
 export async function runWorkflowLocally(input: unknown, options: LocalRunOptions): Promise<LocalRunResult> {
-  const definition = loadDefinition() as StateMachineDefinition;
+  const loaded = loadDefinition() as StateMachineDefinition;
+  // The execution backstop (TimeoutSeconds, 90 days) is longer than a Node timer can wait
+  // (2^31 - 1 ms, ~24.8 days): the interpreter's timer would overflow, fire after 1 ms and end
+  // every local execution at once. Locally it is capped at the longest wait a timer takes.
+  const definition: StateMachineDefinition =
+    loaded.TimeoutSeconds !== undefined && loaded.TimeoutSeconds > MAX_TIMER_SECONDS
+      ? { ...loaded, TimeoutSeconds: MAX_TIMER_SECONDS }
+      : loaded;
   const taskKeys = taskFunctionKeys();
   const handlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
   for (const [stateName, key] of Object.entries(taskKeys)) {
