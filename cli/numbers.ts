@@ -1,3 +1,5 @@
+import { InvalidInputError } from '../shared/core/errors';
+
 /**
  * Numbers on the command line: plain decimals only. Number() would also take "0x10" (16), "1e3",
  * "Infinity", " 50 " and "" (0), which nobody means on a command line: '--goal 0x10' must not
@@ -18,4 +20,20 @@ export const SIGNED_DECIMAL = /^-?\d+(\.\d+)?$/;
  */
 export function parsePlainNumber(text: string): number {
   return SIGNED_DECIMAL.test(text) ? Number(text) : Number.NaN;
+}
+
+/**
+ * A whole number in plain digits (spaces around it ignored), >= 1 (>= 0 with `allowZero`), else
+ * InvalidInputError naming the option: Number('') and Number(' ') are 0, so a blank --port would
+ * otherwise pick a random port.
+ * @example parsePositiveInteger('--workers', '2') // 2
+ */
+export function parsePositiveInteger(name: string, text: string, allowZero = false): number {
+  const value = PLAIN_INTEGER.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new InvalidInputError(
+      `${name} expects a ${allowZero ? 'non-negative' : 'positive'} integer, got "${text}"`,
+    );
+  }
+  return value;
 }

@@ -19,7 +19,8 @@ import {
   startModelServer,
 } from '../../shared/adapters/local/model-server';
 import { InvalidInputError } from '../../shared/core/errors';
-import { parseCpus, parsePositiveInteger } from './serve-demo';
+import { parsePositiveInteger } from '../numbers';
+import { parseCpus } from './serve-demo';
 
 interface BenchOptions {
   url?: string;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEMO_MODEL_PATH, startModelServer } from '../../shared/adapters/local/model-server';
 import { InvalidInputError } from '../../shared/core/errors';
+import { parsePositiveInteger } from '../numbers';
 
 function parseCpus(text: string): number[] {
   const cpus = text.split(',').map((part) => Number(part.trim()));
@@ -8,17 +9,6 @@ function parseCpus(text: string): number[] {
     throw new InvalidInputError(`--cpus expects core numbers like "0" or "0,1", got "${text}"`);
   }
   return cpus;
-}
-
-function parsePositiveInteger(name: string, text: string, allowZero = false): number {
-  // Digits only: Number('') and Number(' ') are 0, so a blank --port would pick a random port.
-  const value = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new InvalidInputError(
-      `${name} expects a ${allowZero ? 'non-negative' : 'positive'} integer, got "${text}"`,
-    );
-  }
-  return value;
 }
 
 /** A TCP port, 0..65535 (0 picks a free one). */
@@ -70,4 +60,4 @@ export function registerServeDemo(program: Command): void {
     });
 }
 
-export { parseCpus, parsePositiveInteger };
+export { parseCpus };

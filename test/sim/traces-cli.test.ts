@@ -91,6 +91,17 @@ describe('scaleplan simulate and search', () => {
   writeFileSync(trace, `period,count\n${rows.join('\n')}\n`);
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, ['bin/scaleplan.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+  /** The arguments of `scaleplan search` on the test's recommendation and trace, SLO 100 ms, then `extra`. */
+  const searchArgs = (...extra: string[]) => [
+    'search',
+    '--recommendation',
+    recommendation,
+    '--trace',
+    trace,
+    '--latency-slo-ms',
+    '100',
+    ...extra,
+  ];
 
   it('simulate prints the summary at the top level', () => {
     const out = execFileSync(
@@ -168,17 +179,7 @@ describe('scaleplan simulate and search', () => {
         message: /recommendation/,
       },
       {
-        args: [
-          'search',
-          '--recommendation',
-          recommendation,
-          '--trace',
-          trace,
-          '--latency-slo-ms',
-          '100',
-          '--targets',
-          '2',
-        ],
+        args: searchArgs('--targets', '2'),
         message: /--targets: bad value/,
       },
       // plain decimals only: hex, exponents and empty list items are refused, not read as numbers
@@ -190,17 +191,7 @@ describe('scaleplan simulate and search', () => {
           ['--max-capacity-offsets', '1,,2'],
         ] as const
       ).map(([flag, value]) => ({
-        args: [
-          'search',
-          '--recommendation',
-          recommendation,
-          '--trace',
-          trace,
-          '--latency-slo-ms',
-          '100',
-          flag,
-          value,
-        ],
+        args: searchArgs(flag, value),
         message: new RegExp(`${flag}: bad value`),
       })),
     ];
@@ -214,19 +205,7 @@ describe('scaleplan simulate and search', () => {
 
   it('search prints the table and the JSON with the baselines', () => {
     const r = cli(
-      'search',
-      '--recommendation',
-      recommendation,
-      '--trace',
-      trace,
-      '--latency-slo-ms',
-      '100',
-      '--targets',
-      '0.5,0.7',
-      '--scale-out-cooldowns',
-      '10',
-      '--scale-in-cooldowns',
-      '300',
+      ...searchArgs('--targets', '0.5,0.7', '--scale-out-cooldowns', '10', '--scale-in-cooldowns', '300'),
     );
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(r.stdout);
@@ -240,25 +219,20 @@ describe('scaleplan simulate and search', () => {
   it('search covers MaxCapacity, MinCapacity and step thresholds when asked', () => {
     // base Min 1, Max 4: Max offsets -1,0,+2 -> 3, 4, 6; Min offsets 0,1 -> 1, 2; steps off and 1.3x.
     const r = cli(
-      'search',
-      '--recommendation',
-      recommendation,
-      '--trace',
-      trace,
-      '--latency-slo-ms',
-      '100',
-      '--targets',
-      '0.5',
-      '--scale-out-cooldowns',
-      '60',
-      '--scale-in-cooldowns',
-      '300',
-      '--step-thresholds',
-      'off,1.3',
-      '--min-capacity-offsets',
-      '0,1',
-      '--max-capacity-offsets',
-      '-1,0,2',
+      ...searchArgs(
+        '--targets',
+        '0.5',
+        '--scale-out-cooldowns',
+        '60',
+        '--scale-in-cooldowns',
+        '300',
+        '--step-thresholds',
+        'off,1.3',
+        '--min-capacity-offsets',
+        '0,1',
+        '--max-capacity-offsets',
+        '-1,0,2',
+      ),
     );
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(r.stdout);
@@ -280,16 +254,7 @@ describe('scaleplan simulate and search', () => {
       { option: ['--step-thresholds', 'on'], message: /--step-thresholds: bad value 'on'/ },
     ];
     for (const c of cases) {
-      const r = cli(
-        'search',
-        '--recommendation',
-        recommendation,
-        '--trace',
-        trace,
-        '--latency-slo-ms',
-        '100',
-        ...c.option,
-      );
+      const r = cli(...searchArgs(...c.option));
       assert.notEqual(r.status, 0);
       assert.match(r.stderr, c.message);
     }
