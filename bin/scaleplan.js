@@ -7,6 +7,6 @@ import { register } from 'tsx/esm/api';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register();
-await import('../shared/adapters/local/polyfills.ts');
+await import('../shared/workflow/polyfills.ts');
 const { main } = await import('../cli/index.ts');
 await main(process.argv);

@@ -3,8 +3,9 @@
  * name and the Task's `Fn::GetAtt`), as a factory over one ports object: the local backend and
  * the tests wire all handlers to the same ports with `handlerFactories[key](ports)`.
  */
+
+import type { WorkflowHandler } from '../shared/contract/handler';
 import type { WorkflowPorts } from '../shared/core/ports';
-import type { WorkflowHandler } from '../shared/handlers/define';
 import { createCleanupHandler } from './cleanup/handler';
 import { createCreateModelPackageHandler } from './createModelPackage/handler';
 import { createDeployEndpointHandler } from './deployEndpoint/handler';

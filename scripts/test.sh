@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 echo "== type check"; npx tsc --noEmit -p tsconfig.json
 echo "== lint and format"; npx biome check .
-echo "== core purity"; node --import tsx scripts/check-core-purity.ts
+echo "== layers and core purity"; node --import tsx scripts/check-layers.ts
 echo "== tests"; node --import tsx scripts/run-tests.ts "$@"

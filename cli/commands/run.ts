@@ -1,17 +1,17 @@
 /**
  * `scaleplan run FILE --backend local`: the whole workflow on this machine (see
- * shared/adapters/local/run-local.ts), with progress on stderr and the results in `--out`.
+ * shared/workflow/run-local.ts), with progress on stderr and the results in `--out`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidInputError } from '../../shared/core/errors';
 import {
   DEFAULT_LOCAL_BENCHMARK_SECONDS,
   DEFAULT_LOCAL_PERIOD_SECONDS,
   MAX_LOCAL_BENCHMARK_SECONDS,
   runLocalWorkflow,
-} from '../../shared/adapters/local/run-local';
-import { InvalidInputError } from '../../shared/core/errors';
+} from '../../shared/workflow/run-local';
 
 function positiveNumber(value: string): number {
   const parsed = Number(value);

@@ -11,16 +11,16 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import { AwsRequestError, ResourceNotFoundError, TransientAwsError } from '../../shared/core/errors';
-import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   LedgerSchema,
   RequestSchema,
   RunNamesSchema,
   resourcesNamedByRun,
   withNamedResources,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import { AwsRequestError, ResourceNotFoundError, TransientAwsError } from '../../shared/core/errors';
+import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
 export const CleanupInput = z
   .object({

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
+import { appendToLedger, LedgerSchema, RequestSchema, RunNamesSchema } from '../../shared/contract/state';
 import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
-import { appendToLedger, LedgerSchema, RequestSchema, RunNamesSchema } from '../../shared/workflow/state';
 
 export const CreateModelPackageInput = z
   .object({ request: RequestSchema, names: RunNamesSchema, ledger: LedgerSchema })

@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   appendToLedger,
   CapacityPlanSchema,
@@ -13,7 +12,8 @@ import {
   modelPackageArnOf,
   RequestSchema,
   RunNamesSchema,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
 export const DeployEndpointInput = z
   .object({

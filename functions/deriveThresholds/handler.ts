@@ -6,12 +6,12 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
+import { type PlanState, RequestSchema } from '../../shared/contract/state';
 import { InvalidInputError } from '../../shared/core/errors';
 import { derivePlan } from '../../shared/core/plan';
 import type { WorkflowPorts } from '../../shared/core/ports';
 import { resolveInstancePricing } from '../../shared/core/recommendation';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
-import { type PlanState, RequestSchema } from '../../shared/workflow/state';
 
 /** CloudWatch's standard resolution: AWS/SageMaker metrics are published per minute. */
 export const BENCHMARK_PERIOD_SECONDS = 60;

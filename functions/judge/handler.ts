@@ -5,10 +5,7 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import { judgeEvaluation } from '../../shared/core/judge';
-import type { WorkflowPorts } from '../../shared/core/ports';
-import type { Verdict } from '../../shared/core/types';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   buildEvaluationInput,
   currentEvaluationName,
@@ -18,7 +15,10 @@ import {
   PolicySetSchema,
   RequestSchema,
   RunNamesSchema,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import { judgeEvaluation } from '../../shared/core/judge';
+import type { WorkflowPorts } from '../../shared/core/ports';
+import type { Verdict } from '../../shared/core/types';
 
 export const JudgeInput = z
   .object({

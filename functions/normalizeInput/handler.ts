@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
+import { defineHandler, parseOrThrow, type WorkflowHandler } from '../../shared/contract/handler';
+import { type InitialState, initialIteration } from '../../shared/contract/state';
 import { ConfigurationError, InvalidInputError } from '../../shared/core/errors';
 import {
   eventNeedsDescribe,
@@ -18,8 +20,6 @@ import { vcpusForInstanceType } from '../../shared/core/instance-types';
 import { runIdFor, runNames } from '../../shared/core/naming';
 import type { WorkflowPorts } from '../../shared/core/ports';
 import { awsRequestLimitProblems, ScalingRequestSchema } from '../../shared/core/request';
-import { defineHandler, parseOrThrow, type WorkflowHandler } from '../../shared/handlers/define';
-import { type InitialState, initialIteration } from '../../shared/workflow/state';
 
 export const NormalizeInputInput = z
   .object({

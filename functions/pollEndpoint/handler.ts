@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
+import { assertWithinRounds, nextRound, PollStateSchema } from '../../shared/contract/state';
 import { EndpointFailedError } from '../../shared/core/errors';
 import type { EndpointStatus, WorkflowPorts } from '../../shared/core/ports';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
-import { assertWithinRounds, nextRound, PollStateSchema } from '../../shared/workflow/state';
 
 /** Statuses an endpoint does not leave on its own: waiting longer cannot help. */
 export const DEAD_ENDPOINT_STATUSES: readonly EndpointStatus[] = [

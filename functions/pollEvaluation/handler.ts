@@ -5,9 +5,7 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import { JobFailedError } from '../../shared/core/errors';
-import type { JobStatus, WorkflowPorts } from '../../shared/core/ports';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   assertWithinRounds,
   currentEvaluationName,
@@ -15,7 +13,9 @@ import {
   nextRound,
   PollStateSchema,
   RunNamesSchema,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import { JobFailedError } from '../../shared/core/errors';
+import type { JobStatus, WorkflowPorts } from '../../shared/core/ports';
 
 export const PollEvaluationInput = z
   .object({

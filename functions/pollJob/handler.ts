@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
+import { assertWithinRounds, nextRound, PollStateSchema } from '../../shared/contract/state';
 import { JobFailedError } from '../../shared/core/errors';
 import type { BenchmarkWindow, JobStatus, WorkflowPorts } from '../../shared/core/ports';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
-import { assertWithinRounds, nextRound, PollStateSchema } from '../../shared/workflow/state';
 
 export const PollJobInput = z
   .object({

@@ -14,10 +14,7 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import { InvalidInputError, TransientAwsError } from '../../shared/core/errors';
-import { buildScalingRequests, withAlarmAction } from '../../shared/core/policies';
-import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   appendToLedger,
   currentPolicySet,
@@ -26,7 +23,10 @@ import {
   PolicySetSchema,
   RequestSchema,
   RunNamesSchema,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import { InvalidInputError, TransientAwsError } from '../../shared/core/errors';
+import { buildScalingRequests, withAlarmAction } from '../../shared/core/policies';
+import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
 export const RegisterPoliciesInput = z
   .object({

@@ -7,15 +7,15 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import { InvalidInputError } from '../../shared/core/errors';
-import type { WorkflowPorts } from '../../shared/core/ports';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   IterationStateSchema,
   type PollState,
   RequestSchema,
   RunNamesSchema,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import { InvalidInputError } from '../../shared/core/errors';
+import type { WorkflowPorts } from '../../shared/core/ports';
 
 export const ResetEndpointInput = z
   .object({

@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   appendToLedger,
   buildEvaluationInput,
@@ -16,7 +15,8 @@ import {
   PolicySetSchema,
   RequestSchema,
   RunNamesSchema,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
 export const RunEvaluationInput = z
   .object({

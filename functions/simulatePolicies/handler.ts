@@ -4,16 +4,16 @@
  * Pure: no port.
  */
 import { z } from 'zod';
-import type { Prediction } from '../../shared/core/recommendation';
-import { predictEvaluation } from '../../shared/core/sim/predict';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   BenchmarkAnalysisSchema,
   currentPolicySet,
   IterationStateSchema,
   PolicySetSchema,
   RequestSchema,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import type { Prediction } from '../../shared/core/recommendation';
+import { predictEvaluation } from '../../shared/core/sim/predict';
 
 export const SimulatePoliciesInput = z
   .object({

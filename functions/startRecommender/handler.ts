@@ -5,15 +5,15 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   appendToLedger,
   LedgerSchema,
   modelPackageArnOf,
   RequestSchema,
   RunNamesSchema,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
 export const StartRecommenderInput = z
   .object({ request: RequestSchema, names: RunNamesSchema, ledger: LedgerSchema })

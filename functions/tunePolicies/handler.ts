@@ -11,12 +11,7 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import { InvalidInputError, ResourceNotFoundError } from '../../shared/core/errors';
-import { buildDeregisterScalableTarget } from '../../shared/core/policies';
-import type { WorkflowPorts } from '../../shared/core/ports';
-import type { IterationRecord } from '../../shared/core/recommendation';
-import { tunePolicies } from '../../shared/core/tuning';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   currentPolicySet,
   type IterationState,
@@ -26,7 +21,12 @@ import {
   RequestSchema,
   RunNamesSchema,
   VerdictSchema,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import { InvalidInputError, ResourceNotFoundError } from '../../shared/core/errors';
+import { buildDeregisterScalableTarget } from '../../shared/core/policies';
+import type { WorkflowPorts } from '../../shared/core/ports';
+import type { IterationRecord } from '../../shared/core/recommendation';
+import { tunePolicies } from '../../shared/core/tuning';
 
 export const TunePoliciesInput = z
   .object({

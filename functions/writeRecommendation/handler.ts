@@ -5,9 +5,7 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
-import type { WorkflowPorts } from '../../shared/core/ports';
-import { assembleRecommendation, type Recommendation } from '../../shared/core/recommendation';
-import { defineHandler, type WorkflowHandler } from '../../shared/handlers/define';
+import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import {
   currentPolicySet,
   IterationStateSchema,
@@ -16,7 +14,9 @@ import {
   RequestSchema,
   RunNamesSchema,
   VerdictSchema,
-} from '../../shared/workflow/state';
+} from '../../shared/contract/state';
+import type { WorkflowPorts } from '../../shared/core/ports';
+import { assembleRecommendation, type Recommendation } from '../../shared/core/recommendation';
 
 export const WriteRecommendationInput = z
   .object({

@@ -5,12 +5,12 @@
  * states entered.
  *
  * aws-local-stepfunctions needs Promise.withResolvers (Node 22): callers on Node 20 load
- * shared/adapters/local/polyfills first (the CLI and test/setup.ts do).
+ * shared/workflow/polyfills first (the CLI and test/setup.ts do).
  */
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { FUNCTION_NAMES, type FunctionName, handlerFactories } from '../../functions/index';
+import { localLambdaContext } from '../contract/handler';
 import type { WorkflowPorts } from '../core/ports';
-import { localLambdaContext } from '../handlers/define';
 import { loadDefinition, taskFunctionKeys } from './definition';
 
 type JsonValue = Parameters<StateMachine['run']>[0];

@@ -13,8 +13,8 @@ import {
   startModelServer,
   WORKER_PID_HEADER,
 } from '../../shared/adapters/local/model-server';
+import type { XgboostModel } from '../../shared/adapters/local/model-server/xgboost';
 import { ConfigurationError } from '../../shared/core/errors';
-import type { XgboostModel } from '../../shared/model/xgboost';
 
 const DEMO = join(import.meta.dirname, '..', '..', 'models', 'demo');
 const referenceRows = readFileSync(join(DEMO, 'reference-features.csv'), 'utf8').trim().split('\n');

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LocalState } from '../../shared/adapters/local/ports';
+import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
+import type { Recommendation } from '../../shared/core/recommendation';
 import {
   jobPollRounds,
   LOCAL_POLL_INTERVAL_MS,
@@ -12,9 +14,7 @@ import {
   localJobWaitMs,
   renderSummary,
   runLocalWorkflow,
-} from '../../shared/adapters/local/run-local';
-import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
-import type { Recommendation } from '../../shared/core/recommendation';
+} from '../../shared/workflow/run-local';
 import { isAlive } from '../fakes/processes';
 
 const demoRequest = JSON.parse(readFileSync('examples/demo.request.json', 'utf8')) as Record<string, unknown>;

@@ -3,15 +3,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { InvalidInputError } from '../../shared/core/errors';
-import { formatPredictions, parseCsvRows } from '../../shared/model/csv-rows';
+import { formatPredictions, parseCsvRows } from '../../shared/adapters/local/model-server/csv-rows';
 import {
   loadXgboostModel,
   parseXgboostModel,
   predictMargin,
   predictRow,
   predictRows,
-} from '../../shared/model/xgboost';
+} from '../../shared/adapters/local/model-server/xgboost';
+import { InvalidInputError } from '../../shared/core/errors';
 
 const DEMO = join(import.meta.dirname, '..', '..', 'models', 'demo');
 const TOLERANCE = 1e-6;

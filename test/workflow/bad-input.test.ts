@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { FUNCTION_NAMES, handlerFactories } from '../../functions/index';
-import { localLambdaContext } from '../../shared/handlers/define';
+import { localLambdaContext } from '../../shared/contract/handler';
 import { createFakePorts } from '../fakes/ports';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { createNormalizeInputHandler } from '../../functions/normalizeInput/handler';
+import { localLambdaContext } from '../../shared/contract/handler';
+import type { InitialState } from '../../shared/contract/state';
 import { InvalidInputError } from '../../shared/core/errors';
 import {
   eventNeedsDescribe,
@@ -16,8 +18,6 @@ import {
   requestFromModelPackageEvent,
 } from '../../shared/core/event';
 import { ScalingRequestSchema } from '../../shared/core/request';
-import { localLambdaContext } from '../../shared/handlers/define';
-import type { InitialState } from '../../shared/workflow/state';
 import { createFakePorts } from '../fakes/ports';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

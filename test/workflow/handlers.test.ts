@@ -15,6 +15,8 @@ import { createPollJobHandler } from '../../functions/pollJob/handler';
 import { createRegisterPoliciesHandler } from '../../functions/registerPolicies/handler';
 import { createResetEndpointHandler } from '../../functions/resetEndpoint/handler';
 import { createTunePoliciesHandler } from '../../functions/tunePolicies/handler';
+import { localLambdaContext } from '../../shared/contract/handler';
+import { initialIteration } from '../../shared/contract/state';
 import { AwsRequestError, ResourceNotFoundError, TransientAwsError } from '../../shared/core/errors';
 import { runIdFor, runNames } from '../../shared/core/naming';
 import { derivePlan } from '../../shared/core/plan';
@@ -23,8 +25,6 @@ import type { JobStatus, ResourceRef } from '../../shared/core/ports';
 import { resolveInstancePricing } from '../../shared/core/recommendation';
 import { ScalingRequestSchema } from '../../shared/core/request';
 import type { Verdict } from '../../shared/core/types';
-import { localLambdaContext } from '../../shared/handlers/define';
-import { initialIteration } from '../../shared/workflow/state';
 import { createFakePorts, exampleBenchmark } from '../fakes/ports';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

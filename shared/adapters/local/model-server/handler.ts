@@ -7,8 +7,8 @@
  * limit, 415 another content type. 5XX means a fault of the server itself, never of the input.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { formatPredictions, parseCsvRows } from '../../../model/csv-rows';
-import { predictRows, type XgboostModel } from '../../../model/xgboost';
+import { formatPredictions, parseCsvRows } from './csv-rows';
+import { predictRows, type XgboostModel } from './xgboost';
 
 /** SageMaker real-time endpoints refuse payloads over 6 MB; the same bound by default. */
 export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;

@@ -11,8 +11,8 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { loadXgboostModel } from '../../../model/xgboost';
 import { createInvocationHandler } from './handler';
+import { loadXgboostModel } from './xgboost';
 
 interface ServerArgs {
   modelPath: string;

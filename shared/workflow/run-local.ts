@@ -7,30 +7,30 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analyzeBenchmark } from '../../core/benchmark';
-import type { BenchmarkSeries } from '../../core/benchmark-file';
-import { ConfigurationError, InvalidInputError } from '../../core/errors';
-import type { EvaluationInput } from '../../core/ports';
-import type { Recommendation } from '../../core/recommendation';
-import { type ScalingRequest, ScalingRequestSchema } from '../../core/request';
-import { simulateEvaluationMetrics } from '../../core/sim/predict';
-import type { BenchmarkAnalysis } from '../../core/types';
-import { readRawDefinition } from '../../workflow/definition';
-import { type LocalRunResult, runWorkflowLocally } from '../../workflow/local-runner';
 import {
   type BenchmarkProgress,
   DEFAULT_PROBE_SECONDS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   defaultGeneratorCpus,
   runLocalBenchmark,
-} from './loadgen';
+} from '../adapters/local/loadgen';
 import {
   DEMO_PAYLOAD_PATH,
   defaultServerCpus,
   type RunningModelServer,
   startModelServer,
-} from './model-server';
-import { createLocalPorts, withLocalEvaluationReason } from './ports';
+} from '../adapters/local/model-server';
+import { createLocalPorts, withLocalEvaluationReason } from '../adapters/local/ports';
+import { analyzeBenchmark } from '../core/benchmark';
+import type { BenchmarkSeries } from '../core/benchmark-file';
+import { ConfigurationError, InvalidInputError } from '../core/errors';
+import type { EvaluationInput } from '../core/ports';
+import type { Recommendation } from '../core/recommendation';
+import { type ScalingRequest, ScalingRequestSchema } from '../core/request';
+import { simulateEvaluationMetrics } from '../core/sim/predict';
+import type { BenchmarkAnalysis } from '../core/types';
+import { readRawDefinition } from './definition';
+import { type LocalRunResult, runWorkflowLocally } from './local-runner';
 
 /** Default length of the local Default job's benchmark, seconds (the whole run stays under 5 minutes). */
 export const DEFAULT_LOCAL_BENCHMARK_SECONDS = 75;

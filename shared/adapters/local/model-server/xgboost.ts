@@ -15,7 +15,7 @@
  * vector leaves.
  */
 import { readFileSync } from 'node:fs';
-import { InvalidInputError } from '../core/errors';
+import { InvalidInputError } from '../../../core/errors';
 
 /** Objectives this evaluator knows, with the transform from margin to prediction. */
 export const SUPPORTED_OBJECTIVES = {
