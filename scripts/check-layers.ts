@@ -4,6 +4,7 @@
  *
  *   0 core       shared/core/        pure domain (also held to purity: scripts/check-core-purity.ts)
  *   1 contract   shared/contract/    the handlers' input/output contract and how a handler is built
+ *   1 outputs    shared/outputs/     pure renderers over the recommendation (summary, report, exports)
  *   2 adapters   shared/adapters/    the ports on AWS (aws/) and on this machine (local/); the two
  *                                    backends never import each other
  *   3 functions  functions/          one Lambda handler per Task
@@ -32,6 +33,8 @@ export interface Layer {
 export const LAYERS: readonly Layer[] = [
   { name: 'core', rank: 0, folders: ['shared/core/'] },
   { name: 'contract', rank: 1, folders: ['shared/contract/'] },
+  // Pure renderers over the recommendation (Markdown summary, report, exports): core's types in, text out.
+  { name: 'outputs', rank: 1, folders: ['shared/outputs/'] },
   {
     name: 'adapters',
     rank: 2,
