@@ -149,6 +149,44 @@ function listSources(dir: string): string[] {
   });
 }
 
+/** Longest a function in shared/ or cli/ should be, lines (docs/architecture.md names any exception). */
+export const MAX_FUNCTION_LINES = 120;
+
+/**
+ * Functions (declarations, methods, arrows, function expressions) longer than `maxLines` lines.
+ * @example longFunctions('a.ts', source) // [{ name: 'runLocalBenchmark', at: 'a.ts:243', lines: 414 }]
+ */
+export function longFunctions(
+  fileName: string,
+  source: string,
+  maxLines: number = MAX_FUNCTION_LINES,
+): { name: string; at: string; lines: number }[] {
+  const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, true);
+  const found: { name: string; at: string; lines: number }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      const first = sf.getLineAndCharacterOfPosition(node.getStart()).line;
+      const last = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
+      const lines = last - first + 1;
+      const named = (node as { name?: ts.Node }).name;
+      const name =
+        named?.getText(sf) ??
+        (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(sf) : '(anonymous)');
+      if (lines > maxLines) found.push({ name, at: `${fileName}:${first + 1}`, lines });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+/** Every function of shared/ and cli/ longer than {@link MAX_FUNCTION_LINES}. */
+export function longFunctionsInTree(): { name: string; at: string; lines: number }[] {
+  return ['shared', 'cli']
+    .flatMap((root) => listSources(root))
+    .flatMap((file) => longFunctions(file, readFileSync(file, 'utf8')));
+}
+
 /** Every layer and purity violation of the tree below the current directory. */
 export function checkTree(): { files: number; violations: string[] } {
   const files = CHECKED_ROOTS.flatMap((root) => listSources(root));

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { checkTree, findLayerViolations, layerOf } from '../scripts/check-layers';
+import {
+  checkTree,
+  findLayerViolations,
+  layerOf,
+  longFunctions,
+  longFunctionsInTree,
+  MAX_FUNCTION_LINES,
+} from '../scripts/check-layers';
 
 describe('layer check: imports up the layers fail, naming the file and the import', () => {
   const cases: { name: string; file: string; source: string; expected: RegExp }[] = [
@@ -164,5 +172,24 @@ describe('layer check on the repository', () => {
     const { files, violations } = checkTree();
     assert.ok(files > 80, `only ${files} files found`);
     assert.deepEqual(violations, []);
+  });
+});
+
+describe('function length', () => {
+  const body = (lines: number) =>
+    Array.from({ length: lines - 2 }, (_, i) => `  const v${i} = ${i};`).join('\n');
+  it(`a function of ${MAX_FUNCTION_LINES + 1} lines is flagged, one of ${MAX_FUNCTION_LINES} is not`, () => {
+    const long = `export function tooLong() {\n${body(MAX_FUNCTION_LINES + 1)}\n}\n`;
+    const fine = `const justRight = () => {\n${body(MAX_FUNCTION_LINES)}\n};\n`;
+    assert.deepEqual(longFunctions('x.ts', long), [
+      { name: 'tooLong', at: 'x.ts:1', lines: MAX_FUNCTION_LINES + 1 },
+    ]);
+    assert.deepEqual(longFunctions('x.ts', fine), []);
+  });
+  it('no function in shared/ or cli/ is longer than the limit unless docs/architecture.md names it', () => {
+    const documented = readFileSync('docs/architecture.md', 'utf8');
+    const section = documented.slice(documented.indexOf('## Functions longer than'));
+    const undocumented = longFunctionsInTree().filter((f) => !section.includes(`\`${f.name}\``));
+    assert.deepEqual(undocumented, []);
   });
 });
