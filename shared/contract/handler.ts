@@ -15,6 +15,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { InvalidInputError } from '../core/errors';
+import { describeIssues } from '../core/issues';
 
 /** A Lambda handler of the workflow: one JSON input, one JSON result, named errors. */
 export type WorkflowHandler<TResult = unknown> = (event: unknown, context: Context) => Promise<TResult>;
@@ -31,21 +32,14 @@ export interface HandlerDefinition<S extends z.ZodType, R> {
   logger?: Logger;
 }
 
-/** `path: message` for every issue, joined with '; '. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`)
-    .join('; ');
-}
-
 /**
- * Parses `value` with `schema` or throws InvalidInputError listing every problem.
+ * Parses `value` with `schema` or throws InvalidInputError naming the problems (core `describeIssues`).
  * @example parseOrThrow(z.object({ jobName: z.string() }), {}, 'pollJob') // throws 'pollJob: invalid input: jobName: ...'
  */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success)
-    throw new InvalidInputError(`${what}: invalid input: ${describeIssues(parsed.error.issues)}`);
+    throw new InvalidInputError(`${what}: invalid input: ${describeIssues(parsed.error.issues, value)}`);
   return parsed.data;
 }
 

@@ -8,9 +8,9 @@
  * invocations is N x 60 / periodSeconds invocations per minute (the CloudWatch Sum of a 60 s
  * period is already per minute).
  */
-import type { z } from 'zod';
 import { type BenchmarkPoint, type BenchmarkSeries, BenchmarkSeriesSchema } from './benchmark-file';
 import { InsufficientBenchmarkDataError, InvalidInputError, type Reason } from './errors';
+import { describeIssues } from './issues';
 import type { LatencySlo } from './request';
 import type { BenchmarkAnalysis, Bottleneck, CpuFit, LatencyCurvePoint } from './types';
 
@@ -431,51 +431,6 @@ export function fmt(value: number, digits = 2): string {
 }
 
 /**
- * One line naming the field and what is expected, from a zod issue:
- * `points[3].invocations: expected a number >= 0, got -1`.
- */
-export function describeZodIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const path = issue.path.reduce<string>(
-    (text, key) =>
-      typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key),
-    '',
-  );
-  const where = path || '(top level)';
-  const received = valueAt(input, issue.path);
-  const got = received === undefined ? 'missing' : `got ${JSON.stringify(received)?.slice(0, 40)}`;
-  const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
-  switch (issue.code) {
-    case 'invalid_type':
-      return received === undefined
-        ? `${where}: missing (expected ${issue.expected === 'int' ? 'an integer' : article(issue.expected)})`
-        : `${where}: expected ${issue.expected === 'int' ? 'an integer' : article(issue.expected)}, ${got}`;
-    case 'too_small':
-      return `${where}: expected ${issue.origin === 'array' || issue.origin === 'string' ? `at least ${issue.minimum} ${issue.origin === 'array' ? 'item(s)' : 'character(s)'}` : `a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`}, ${got}`;
-    case 'too_big':
-      return `${where}: expected ${issue.origin === 'array' || issue.origin === 'string' ? `at most ${issue.maximum} ${issue.origin === 'array' ? 'item(s)' : 'character(s)'}` : `a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`}, ${got}`;
-    case 'invalid_format':
-      return issue.format === 'datetime'
-        ? `${where}: expected an ISO 8601 date-time with offset like "2026-01-01T00:00:00Z", ${got}`
-        : `${where}: expected ${issue.format} format, ${got}`;
-    case 'invalid_value':
-      return `${where}: expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, ${got}`;
-    case 'unrecognized_keys':
-      return `${where}: unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-    default:
-      return `${where}: ${issue.message}`;
-  }
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let value: unknown = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-/**
  * Validates a parsed JSON value as a benchmark file (format version 1).
  * @throws InvalidInputError with one line: the source, the first bad field and what is expected,
  * and how many more problems there are.
@@ -484,9 +439,7 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
 export function parseBenchmarkSeries(input: unknown, sourceName = 'benchmark'): BenchmarkSeries {
   const result = BenchmarkSeriesSchema.safeParse(input);
   if (result.success) return result.data;
-  const [first, ...rest] = result.error.issues;
-  const more = rest.length > 0 ? ` (and ${rest.length} more problem(s))` : '';
   throw new InvalidInputError(
-    `${sourceName} is not a valid benchmark file: ${first ? describeZodIssue(first, input) : 'unknown problem'}${more}`,
+    `${sourceName} is not a valid benchmark file: ${describeIssues(result.error.issues, input)}`,
   );
 }

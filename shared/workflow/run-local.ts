@@ -24,6 +24,7 @@ import { createLocalPorts, withLocalEvaluationReason } from '../adapters/local/p
 import { analyzeBenchmark } from '../core/benchmark';
 import type { BenchmarkSeries } from '../core/benchmark-file';
 import { ConfigurationError, InvalidInputError } from '../core/errors';
+import { describeIssues } from '../core/issues';
 import type { EvaluationInput } from '../core/ports';
 import type { Recommendation } from '../core/recommendation';
 import { type ScalingRequest, ScalingRequestSchema } from '../core/request';
@@ -122,11 +123,7 @@ export interface LocalWorkflowResult extends LocalRunResult {
 /** Validates the request for the local backend: it must name a local model (demo or url). */
 export function parseLocalRequest(raw: unknown): ScalingRequest & { model: { kind: 'local' } } {
   const parsed = ScalingRequestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    throw new InvalidInputError(`request ${where}: ${issue?.message ?? 'invalid'}`);
-  }
+  if (!parsed.success) throw new InvalidInputError(`request ${describeIssues(parsed.error.issues, raw)}`);
   const request = parsed.data;
   if (request.model.kind !== 'local')
     throw new InvalidInputError(
