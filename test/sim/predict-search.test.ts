@@ -149,6 +149,39 @@ describe('search', () => {
   });
 });
 
+describe('search over several scenarios', () => {
+  it('reports a finite worst-scenario SLO attainment and finds a best with two scenarios', () => {
+    const day = (start: number, base: number) =>
+      countsTraffic(
+        Array.from({ length: 180 }, (_, i) => base + 2000 * Math.sin(i / 20)),
+        { stepSeconds: 60, startEpochSeconds: start },
+      );
+    const r = searchPolicies({
+      analysis: ANALYSIS,
+      base: policies(),
+      scenarios: [
+        { name: 'a', traffic: day(0, 3000) },
+        { name: 'b', traffic: day(86400, 4000) },
+      ],
+      latencySloMs: 100,
+      sloTarget: 0.99,
+      grid: {
+        targetSharesOfPeak: [0.5],
+        scaleOutCooldownSeconds: [60],
+        scaleInCooldownSeconds: [300],
+        stepThresholdsOverTarget: [null],
+        minCapacityOffsets: [0],
+        maxCapacityOffsets: [0],
+      },
+    });
+    for (const b of r.baselines) assert.ok(Number.isFinite(b.sloAttainment), b.label);
+    assert.ok(r.best, 'a candidate meets the SLO on both scenarios');
+    const worst = Math.min(...r.best.scenarios.map((s) => s.summary.sloAttainment));
+    assert.equal(r.best.sloAttainment, worst);
+    assert.equal(r.best.scenarios.length, 2);
+  });
+});
+
 describe('properties', () => {
   const countsArb = fc.array(fc.integer({ min: 0, max: 60000 }), { minLength: 20, maxLength: 90 });
 

@@ -221,7 +221,9 @@ function evaluate(
   }));
   const sum = (f: (s: SimulationSummary) => number) => scenarios.reduce((acc, s) => acc + f(s.summary), 0);
   const worst = (f: (s: SimulationSummary) => number, pick: (a: number, b: number) => number) =>
-    scenarios.map((s) => f(s.summary)).reduce(pick);
+    // An explicit two-argument reducer: `reduce(Math.min)` would pass the index and the array
+    // too, and Math.min of an array is NaN as soon as there are two scenarios.
+    scenarios.map((s) => f(s.summary)).reduce((a, b) => pick(a, b));
   const sloAttainment = worst((s) => s.sloAttainment, Math.min);
   const errorRate = worst((s) => s.errorRate, Math.max);
   return {
