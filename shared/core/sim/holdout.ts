@@ -1,0 +1,373 @@
+/**
+ * Held-out validation of the policy search: the history is cut into windows (UTC days by
+ * default); each fold trains on the windows before a test window and reports the candidate it
+ * picks on the test window it never saw (rolling split: train on the days before, test on the
+ * next).
+ *
+ * The pick is robust, not the in-sample cheapest: a candidate must meet the SLO target plus a
+ * safety margin on every training window. The margin is the held-out error itself: the largest
+ * drop, over the earlier folds, from the worst training-window attainment of the picked candidate
+ * to its attainment on the test window (never below `initialMarginShare`). A fold therefore asks
+ * for at least as much headroom as earlier days showed was needed, and the final recommendation
+ * (trained on the last windows of the history) uses the largest error of all folds.
+ *
+ * Every (candidate, window) pair is simulated at most once and shared by all folds; a candidate
+ * that misses the required level on one training window is not simulated on the others (early
+ * stop).
+ */
+import { InvalidInputError, type Reason } from '../errors';
+import type { PolicySet } from '../types';
+import { type SimulationSummary, simulate } from './results';
+import { baselinePolicySets, type SearchInput, searchCandidates } from './search';
+import { type OpenTraffic, type Traffic, windowTraffic } from './traffic';
+
+/** One window of the history (a UTC day by default). */
+export interface HistoryWindow {
+  name: string;
+  traffic: Traffic;
+}
+
+/** One rolling fold: indexes into the windows. */
+export interface RollingFold {
+  training: number[];
+  test: number;
+}
+
+/**
+ * Cuts open traffic into windows aligned on multiples of `windowSeconds` since the epoch (UTC
+ * days for 86,400 s). A window holding less than half its length (the ragged ends of a trace) is
+ * dropped, as a partial day is not comparable with whole ones.
+ *
+ * @example
+ * // 3 days of per-minute counts from 1998-06-29T00:00Z -> windows 1998-06-29, 1998-06-30, 1998-07-01
+ * splitIntoWindows(trace, 86400).map((w) => w.name);
+ */
+export function splitIntoWindows(traffic: OpenTraffic, windowSeconds = 86400): HistoryWindow[] {
+  if (!(windowSeconds >= 60) || windowSeconds % 60 !== 0)
+    throw new InvalidInputError(
+      `held-out split: the window must be a multiple of 60 s, got ${windowSeconds}`,
+    );
+  const start = traffic.startEpochSeconds;
+  const end = start + traffic.requests.length * traffic.stepSeconds;
+  const out: HistoryWindow[] = [];
+  for (let t = Math.floor(start / windowSeconds) * windowSeconds; t < end; t += windowSeconds) {
+    const from = Math.max(t, start);
+    const to = Math.min(t + windowSeconds, end);
+    if (to - from < windowSeconds / 2) continue;
+    const name =
+      windowSeconds === 86400
+        ? new Date(t * 1000).toISOString().slice(0, 10)
+        : new Date(t * 1000).toISOString().slice(0, 16);
+    out.push({
+      name,
+      traffic: windowTraffic(traffic, { startEpochSeconds: from, durationSeconds: to - from }),
+    });
+  }
+  return out;
+}
+
+/**
+ * The rolling folds over `windowCount` windows: test window k trains on the up to
+ * `maxTrainingWindows` windows just before it, for every k with at least `minTrainingWindows`
+ * before it.
+ *
+ * @example rollingFolds(4, 1, 2); // [{ training: [0], test: 1 }, { training: [0, 1], test: 2 }, { training: [1, 2], test: 3 }]
+ */
+export function rollingFolds(
+  windowCount: number,
+  minTrainingWindows = 1,
+  maxTrainingWindows = 7,
+): RollingFold[] {
+  if (!(minTrainingWindows >= 1) || maxTrainingWindows < minTrainingWindows)
+    throw new InvalidInputError(
+      `held-out split: need 1 <= minTrainingWindows (${minTrainingWindows}) <= maxTrainingWindows (${maxTrainingWindows})`,
+    );
+  const folds: RollingFold[] = [];
+  for (let k = minTrainingWindows; k < windowCount; k++) {
+    const first = Math.max(0, k - maxTrainingWindows);
+    folds.push({ training: Array.from({ length: k - first }, (_, i) => first + i), test: k });
+  }
+  return folds;
+}
+
+export interface HeldOutInput extends Omit<SearchInput, 'scenarios'> {
+  /** The history, cut into windows (see splitIntoWindows), oldest first. */
+  windows: HistoryWindow[];
+  /** Windows a fold trains on at least (default 1) and at most (default 7). */
+  minTrainingWindows?: number;
+  maxTrainingWindows?: number;
+  /**
+   * Safety margin (share of requests, added to the SLO target) before any held-out error is
+   * known. Default 0.0002: a fifth of the miss budget of a 99.9% target.
+   */
+  initialMarginShare?: number;
+  /** Extra candidates searched with the grid (e.g. forecast schedules); labels must be unique. */
+  extraCandidates?: { label: string; policySet: PolicySet }[];
+}
+
+/** A candidate's figures over a set of windows. */
+export interface WindowFigures {
+  instanceHours: number;
+  costUsd: number;
+  /** Worst window. */
+  sloAttainment: number;
+  errorRate: number;
+  perWindow: { name: string; instanceHours: number; sloAttainment: number; errorRate: number }[];
+}
+
+export interface JudgedCandidate {
+  label: string;
+  policySet: PolicySet;
+  inSample: WindowFigures;
+  heldOut: WindowFigures;
+}
+
+export interface FoldResult {
+  training: string[];
+  test: string;
+  /** Margin this fold required over the SLO target (share of requests). */
+  marginShare: number;
+  requiredSloAttainment: number;
+  /** Candidates that met the required level on every training window / all candidates. */
+  feasibleCount: number;
+  candidateCount: number;
+  /** The robust pick, null when no candidate meets the required level in-sample. */
+  recommended: JudgedCandidate | null;
+  /** max(0, worst training attainment - held-out attainment) of the pick. */
+  heldOutErrorShare: number;
+  baselines: JudgedCandidate[];
+  /** The in-sample front (feasible candidates), with their held-out figures. */
+  front: JudgedCandidate[];
+  oracleAtPeak: { inSampleInstanceHours: number; heldOutInstanceHours: number };
+  simulations: number;
+}
+
+export interface HeldOutResult {
+  folds: FoldResult[];
+  /** Trained on the last windows of the history, with the largest held-out error as margin. */
+  final: {
+    training: string[];
+    marginShare: number;
+    requiredSloAttainment: number;
+    recommended: { label: string; policySet: PolicySet; inSample: WindowFigures } | null;
+    /** The recommendation's cost per month (730 h) at its instance-hours per hour of training history. */
+    monthlyCostUsd: number | null;
+    feasibleCount: number;
+  };
+  simulations: number;
+  reasons: Reason[];
+}
+
+/** Memoized simulations of (candidate, window): every pair runs at most once. */
+function makeJudge(input: HeldOutInput) {
+  const cache = new Map<string, SimulationSummary>();
+  let simulations = 0;
+  const run = (id: string, policySet: PolicySet, w: number): SimulationSummary => {
+    const key = `${id}\u0000${w}`;
+    let s = cache.get(key);
+    if (s === undefined) {
+      simulations++;
+      s = simulate({
+        policySet,
+        analysis: input.analysis,
+        traffic: input.windows[w]!.traffic,
+        latencySloMs: input.latencySloMs,
+        computePercentiles: false,
+        oracleTargetInvocationsPerInstance: input.analysis.peakInvocationsPerMinute,
+        ...(input.settings ? { settings: input.settings } : {}),
+      }).summary;
+      cache.set(key, s);
+    }
+    return s;
+  };
+  const figures = (id: string, policySet: PolicySet, windows: number[]): WindowFigures => {
+    const perWindow = windows.map((w) => {
+      const s = run(id, policySet, w);
+      return {
+        name: input.windows[w]!.name,
+        instanceHours: s.instanceHours,
+        sloAttainment: s.sloAttainment,
+        errorRate: s.errorRate,
+        costUsd: s.costUsd,
+      };
+    });
+    return {
+      instanceHours: perWindow.reduce((a, p) => a + p.instanceHours, 0),
+      costUsd: perWindow.reduce((a, p) => a + p.costUsd, 0),
+      sloAttainment: Math.min(...perWindow.map((p) => p.sloAttainment)),
+      errorRate: Math.max(...perWindow.map((p) => p.errorRate)),
+      perWindow: perWindow.map(({ costUsd: _, ...p }) => p),
+    };
+  };
+  /** True when the candidate meets `required` on every window; stops at the first miss. */
+  const meetsEvery = (id: string, policySet: PolicySet, windows: number[], required: number): boolean => {
+    const allowed = input.allowedErrorRate ?? 0;
+    // Windows already simulated first: a known miss costs nothing.
+    const ordered = [...windows].sort(
+      (a, b) => Number(cache.has(`${id}\u0000${b}`)) - Number(cache.has(`${id}\u0000${a}`)),
+    );
+    for (const w of ordered) {
+      const s = run(id, policySet, w);
+      if (s.sloAttainment < required || s.errorRate > allowed) return false;
+    }
+    return true;
+  };
+  const oracle = (w: number) => run('oracle', input.base, w).oracleInstanceHours;
+  return { run, figures, meetsEvery, oracle, count: () => simulations };
+}
+
+type Judge = ReturnType<typeof makeJudge>;
+
+/**
+ * The robust pick among candidates that meet the required level on every training window: the
+ * fewest training instance-hours, except that a candidate within 2% of that cost with a better
+ * worst-window attainment is preferred (headroom that costs almost nothing).
+ */
+function robustPick(
+  feasible: { label: string; policySet: PolicySet; inSample: WindowFigures }[],
+): { label: string; policySet: PolicySet; inSample: WindowFigures } | null {
+  if (feasible.length === 0) return null;
+  const cheapest = Math.min(...feasible.map((f) => f.inSample.instanceHours));
+  const near = feasible.filter((f) => f.inSample.instanceHours <= cheapest * 1.02);
+  return near.reduce((a, b) =>
+    b.inSample.sloAttainment > a.inSample.sloAttainment ||
+    (b.inSample.sloAttainment === a.inSample.sloAttainment &&
+      b.inSample.instanceHours < a.inSample.instanceHours)
+      ? b
+      : a,
+  );
+}
+
+function feasibleOn(
+  judge: Judge,
+  candidates: { label: string; policySet: PolicySet }[],
+  training: number[],
+  required: number,
+) {
+  return candidates
+    .filter((c) => judge.meetsEvery(c.label, c.policySet, training, required))
+    .map((c) => ({ ...c, inSample: judge.figures(c.label, c.policySet, training) }));
+}
+
+/** Non-dominated by (training instance-hours, worst training attainment), ascending in cost. */
+function inSampleFront<T extends { inSample: WindowFigures }>(items: T[]): T[] {
+  const sorted = [...items].sort(
+    (a, b) =>
+      a.inSample.instanceHours - b.inSample.instanceHours ||
+      b.inSample.sloAttainment - a.inSample.sloAttainment,
+  );
+  const out: T[] = [];
+  let best = Number.NEGATIVE_INFINITY;
+  for (const o of sorted)
+    if (o.inSample.sloAttainment > best) {
+      out.push(o);
+      best = o.inSample.sloAttainment;
+    }
+  return out;
+}
+
+/**
+ * Runs the rolling held-out search (see the file comment). Throws InvalidInputError with fewer
+ * than minTrainingWindows + 1 windows.
+ *
+ * @example
+ * const r = searchHeldOut({ analysis, base, windows: splitIntoWindows(trace), latencySloMs: 100 });
+ * r.folds[0].recommended?.heldOut.sloAttainment; // the pick of day 1 on day 2
+ */
+export function searchHeldOut(input: HeldOutInput): HeldOutResult {
+  const minTrain = input.minTrainingWindows ?? 1;
+  const maxTrain = input.maxTrainingWindows ?? 7;
+  if (input.windows.length < minTrain + 1)
+    throw new InvalidInputError(
+      `held-out search: ${input.windows.length} window(s) of history; at least ${minTrain + 1} are needed (training, then a test window)`,
+    );
+  const target = input.sloTarget ?? 0.999;
+  const initialMargin = input.initialMarginShare ?? 0.0002;
+  const candidates = [...searchCandidates({ ...input, scenarios: [] }), ...(input.extraCandidates ?? [])];
+  const baselines = baselinePolicySets(input.analysis, input.base);
+  const judge = makeJudge(input);
+  const judged = (
+    c: { label: string; policySet: PolicySet },
+    training: number[],
+    test: number[],
+  ): JudgedCandidate => ({
+    label: c.label,
+    policySet: c.policySet,
+    inSample: judge.figures(c.label, c.policySet, training),
+    heldOut: judge.figures(c.label, c.policySet, test),
+  });
+  const folds: FoldResult[] = [];
+  let margin = initialMargin;
+  for (const fold of rollingFolds(input.windows.length, minTrain, maxTrain)) {
+    const before = judge.count();
+    const required = Math.min(1, target + margin);
+    const feasible = feasibleOn(judge, candidates, fold.training, required);
+    const pick = robustPick(feasible);
+    const recommended = pick && judged(pick, fold.training, [fold.test]);
+    const error = recommended
+      ? Math.max(0, recommended.inSample.sloAttainment - recommended.heldOut.sloAttainment)
+      : 0;
+    folds.push({
+      training: fold.training.map((w) => input.windows[w]!.name),
+      test: input.windows[fold.test]!.name,
+      marginShare: margin,
+      requiredSloAttainment: required,
+      feasibleCount: feasible.length,
+      candidateCount: candidates.length,
+      recommended,
+      heldOutErrorShare: error,
+      baselines: baselines.map((b) => judged(b, fold.training, [fold.test])),
+      front: inSampleFront(feasible).map((c) => judged(c, fold.training, [fold.test])),
+      oracleAtPeak: {
+        inSampleInstanceHours: fold.training.reduce((a, w) => a + judge.oracle(w), 0),
+        heldOutInstanceHours: judge.oracle(fold.test),
+      },
+      simulations: judge.count() - before,
+    });
+    margin = Math.max(margin, error);
+  }
+  const n = input.windows.length;
+  const finalTraining = Array.from(
+    { length: Math.min(maxTrain, n) },
+    (_, i) => n - Math.min(maxTrain, n) + i,
+  );
+  const finalRequired = Math.min(1, target + margin);
+  const finalFeasible = feasibleOn(judge, candidates, finalTraining, finalRequired);
+  const finalPick = robustPick(finalFeasible);
+  const reasons: Reason[] = [
+    {
+      code: 'HeldOutMargin',
+      message: `margin ${(margin * 100).toFixed(3)} points over the ${(target * 100).toFixed(2)}% target: the largest held-out error of ${folds.length} rolling folds (at least ${(initialMargin * 100).toFixed(3)})`,
+    },
+    finalPick
+      ? {
+          code: 'RobustPick',
+          message: `${finalPick.label}: meets ${(finalRequired * 100).toFixed(3)}% on each of ${finalTraining.length} training windows (worst ${(finalPick.inSample.sloAttainment * 100).toFixed(3)}%); the cheapest of ${finalFeasible.length} such candidates, or within 2% of it with more headroom`,
+        }
+      : {
+          code: 'NoCandidateMeetsSlo',
+          message: `no candidate of ${candidates.length} meets ${(finalRequired * 100).toFixed(3)}% on every training window`,
+        },
+  ];
+  return {
+    folds,
+    final: {
+      training: finalTraining.map((w) => input.windows[w]!.name),
+      marginShare: margin,
+      requiredSloAttainment: finalRequired,
+      recommended: finalPick,
+      monthlyCostUsd:
+        finalPick && (finalPick.inSample.costUsd / historySeconds(input.windows, finalTraining)) * 3600 * 730,
+      feasibleCount: finalFeasible.length,
+    },
+    simulations: judge.count(),
+    reasons,
+  };
+}
+
+function historySeconds(windows: HistoryWindow[], indexes: number[]): number {
+  return indexes.reduce((acc, w) => {
+    const t = windows[w]!.traffic;
+    return acc + (t.kind === 'open' ? t.requests.length : t.users.length) * t.stepSeconds;
+  }, 0);
+}
