@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench';
 import { registerDerive } from './commands/derive';
+import { registerExport } from './commands/export';
 import { registerRun } from './commands/run';
 import { registerSearch } from './commands/search';
 import { registerServeDemo } from './commands/serve-demo';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     registerServeDemo,
     registerSimulate,
     registerSearch,
+    registerExport,
   ]) {
     register(program);
   }
