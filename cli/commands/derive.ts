@@ -6,20 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ScalingRequests } from '../../shared/core/aws-requests';
-import { parseBenchmarkSeries } from '../../shared/core/benchmark';
+import { parseBenchmarkSeries } from '../../shared/core/benchmark-file';
 import { InvalidInputError, type Reason } from '../../shared/core/errors';
-import { approximatePricePerHourUsd } from '../../shared/core/instance-types';
+import { resolveInstancePricing } from '../../shared/core/instance-types';
 import {
   DEFAULT_STEP_BOUNDS,
   type DerivePlanRequest,
   derivePlan,
   type StepBounds,
 } from '../../shared/core/plan';
-import { buildScalingRequests } from '../../shared/core/policies';
+import { buildConfiguration, type Configuration } from '../../shared/core/recommendation';
 import { type Goal, PolicyChoiceSchema } from '../../shared/core/request';
 import type { ThresholdMethod } from '../../shared/core/thresholds';
-import type { BenchmarkAnalysis, PolicySet, Thresholds } from '../../shared/core/types';
 import { PLAIN_DECIMAL, PLAIN_INTEGER } from '../numbers';
 
 /** Endpoint name used in the printed requests when none is given. */
@@ -42,22 +40,12 @@ export interface DeriveCliOptions {
   compact?: boolean;
 }
 
-export interface DeriveOutput {
-  benchmark: BenchmarkAnalysis;
-  thresholds: Thresholds;
-  capacity: { min: number; max: number; rpsPerInstance: number; reasons: Reason[] };
-  policySet: PolicySet;
-  requests: ScalingRequests;
-  /** Approximate on-demand cost at Min and Max capacity, when the instance type's price is known. */
-  cost?: {
-    instanceType: string;
-    approximatePricePerHourUsd: number;
-    atMinCapacityPerHourUsd: number;
-    atMaxCapacityPerHourUsd: number;
-    note: string;
-  };
-  reasons: Reason[];
-}
+/**
+ * What `derive` prints: the recommendation's configuration fields (instanceType, benchmark,
+ * thresholds, capacity, policySet, requests, cost), built by the same core function, and the
+ * reasons of the plan and of its price.
+ */
+export type DeriveOutput = Configuration & { reasons: Reason[] };
 
 function numberOption(flag: string, text: string | undefined, rule: 'positive' | 'integer'): number {
   if (text === undefined) throw new InvalidInputError(`${flag} is required`);
@@ -153,35 +141,17 @@ export function deriveFromOptions(options: DeriveCliOptions): DeriveOutput {
   };
   const plan = derivePlan(series, request);
   const target = { endpointName: options.endpointName, variantName: options.variantName };
-  const requests = buildScalingRequests(target, plan.policySet);
-  const price = approximatePricePerHourUsd(series.instanceType);
-  const reasons = [...plan.reasons];
+  // A benchmark file carries no Inference Recommender CostPerHour: the table's list price.
+  const { configuration, reasons: priceReasons } = buildConfiguration({
+    ...plan,
+    instanceType: series.instanceType,
+    target,
+    pricing: resolveInstancePricing(series.instanceType),
+  });
+  const reasons = [...plan.reasons, ...priceReasons];
   if (!latencySlo)
     reasons.push({ code: 'noLatencySlo', message: 'no --latency-slo-ms: the peak ignores latency' });
-  return {
-    benchmark: plan.benchmark,
-    thresholds: plan.thresholds,
-    capacity: {
-      min: plan.capacity.minCapacity,
-      max: plan.capacity.maxCapacity,
-      rpsPerInstance: plan.capacity.rpsPerInstance,
-      reasons: plan.capacity.reasons,
-    },
-    policySet: plan.policySet,
-    requests,
-    ...(price === undefined
-      ? {}
-      : {
-          cost: {
-            instanceType: series.instanceType,
-            approximatePricePerHourUsd: price,
-            atMinCapacityPerHourUsd: Number((price * plan.capacity.minCapacity).toFixed(4)),
-            atMaxCapacityPerHourUsd: Number((price * plan.capacity.maxCapacity).toFixed(4)),
-            note: 'approximate us-east-1 on-demand list price; check the price of your Region',
-          },
-        }),
-    reasons,
-  };
+  return { ...configuration, reasons };
 }
 
 export function registerDerive(program: Command): void {

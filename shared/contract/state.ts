@@ -18,10 +18,11 @@
  */
 import { z } from 'zod';
 import { InvalidInputError, WaitTimeoutError } from '../core/errors';
+import type { InstancePricing } from '../core/instance-types';
 import { evaluationName, type RunNames } from '../core/naming';
 import { scalableTargetResourceId, scalingNames } from '../core/policies';
 import type { EvaluationInput, JobStatus, ResourceRef } from '../core/ports';
-import type { InstancePricing, IterationRecord, Prediction } from '../core/recommendation';
+import type { IterationRecord, Prediction } from '../core/recommendation';
 import { type ScalingRequest, ScalingRequestSchema } from '../core/request';
 import type { BenchmarkAnalysis, CapacityPlan, PolicySet, Thresholds, Verdict } from '../core/types';
 

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { FUNCTION_NAMES } from '../../functions';
 import { checkIam } from '../../scripts/check-iam';
 import { loadDefinition } from '../../shared/workflow/definition';
@@ -106,6 +107,17 @@ describe('npx osls package', () => {
         'SCALEPLAN_SAGEMAKER_ROLE_ARN',
       ]);
     }
+  });
+
+  test('esbuild builds the functions for the Node version of the runtime they deploy on', () => {
+    // A bundle built for an older Node keeps down-levelled syntax and polyfills the runtime has.
+    const config = parseYaml(readFileSync('serverless.yml', 'utf8')) as {
+      provider: { runtime: string };
+      custom: { esbuild: { target: string } };
+    };
+    const major = /^nodejs(\d+)\.x$/.exec(config.provider.runtime)?.[1];
+    assert.ok(major, `runtime ${config.provider.runtime}`);
+    assert.equal(config.custom.esbuild.target, `node${major}`);
   });
 
   test('bundles leave @aws-sdk/* to the Lambda runtime', () => {

@@ -47,8 +47,8 @@ describe('scaleplan derive', () => {
     assert.equal(out.benchmark.peakInvocationsPerMinute, 9068);
     assert.equal(out.thresholds.invocationsPerInstance, 4987);
     assert.equal(out.thresholds.cpuTargetPercent, 110);
-    assert.equal(out.capacity.min, 1);
-    assert.equal(out.capacity.max, 8);
+    assert.equal(out.capacity.minCapacity, 1);
+    assert.equal(out.capacity.maxCapacity, 8);
     assert.deepEqual(out.requests.registerScalableTarget, {
       ServiceNamespace: 'sagemaker',
       ResourceId: 'endpoint/xgboost-eval/variant/AllTraffic',
@@ -58,7 +58,13 @@ describe('scaleplan derive', () => {
     });
     assert.equal(out.requests.putScalingPolicies.length, 3);
     assert.equal(out.requests.stepAlarm.Threshold, 4987);
-    assert.equal(out.cost.atMaxCapacityPerHourUsd, 0.816);
+    assert.deepEqual(out.cost, {
+      instanceType: 'ml.c5.large',
+      pricePerInstanceHourUsd: 0.102,
+      source: 'approximateTable',
+      atMinCapacityPerHourUsd: 0.102,
+      atMaxCapacityPerHourUsd: 0.816,
+    });
   });
 
   it('balanced goal: CPU target 100 on the 2-vCPU ml.c5.large; smooth traffic has no step scaling', () => {
@@ -125,9 +131,10 @@ describe('scaleplan derive', () => {
     assert.equal(out.benchmark.peakInvocationsPerMinute, 8250);
     assert.equal(out.thresholds.cpuOverlay.invocationsPerInstance, null);
     assert.equal(out.thresholds.invocationsPerInstance, 4125);
-    assert.equal(out.capacity.min, 2);
-    assert.equal(out.capacity.max, 9);
-    assert.equal(out.cost, undefined);
+    assert.equal(out.capacity.minCapacity, 2);
+    assert.equal(out.capacity.maxCapacity, 9);
+    assert.equal(out.cost.source, 'unknown');
+    assert.equal(out.cost.atMaxCapacityPerHourUsd, null);
   });
 
   const failures: { name: string; args: string[]; line: RegExp }[] = [

@@ -119,7 +119,8 @@ describe('state machine, executed locally', () => {
       instanceType: 'ml.c5.large',
       pricePerInstanceHourUsd: 0.115,
       source: 'recommenderJob',
-      atMinCapacityPerHourUsd: 0.12,
+      // Kept to 1/100 cent (the renderers round for display): 1 x 0.115 and 8 x 0.115.
+      atMinCapacityPerHourUsd: 0.115,
       atMaxCapacityPerHourUsd: 0.92,
     });
     assert.equal(recommendation.iterations.length, 1);
