@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench';
 import { registerDerive } from './commands/derive';
 import { registerExport } from './commands/export';
+import { registerReport } from './commands/report';
 import { registerRun } from './commands/run';
 import { registerSearch } from './commands/search';
 import { registerServeDemo } from './commands/serve-demo';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     registerSimulate,
     registerSearch,
     registerExport,
+    registerReport,
   ]) {
     register(program);
   }

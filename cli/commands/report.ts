@@ -1,0 +1,125 @@
+/**
+ * `scaleplan report --recommendation FILE [--simulation FILE] [--search FILE] [--benchmark FILE]
+ * [--request FILE] [--out FILE]`: regenerates the self-contained HTML report of a run
+ * (shared/outputs/report.ts renders it; see docs/outputs.md).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { type BenchmarkSeries, parseBenchmarkSeries } from '../../shared/core/benchmark-file';
+import { InvalidInputError } from '../../shared/core/errors';
+import type { Recommendation } from '../../shared/core/recommendation';
+import { type ScalingRequest, ScalingRequestSchema } from '../../shared/core/request';
+import type { ScalingActivity } from '../../shared/core/sim/model';
+import type { SimulatedMinute } from '../../shared/core/sim/results';
+import { renderReport, type SearchSummary } from '../../shared/outputs/report';
+import { predictedTimelines, type Timeline } from '../../shared/outputs/timelines';
+import { readRecommendationFile, scaleplanVersion, writeOutput } from './export';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The charting library's sources, inlined into every report. */
+export function reportLibraries(): { d3: string; plot: string } {
+  const read = (...path: string[]) => readFileSync(join(REPO_ROOT, 'node_modules', ...path), 'utf8');
+  return {
+    d3: read('d3', 'dist', 'd3.min.js'),
+    plot: read('@observablehq', 'plot', 'dist', 'plot.umd.min.js'),
+  };
+}
+
+function readJsonFile(kind: string, path: string): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidInputError(`${kind} ${path}: ${(error as Error).message}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new InvalidInputError(`${kind} ${path}: a JSON object is expected`);
+  return data as Record<string, unknown>;
+}
+
+/** A `scaleplan simulate` output (with its series) as a timeline shown beside the iterations. */
+export function simulationTimeline(path: string, recommendation: Recommendation): Timeline {
+  const data = readJsonFile('simulation', path);
+  if (!Array.isArray(data.series))
+    throw new InvalidInputError(
+      `simulation ${path}: no series (write it with "scaleplan simulate" without --no-series)`,
+    );
+  return {
+    iteration: 0,
+    kind: 'predicted',
+    label: `simulate ${path}`,
+    minutes: data.series as SimulatedMinute[],
+    activities: (Array.isArray(data.scalingActivities) ? data.scalingActivities : []) as ScalingActivity[],
+    targetInvocationsPerInstance: recommendation.policySet.invocationsTargetTracking?.targetValue ?? null,
+    notes: [`the policy set of the recommendation in the digital twin on the traffic of ${path}`],
+  };
+}
+
+/** A `scaleplan search` JSON output. */
+export function readSearchFile(path: string): SearchSummary {
+  const data = readJsonFile('search result', path);
+  if (!Array.isArray(data.front) || !Array.isArray(data.baselines) || typeof data.oracle !== 'object')
+    throw new InvalidInputError(
+      `search result ${path}: front, baselines and oracle expected (the JSON of "scaleplan search")`,
+    );
+  return data as unknown as SearchSummary;
+}
+
+export interface ReportOptions {
+  recommendation: string;
+  simulation?: string;
+  search?: string;
+  benchmark?: string;
+  request?: string;
+}
+
+/** Reads every file the options name and renders the report. */
+export function buildReport(options: ReportOptions): string {
+  const recommendation = readRecommendationFile(options.recommendation);
+  const sibling = join(dirname(options.recommendation), 'benchmark.json');
+  const benchmarkPath = options.benchmark ?? (existsSync(sibling) ? sibling : undefined);
+  let benchmark: BenchmarkSeries | undefined;
+  if (benchmarkPath) benchmark = parseBenchmarkSeries(readJsonFile('benchmark', benchmarkPath));
+  let request: ScalingRequest | undefined;
+  if (options.request) {
+    const parsed = ScalingRequestSchema.safeParse(readJsonFile('request', options.request));
+    if (!parsed.success)
+      throw new InvalidInputError(
+        `request ${options.request}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+      );
+    request = parsed.data;
+  }
+  const timelines = predictedTimelines(recommendation, request);
+  if (options.simulation) timelines.push(simulationTimeline(options.simulation, recommendation));
+  return renderReport({
+    recommendation,
+    ...(benchmark ? { benchmark } : {}),
+    timelines,
+    ...(options.search ? { search: readSearchFile(options.search) } : {}),
+    libraries: reportLibraries(),
+    scaleplanVersion: scaleplanVersion(),
+  });
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'write the self-contained HTML report of a recommendation (charts, capacity plan, timelines, reasons)',
+    )
+    .requiredOption('--recommendation <file>', 'recommendation.json of a run')
+    .option('--simulation <file>', 'output of "scaleplan simulate" to chart beside the iterations')
+    .option('--search <file>', 'JSON output of "scaleplan search": the cost against SLO front')
+    .option('--benchmark <file>', 'benchmark.json of the run (default: the one beside the recommendation)')
+    .option(
+      '--request <file>',
+      "the run's ScalingRequest, for its evaluation phases (default: the request defaults)",
+    )
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((options: ReportOptions & { out?: string }) => {
+      writeOutput(buildReport(options), options.out);
+    });
+}
