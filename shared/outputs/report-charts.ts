@@ -131,7 +131,7 @@ export const REPORT_CHARTS_SCRIPT = `
     ];
     if (s.best) marks.push(Plot.dot([s.best], { x: 'instanceHours', y: 'sloPercent', stroke: C.red, r: 9, strokeWidth: 2, title: 'label' }));
     figure('search', 'Policy search: cost against SLO attainment', marks, { x: { label: 'instance-hours', zero: true }, y: { label: 'requests within the SLO (%)' } },
-      [['front (' + s.front.length + ' non-dominated candidates)', C.blue, false], ['baselines', C.orange, false], ['oracle ' + s.oracleInstanceHours.toFixed(2) + ' h', C.green, false], ['SLO target', C.gray, true]].concat(s.best ? [['best', C.red, false]] : []));
+      [['front (' + s.front.length + ' non-dominated candidates)', C.blue, false], ['baselines', C.orange, false], ['oracle ' + s.oracleInstanceHours.toFixed(2) + ' h (clairvoyant at ' + s.oracleTarget + '/min per instance)', C.green, false], ['SLO target', C.gray, true]].concat(s.best ? [['best', C.red, false]] : []));
   }
 
   benchmarkCharts();

@@ -121,6 +121,7 @@ export function reportData(input: ReportInput) {
       front: search.front.map(slo),
       baselines: search.baselines.map(slo),
       oracleInstanceHours: search.oracle.instanceHours,
+      oracleTarget: Math.round(search.oracle.targetInvocationsPerInstance),
       sloTargetPercent: (input.searchSloTarget ?? 0.999) * 100,
     },
   };
