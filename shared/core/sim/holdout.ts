@@ -101,8 +101,13 @@ export interface HeldOutInput extends Omit<SearchInput, 'scenarios'> {
    * known. Default 0.0002: a fifth of the miss budget of a 99.9% target.
    */
   initialMarginShare?: number;
-  /** Extra candidates searched with the grid (e.g. forecast schedules); labels must be unique. */
+  /** Extra candidates searched with the grid; labels must be unique. */
   extraCandidates?: { label: string; policySet: PolicySet }[];
+  /**
+   * Candidates built from a fold's training windows only (e.g. forecast schedules), searched with
+   * the others; their labels must differ between different training sets.
+   */
+  trainingCandidates?: (training: HistoryWindow[]) => { label: string; policySet: PolicySet }[];
 }
 
 /** A candidate's figures over a set of windows. */
@@ -296,12 +301,16 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
     inSample: judge.figures(c.label, c.policySet, training),
     heldOut: judge.figures(c.label, c.policySet, test),
   });
+  const withTrained = (training: number[]) =>
+    input.trainingCandidates
+      ? [...candidates, ...input.trainingCandidates(training.map((w) => input.windows[w]!))]
+      : candidates;
   const folds: FoldResult[] = [];
   let margin = initialMargin;
   for (const fold of rollingFolds(input.windows.length, minTrain, maxTrain)) {
     const before = judge.count();
     const required = Math.min(1, target + margin);
-    const feasible = feasibleOn(judge, candidates, fold.training, required);
+    const feasible = feasibleOn(judge, withTrained(fold.training), fold.training, required);
     const pick = robustPick(feasible);
     const recommended = pick && judged(pick, fold.training, [fold.test]);
     const error = recommended
@@ -313,7 +322,7 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
       marginShare: margin,
       requiredSloAttainment: required,
       feasibleCount: feasible.length,
-      candidateCount: candidates.length,
+      candidateCount: withTrained(fold.training).length,
       recommended,
       heldOutErrorShare: error,
       baselines: baselines.map((b) => judged(b, fold.training, [fold.test])),
@@ -332,7 +341,7 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
     (_, i) => n - Math.min(maxTrain, n) + i,
   );
   const finalRequired = Math.min(1, target + margin);
-  const finalFeasible = feasibleOn(judge, candidates, finalTraining, finalRequired);
+  const finalFeasible = feasibleOn(judge, withTrained(finalTraining), finalTraining, finalRequired);
   const finalPick = robustPick(finalFeasible);
   const reasons: Reason[] = [
     {
