@@ -24,6 +24,7 @@ import {
   windowTraffic,
 } from '../../shared/core/sim/traffic';
 import type { BenchmarkAnalysis, PolicySet } from '../../shared/core/types';
+import { renderSeriesCsv } from '../../shared/outputs/csv';
 import { parsePlainNumber } from '../numbers';
 
 export interface LoadedRecommendation {
@@ -227,8 +228,15 @@ export function registerSimulate(program: Command): void {
   )
     .option('--trace <file>', 'trace file: per-minute counts CSV, per-request CSV or CloudWatch JSON')
     .option('--no-series', 'leave the per-minute series out of the output')
+    .option(
+      '--format <format>',
+      'json (summary, activities and series) | csv (the per-minute series only)',
+      'json',
+    )
     .action((options: TrafficOptions & Record<string, string | undefined> & { series: boolean }) => {
       const trace = Array.isArray(options.trace) ? options.trace[0] : options.trace;
+      if (options.format !== 'json' && options.format !== 'csv')
+        throw new InvalidInputError(`--format: json or csv, not '${options.format}'`);
       if ((trace === undefined) === (options.phases === undefined))
         throw new InvalidInputError('pass exactly one of --trace FILE or --phases JSON');
       const loaded = loadRecommendation(options.recommendation!);
@@ -243,6 +251,10 @@ export function registerSimulate(program: Command): void {
         settings: settingsFromOptions(options),
         ...(stop !== undefined ? { stopAtInvocationsPerMinute: stop } : {}),
       });
+      if (options.format === 'csv') {
+        process.stdout.write(renderSeriesCsv(minuteSeries(result)));
+        return;
+      }
       // `scalingActivities` is the list of activities (what the issue's users read first); the
       // summary's count is `scalingActivityCount`.
       const { scalingActivities: scalingActivityCount, ...summary } = result.summary;
