@@ -9,9 +9,9 @@ import { createAwsPorts } from '../../shared/adapters/aws';
 import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import { type PlanState, RequestSchema } from '../../shared/contract/state';
 import { InvalidInputError } from '../../shared/core/errors';
+import { resolveInstancePricing } from '../../shared/core/instance-types';
 import { derivePlan } from '../../shared/core/plan';
 import type { WorkflowPorts } from '../../shared/core/ports';
-import { resolveInstancePricing } from '../../shared/core/recommendation';
 
 /** CloudWatch's standard resolution: AWS/SageMaker metrics are published per minute. */
 export const BENCHMARK_PERIOD_SECONDS = 60;

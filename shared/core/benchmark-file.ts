@@ -5,6 +5,8 @@
  * Format version 1; documented in docs/benchmark-file.md, example in examples/benchmark.c5-large.json.
  */
 import { z } from 'zod';
+import { InvalidInputError } from './errors';
+import { describeIssues } from './issues';
 
 export const BENCHMARK_FORMAT_VERSION = 1;
 
@@ -50,3 +52,17 @@ export const BenchmarkSeriesSchema = z
 export type BenchmarkPoint = z.output<typeof BenchmarkPointSchema>;
 export type BenchmarkSeries = z.output<typeof BenchmarkSeriesSchema>;
 export type BenchmarkSeriesInput = z.input<typeof BenchmarkSeriesSchema>;
+
+/**
+ * Validates a parsed JSON value as a benchmark file (format version 1).
+ * @throws InvalidInputError with one line: the source, the first bad field and what is expected,
+ * and how many more problems there are.
+ * @example parseBenchmarkSeries(JSON.parse(text), 'bench.json')
+ */
+export function parseBenchmarkSeries(input: unknown, sourceName = 'benchmark'): BenchmarkSeries {
+  const result = BenchmarkSeriesSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidInputError(
+    `${sourceName} is not a valid benchmark file: ${describeIssues(result.error.issues, input)}`,
+  );
+}

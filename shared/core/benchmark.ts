@@ -8,9 +8,9 @@
  * invocations is N x 60 / periodSeconds invocations per minute (the CloudWatch Sum of a 60 s
  * period is already per minute).
  */
-import { type BenchmarkPoint, type BenchmarkSeries, BenchmarkSeriesSchema } from './benchmark-file';
+import type { BenchmarkPoint, BenchmarkSeries } from './benchmark-file';
 import { InsufficientBenchmarkDataError, InvalidInputError, type Reason } from './errors';
-import { describeIssues } from './issues';
+import { fmt } from './format';
 import type { LatencySlo } from './request';
 import type { BenchmarkAnalysis, Bottleneck, CpuFit, LatencyCurvePoint } from './types';
 
@@ -423,23 +423,4 @@ function buildLatencyCurve(steady: PeriodView[]): LatencyCurvePoint[] {
 
 function usToMs(us: number): number {
   return Math.round(us) / 1000;
-}
-
-/** Rounds for messages: at most `digits` decimals, no trailing zeros. */
-export function fmt(value: number, digits = 2): string {
-  return String(Number(value.toFixed(digits)));
-}
-
-/**
- * Validates a parsed JSON value as a benchmark file (format version 1).
- * @throws InvalidInputError with one line: the source, the first bad field and what is expected,
- * and how many more problems there are.
- * @example parseBenchmarkSeries(JSON.parse(text), 'bench.json')
- */
-export function parseBenchmarkSeries(input: unknown, sourceName = 'benchmark'): BenchmarkSeries {
-  const result = BenchmarkSeriesSchema.safeParse(input);
-  if (result.success) return result.data;
-  throw new InvalidInputError(
-    `${sourceName} is not a valid benchmark file: ${describeIssues(result.error.issues, input)}`,
-  );
 }

@@ -9,8 +9,8 @@
  * Sample: 4987/min -> 83.117 rps per instance; min 70 rps -> ceil(0.842) = 1;
  * max 500 rps x 1.2 -> ceil(7.219) = 8.
  */
-import { fmt } from './benchmark';
 import { InfeasibleCapacityPlanError, InvalidInputError } from './errors';
+import { fmt } from './format';
 import type { CapacityPlan } from './types';
 
 /** Guards ceil() against binary rounding: 100 rps / (6000/60) must be exactly 1 instance, not 2. */

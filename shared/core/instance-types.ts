@@ -96,6 +96,39 @@ export function approximatePricePerHourUsd(instanceType: string): number | undef
   return TABLE[instanceType]?.[3];
 }
 
+/** Price of one instance, USD per hour, and where it came from. */
+export interface InstancePricing {
+  pricePerInstanceHourUsd: number | null;
+  /**
+   * `recommenderJob`: the CostPerHour of the Default Inference Recommender job; `approximateTable`:
+   * the built-in list price of the instance type; `option`: given on the command line
+   * (`simulate`, `search --price-per-hour`); `unknown`: none of them.
+   */
+  source: 'recommenderJob' | 'approximateTable' | 'option' | 'unknown';
+}
+
+/**
+ * The price of one instance: the CostPerHour Inference Recommender reported, else the approximate
+ * us-east-1 list price of the table, else unknown. The one place a price is chosen: the workflow,
+ * `derive`, `simulate` and `search` all call it.
+ * @example resolveInstancePricing('ml.c5.large') // { pricePerInstanceHourUsd: 0.102, source: 'approximateTable' }
+ * @example resolveInstancePricing('ml.c5.large', 0.119) // { pricePerInstanceHourUsd: 0.119, source: 'recommenderJob' }
+ */
+export function resolveInstancePricing(
+  instanceType: string,
+  reportedCostPerHourUsd?: number,
+): InstancePricing {
+  if (
+    reportedCostPerHourUsd !== undefined &&
+    Number.isFinite(reportedCostPerHourUsd) &&
+    reportedCostPerHourUsd > 0
+  )
+    return { pricePerInstanceHourUsd: reportedCostPerHourUsd, source: 'recommenderJob' };
+  const table = approximatePricePerHourUsd(instanceType);
+  if (table !== undefined) return { pricePerInstanceHourUsd: table, source: 'approximateTable' };
+  return { pricePerInstanceHourUsd: null, source: 'unknown' };
+}
+
 /** Every instance type in the table, sorted. */
 export function knownInstanceTypes(): string[] {
   return Object.keys(TABLE).sort();

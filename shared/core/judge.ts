@@ -4,8 +4,8 @@
  * AWS sample, which reached 39783 and passed), without errors beyond the allowed rate, and with
  * its latency at the SLO's percentile within the SLO in every period.
  */
-import { fmt } from './benchmark';
 import { InvalidInputError, type Reason } from './errors';
+import { fmt } from './format';
 import type { LatencySlo } from './request';
 import type { EvaluationMetrics, EvaluationPoint, Verdict, VerdictReason } from './types';
 

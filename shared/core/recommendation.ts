@@ -7,7 +7,7 @@
 
 import type { ScalingRequests } from './aws-requests';
 import type { Reason } from './errors';
-import { approximatePricePerHourUsd } from './instance-types';
+import type { InstancePricing } from './instance-types';
 import { buildScalingRequests } from './policies';
 import type { ScalingRequest } from './request';
 import type { SimulationSummary } from './sim/results';
@@ -34,38 +34,11 @@ export interface IterationRecord {
   tuning?: { step: TuningStep | null; reasons: Reason[] };
 }
 
-/** Price of one instance, USD per hour, and where it came from. */
-export interface InstancePricing {
-  pricePerInstanceHourUsd: number | null;
-  /** `recommenderJob`: the Default job's CostPerHour; `approximateTable`: the built-in list price. */
-  source: 'recommenderJob' | 'approximateTable' | 'unknown';
-}
-
-/**
- * The price of one instance: the CostPerHour Inference Recommender reported, else the approximate
- * us-east-1 list price of the built-in table, else unknown.
- * @example resolveInstancePricing('ml.c5.large') // { pricePerInstanceHourUsd: 0.102, source: 'approximateTable' }
- */
-export function resolveInstancePricing(
-  instanceType: string,
-  reportedCostPerHourUsd?: number,
-): InstancePricing {
-  if (
-    reportedCostPerHourUsd !== undefined &&
-    Number.isFinite(reportedCostPerHourUsd) &&
-    reportedCostPerHourUsd > 0
-  )
-    return { pricePerInstanceHourUsd: reportedCostPerHourUsd, source: 'recommenderJob' };
-  const table = approximatePricePerHourUsd(instanceType);
-  if (table !== undefined) return { pricePerInstanceHourUsd: table, source: 'approximateTable' };
-  return { pricePerInstanceHourUsd: null, source: 'unknown' };
-}
-
 export interface CostEstimate extends InstancePricing {
   instanceType: string;
-  /** MinCapacity x price, USD per hour: the floor the endpoint costs when idle. */
+  /** MinCapacity x price, USD per hour (to 1/100 cent): the floor the endpoint costs when idle. */
   atMinCapacityPerHourUsd: number | null;
-  /** MaxCapacity x price, USD per hour: the ceiling at full scale-out. */
+  /** MaxCapacity x price, USD per hour (to 1/100 cent): the ceiling at full scale-out. */
   atMaxCapacityPerHourUsd: number | null;
 }
 
@@ -126,20 +99,117 @@ export interface AssembleRecommendationInput {
   pricing: InstancePricing;
 }
 
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
+/**
+ * The configuration to apply, as the recommendation holds it and `scaleplan derive` prints it:
+ * the benchmark analysis, thresholds, capacity plan, policy set, the exact AWS requests for the
+ * target, and the cost per hour at Min and Max capacity.
+ */
+export type Configuration = Pick<
+  Recommendation,
+  'instanceType' | 'benchmark' | 'thresholds' | 'capacity' | 'policySet' | 'requests' | 'cost'
+>;
+
+export interface BuildConfigurationInput {
+  instanceType: string;
+  /** The endpoint variant the requests name. */
+  target: { endpointName: string; variantName: string };
+  benchmark: BenchmarkAnalysis;
+  thresholds: Thresholds;
+  capacity: CapacityPlan;
+  /** The policy set to apply; its Min/MaxCapacity price the cost (tuning may have changed them). */
+  policySet: PolicySet;
+  pricing: InstancePricing;
+}
+
+/**
+ * USD kept to 1/100 of a cent: renderers round for display, while a stored value in cents would
+ * be 7 % off for one ml.t2.medium (0.056 -> 0.06).
+ */
+function roundUsd(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
+}
+
+/**
+ * The cost per hour at Min and Max capacity, USD: price x capacity, null when no price is known.
+ * @example estimateCost('ml.c5.large', { pricePerInstanceHourUsd: 0.102, source: 'approximateTable' }, { minCapacity: 1, maxCapacity: 8 })
+ * // { instanceType: 'ml.c5.large', pricePerInstanceHourUsd: 0.102, source: 'approximateTable', atMinCapacityPerHourUsd: 0.102, atMaxCapacityPerHourUsd: 0.816 }
+ */
+export function estimateCost(
+  instanceType: string,
+  pricing: InstancePricing,
+  capacity: Pick<PolicySet, 'minCapacity' | 'maxCapacity'>,
+): CostEstimate {
+  const price = pricing.pricePerInstanceHourUsd;
+  return {
+    instanceType,
+    ...pricing,
+    atMinCapacityPerHourUsd: price === null ? null : roundUsd(price * capacity.minCapacity),
+    atMaxCapacityPerHourUsd: price === null ? null : roundUsd(price * capacity.maxCapacity),
+  };
+}
+
+/** Why the cost is approximate or empty; nothing when Inference Recommender reported the price. */
+export function pricingReasons(instanceType: string, pricing: InstancePricing): Reason[] {
+  const price = pricing.pricePerInstanceHourUsd;
+  if (price === null)
+    return [
+      {
+        code: 'priceUnknown',
+        message: `no price is known for ${instanceType}: the cost per hour is left empty`,
+      },
+    ];
+  if (pricing.source === 'approximateTable')
+    return [
+      {
+        code: 'priceApproximate',
+        message: `cost uses the approximate us-east-1 list price of ${instanceType} ($${price}/h); it differs by Region`,
+      },
+    ];
+  return [];
+}
+
+/**
+ * The configuration with its requests and cost, and the reasons about its price: the one builder
+ * of these fields, called by the workflow's recommendation and by `scaleplan derive`.
+ * @example
+ * // ml.c5.large at $0.102/h, Min 1, Max 8 -> cost { atMinCapacityPerHourUsd: 0.102, atMaxCapacityPerHourUsd: 0.816 }
+ * buildConfiguration({ ...plan, instanceType: 'ml.c5.large', target, pricing }).configuration.cost
+ */
+export function buildConfiguration(input: BuildConfigurationInput): {
+  configuration: Configuration;
+  reasons: Reason[];
+} {
+  return {
+    configuration: {
+      instanceType: input.instanceType,
+      benchmark: input.benchmark,
+      thresholds: input.thresholds,
+      capacity: input.capacity,
+      policySet: input.policySet,
+      requests: buildScalingRequests(input.target, input.policySet),
+      cost: estimateCost(input.instanceType, input.pricing, input.policySet),
+    },
+    reasons: pricingReasons(input.instanceType, input.pricing),
+  };
 }
 
 /**
  * Assembles the recommendation of a passed execution.
  * @example
- * // ml.c5.large at $0.102/h, Min 1, Max 8 -> cost { atMinCapacityPerHourUsd: 0.1, atMaxCapacityPerHourUsd: 0.82 }
+ * // ml.c5.large at $0.102/h, Min 1, Max 8 -> cost { atMinCapacityPerHourUsd: 0.102, atMaxCapacityPerHourUsd: 0.816 }
  * assembleRecommendation({ ...input, capacity: { minCapacity: 1, maxCapacity: 8, ... } }).cost
  */
 export function assembleRecommendation(input: AssembleRecommendationInput): Recommendation {
-  const { request, final, pricing } = input;
-  const price = pricing.pricePerInstanceHourUsd;
-  const requests = buildScalingRequests(input.target, final.policySet);
+  const { request, final } = input;
+  const { configuration, reasons: priceReasons } = buildConfiguration({
+    instanceType: request.instanceType,
+    target: input.target,
+    benchmark: input.benchmark,
+    thresholds: input.thresholds,
+    capacity: input.capacity,
+    policySet: final.policySet,
+    pricing: input.pricing,
+  });
   const finalRecord: IterationRecord = {
     iteration: final.iteration,
     policySet: final.policySet,
@@ -154,22 +224,13 @@ export function assembleRecommendation(input: AssembleRecommendationInput): Reco
       code: 'passed',
       message: `iteration ${final.iteration} passed: ${final.verdict.maxInvocationsPerMinute} invocations per minute reached against ${final.verdict.targetInvocationsPerMinute} expected, after ${evaluations} paid evaluation(s) and ${iterations.length - evaluations} policy set(s) rejected by the prediction`,
     },
+    ...priceReasons,
   ];
-  if (price === null)
-    reasons.push({
-      code: 'priceUnknown',
-      message: `no price is known for ${request.instanceType}: the cost per hour is left empty`,
-    });
-  else if (pricing.source === 'approximateTable')
-    reasons.push({
-      code: 'priceApproximate',
-      message: `cost uses the approximate us-east-1 list price of ${request.instanceType} ($${price}/h); it differs by Region`,
-    });
   return {
     formatVersion: RECOMMENDATION_FORMAT_VERSION,
     runId: input.runId,
     name: request.name,
-    instanceType: request.instanceType,
+    instanceType: configuration.instanceType,
     evaluatedOn: input.target,
     expectations: {
       minRps: request.traffic.minRps,
@@ -180,17 +241,12 @@ export function assembleRecommendation(input: AssembleRecommendationInput): Reco
       goal: request.goal,
       allowedErrorRate: request.evaluation.allowedErrorRate,
     },
-    benchmark: input.benchmark,
-    thresholds: input.thresholds,
-    capacity: input.capacity,
-    policySet: final.policySet,
-    requests,
-    cost: {
-      instanceType: request.instanceType,
-      ...pricing,
-      atMinCapacityPerHourUsd: price === null ? null : round2(price * final.policySet.minCapacity),
-      atMaxCapacityPerHourUsd: price === null ? null : round2(price * final.policySet.maxCapacity),
-    },
+    benchmark: configuration.benchmark,
+    thresholds: configuration.thresholds,
+    capacity: configuration.capacity,
+    policySet: configuration.policySet,
+    requests: configuration.requests,
+    cost: configuration.cost,
     verdict: final.verdict,
     iterations,
     reasons,

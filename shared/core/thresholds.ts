@@ -9,8 +9,8 @@
  *
  * The more conservative (lower) one is used unless the request names a method.
  */
-import { fmt } from './benchmark';
 import { InvalidInputError, type Reason } from './errors';
+import { fmt } from './format';
 import { GOAL_PERCENT, type Goal } from './request';
 import type { BenchmarkAnalysis, Thresholds } from './types';
 

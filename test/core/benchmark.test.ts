@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { analyzeBenchmark, fitLine, parseBenchmarkSeries } from '../../shared/core/benchmark';
+import { analyzeBenchmark, fitLine } from '../../shared/core/benchmark';
 import type { BenchmarkPoint } from '../../shared/core/benchmark-file';
+import { parseBenchmarkSeries } from '../../shared/core/benchmark-file';
 import { InsufficientBenchmarkDataError, InvalidInputError } from '../../shared/core/errors';
 import type { LatencySlo } from '../../shared/core/request';
 import { seriesOf, timestampAt } from '../fixtures/benchmark-series';
@@ -563,7 +564,10 @@ describe('parseBenchmarkSeries', () => {
 
   it('counts the other problems', () => {
     // Four fields missing: three named (shared/core/issues.ts), the fourth counted.
-    assert.throws(() => parseBenchmarkSeries({}, 'b.json'), /periodSeconds: missing .* \(and 1 more problem\(s\)\)$/);
+    assert.throws(
+      () => parseBenchmarkSeries({}, 'b.json'),
+      /periodSeconds: missing .* \(and 1 more problem\(s\)\)$/,
+    );
   });
 
   it('accepts the shape the issue names, verbatim, and keeps every value', () => {

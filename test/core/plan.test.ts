@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parseBenchmarkSeries } from '../../shared/core/benchmark';
+import { parseBenchmarkSeries } from '../../shared/core/benchmark-file';
 import {
   InfeasibleCapacityPlanError,
   InsufficientBenchmarkDataError,
@@ -246,13 +246,15 @@ describe('buildInitialPolicySet', () => {
     assert.deepEqual(set.stepScaling?.steps, steps);
   });
 
-  it('refuses custom steps with a gap', () => {
+  it('refuses custom steps with a gap (the request schema refuses them first, at NormalizeInput)', () => {
     const steps = [
       { lower: 0, upper: 10, adjustment: 1 },
       { lower: 11, upper: null, adjustment: 2 },
     ];
+    assert.throws(() => requestOf({ policies: { stepScaling: { steps } } }), /bounds must be contiguous/);
+    const unchecked = { ...requestOf(), policies: { ...requestOf().policies, stepScaling: { steps } } };
     assert.throws(
-      () => buildInitialPolicySet(requestOf({ policies: { stepScaling: { steps } } }), thresholds, capacity),
+      () => buildInitialPolicySet(unchecked, thresholds, capacity),
       /policies.stepScaling.steps: steps 0 and 1: bounds must be contiguous \(10 vs 11\)/,
     );
   });
@@ -268,7 +270,11 @@ describe('buildInitialPolicySet', () => {
     assert.throws(
       () =>
         buildInitialPolicySet(
-          requestOf({ policies: { scheduledActions: [{ ...action, maxCapacity: 21 }] } }),
+          // Past the schema, which refuses it first (at NormalizeInput).
+          {
+            ...requestOf(),
+            policies: { ...requestOf().policies, scheduledActions: [{ ...action, maxCapacity: 21 }] },
+          },
           thresholds,
           capacity,
         ),

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadRecommendation } from '../../cli/commands/simulate';
 import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
+import { resolveInstancePricing } from '../../shared/core/instance-types';
 import { derivePlan } from '../../shared/core/plan';
-import { assembleRecommendation, resolveInstancePricing } from '../../shared/core/recommendation';
+import { assembleRecommendation } from '../../shared/core/recommendation';
 import { ScalingRequestSchema } from '../../shared/core/request';
 
 const request = ScalingRequestSchema.parse({

@@ -18,11 +18,11 @@ import { createTunePoliciesHandler } from '../../functions/tunePolicies/handler'
 import { localLambdaContext } from '../../shared/contract/handler';
 import { initialIteration } from '../../shared/contract/state';
 import { AwsRequestError, ResourceNotFoundError, TransientAwsError } from '../../shared/core/errors';
+import { resolveInstancePricing } from '../../shared/core/instance-types';
 import { runIdFor, runNames } from '../../shared/core/naming';
 import { derivePlan } from '../../shared/core/plan';
 import { scalingNames } from '../../shared/core/policies';
 import type { JobStatus, ResourceRef } from '../../shared/core/ports';
-import { resolveInstancePricing } from '../../shared/core/recommendation';
 import { ScalingRequestSchema } from '../../shared/core/request';
 import type { Verdict } from '../../shared/core/types';
 import { createFakePorts, exampleBenchmark } from '../fakes/ports';
