@@ -6,10 +6,12 @@
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
+import { isIanaTimezone } from '../../shared/adapters/aws/timezones';
 import { defineHandler, parseOrThrow, type WorkflowHandler } from '../../shared/contract/handler';
 import { type InitialState, initialIteration } from '../../shared/contract/state';
 import { ConfigurationError, InvalidInputError } from '../../shared/core/errors';
 import {
+  assertSupportedEvent,
   eventNeedsDescribe,
   isModelPackageStateChangeEvent,
   ModelPackageStateChangeEventSchema,
@@ -19,7 +21,12 @@ import {
 import { vcpusForInstanceType } from '../../shared/core/instance-types';
 import { runIdFor, runNames } from '../../shared/core/naming';
 import type { WorkflowPorts } from '../../shared/core/ports';
-import { awsRequestLimitProblems, ScalingRequestSchema } from '../../shared/core/request';
+import {
+  awsRequestLimitProblems,
+  ScalingRequestSchema,
+  type TimezoneCheck,
+  timezoneProblems,
+} from '../../shared/core/request';
 
 export const NormalizeInputInput = z
   .object({
@@ -41,6 +48,21 @@ export interface NormalizeInputOptions {
   allowedModelKinds?: readonly ('modelPackage' | 'container' | 'local')[];
   /** Refuse what the AWS backend cannot evaluate (`awsRequestLimitProblems`), before anything exists. */
   awsLimits?: boolean;
+  /** Whether a scheduled action's time zone exists; the IANA database of the runtime by default. */
+  isKnownTimezone?: TimezoneCheck;
+}
+
+/** What production applies on AWS; the end-to-end tests on the AWS adapters wire the same. */
+export const AWS_NORMALIZE_INPUT_OPTIONS = {
+  requestDefaults: () => requestDefaultsFromEnv(),
+  allowedModelKinds: ['modelPackage', 'container'],
+  awsLimits: true,
+} as const satisfies NormalizeInputOptions;
+
+/** The execution input's JSON type, for the message on a non-object. */
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 /** Environment variable holding the stage defaults as JSON (set per stage by the deployment). */
@@ -72,6 +94,11 @@ export function createNormalizeInputHandler(
     handle: async ({ input, executionArn }, { logger }) => {
       const reasons: InitialState['reasons'] = [];
       let raw: unknown = input;
+      if (typeof input !== 'object' || input === null || Array.isArray(input))
+        throw new InvalidInputError(
+          `(top level): the execution input must be a JSON object (a ScalingRequest or a "SageMaker Model Package State Change" event), got ${jsonTypeOf(input)}`,
+        );
+      assertSupportedEvent(input);
       if (isModelPackageStateChangeEvent(input)) {
         const event = parseOrThrow(
           ModelPackageStateChangeEventSchema,
@@ -91,7 +118,8 @@ export function createNormalizeInputHandler(
         reasons.push(...built.reasons);
       }
       const request = parseOrThrow(ScalingRequestSchema, raw, 'ScalingRequest');
-      const allowed = options.allowedModelKinds;
+      // The backend's ports say which model sources they run (the local one runs only `local`).
+      const allowed = options.allowedModelKinds ?? ports.registry.modelKinds;
       if (allowed && !allowed.includes(request.model.kind))
         throw new InvalidInputError(
           `model.kind "${request.model.kind}" is not supported by this backend: use ${allowed.map((kind) => `"${kind}"`).join(' or ')}`,
@@ -100,6 +128,8 @@ export function createNormalizeInputHandler(
         const problems = awsRequestLimitProblems(request);
         if (problems.length > 0) throw new InvalidInputError(`ScalingRequest: ${problems.join('; ')}`);
       }
+      const zones = timezoneProblems(request, options.isKnownTimezone ?? isIanaTimezone);
+      if (zones.length > 0) throw new InvalidInputError(`ScalingRequest: invalid input: ${zones.join('; ')}`);
       const vcpus = request.vcpus ?? vcpusForInstanceType(request.instanceType);
       if (vcpus === undefined)
         throw new InvalidInputError(
@@ -121,8 +151,4 @@ export function createNormalizeInputHandler(
   });
 }
 
-export const handler = createNormalizeInputHandler(createAwsPorts(), {
-  requestDefaults: () => requestDefaultsFromEnv(),
-  allowedModelKinds: ['modelPackage', 'container'],
-  awsLimits: true,
-});
+export const handler = createNormalizeInputHandler(createAwsPorts(), AWS_NORMALIZE_INPUT_OPTIONS);

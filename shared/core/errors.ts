@@ -81,6 +81,15 @@ export class EndpointFailedError extends ScaleplanError {
   readonly retryable = false;
 }
 
+/**
+ * The execution input is an event of a type scaleplan does not start from (an EventBridge rule
+ * that matches too much). Not retryable: fix the rule's pattern.
+ */
+export class UnsupportedEventError extends ScaleplanError {
+  override readonly name = 'UnsupportedEventError' as const;
+  readonly retryable = false;
+}
+
 /** Every error name the state machine may match on, for the definition-vs-code check. */
 export const ERROR_NAMES = [
   'InvalidInputError',
@@ -94,6 +103,7 @@ export const ERROR_NAMES = [
   'EvaluationFailedError',
   'WaitTimeoutError',
   'EndpointFailedError',
+  'UnsupportedEventError',
 ] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];
 

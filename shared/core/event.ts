@@ -7,7 +7,7 @@
  * what it read here.
  */
 import { z } from 'zod';
-import { InvalidInputError, type Reason } from './errors';
+import { InvalidInputError, type Reason, UnsupportedEventError } from './errors';
 import { toAwsName } from './naming';
 import type { ModelPackageSummary } from './ports';
 import type { ScalingRequestInput } from './request';
@@ -62,6 +62,22 @@ export function isModelPackageStateChangeEvent(input: unknown): boolean {
   if (typeof input !== 'object' || input === null) return false;
   const record = input as Record<string, unknown>;
   return record['detail-type'] === MODEL_PACKAGE_STATE_CHANGE && record.source === 'aws.sagemaker';
+}
+
+/**
+ * Refuses an EventBridge event of another type (it has `detail-type` and `source` but is not a
+ * Model Package State Change of aws.sagemaker): without this, its keys would be reported as
+ * unknown fields of a ScalingRequest.
+ * @throws UnsupportedEventError naming the event's detail-type and source
+ */
+export function assertSupportedEvent(input: unknown): void {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return;
+  const record = input as Record<string, unknown>;
+  if (!('detail-type' in record) && !('source' in record)) return;
+  if (isModelPackageStateChangeEvent(input)) return;
+  throw new UnsupportedEventError(
+    `detail-type: unsupported event ${JSON.stringify(record['detail-type'])?.slice(0, 80)} from source ${JSON.stringify(record.source)?.slice(0, 80)}: scaleplan starts from "${MODEL_PACKAGE_STATE_CHANGE}" events of "aws.sagemaker" or from a ScalingRequest; narrow the EventBridge rule's pattern`,
+  );
 }
 
 /** True when the event's detail carries no `scaleplan:` metadata, so the package must be described. */

@@ -39,7 +39,7 @@ import type {
 /** An endpoint or variant name as SageMaker accepts it (1..63 characters). */
 const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 /** ScheduledActionName: 1..256 characters, no ':' '/' '|', no control characters, no leading/trailing space. */
-function isValidScheduledActionName(name: string): boolean {
+export function isValidScheduledActionName(name: string): boolean {
   if (name.length < 1 || name.length > 256 || name.startsWith(' ') || name.endsWith(' ')) return false;
   for (const char of name) {
     const code = char.codePointAt(0)!;

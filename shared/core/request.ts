@@ -4,6 +4,39 @@
  * (schemas/scaling-request.schema.json) is generated from it.
  */
 import { z } from 'zod';
+import { isValidScheduledActionName, validateStepAdjustments } from './policies';
+import { scheduleProblems } from './schedule';
+
+/**
+ * The largest value of a 32-bit signed integer, the type AWS gives every whole number scaleplan
+ * sends (cooldowns, capacities, ScalingAdjustment, ValueInMilliseconds, MaxInvocations): a larger
+ * one is refused by AWS with a ValidationException, so it is refused here, before anything exists.
+ */
+export const INT32_MAX = 2_147_483_647;
+
+/**
+ * Highest growthFactor accepted: 10x headroom over maxRps. The AWS sample uses 1.2; a factor above
+ * 10 is a typo rather than a plan (1e308 made MaxCapacity Infinity only after the paid benchmark).
+ */
+export const MAX_GROWTH_FACTOR = 10;
+
+/**
+ * Highest latency SLO, milliseconds: 60 s, the time a real-time endpoint has to answer an
+ * InvokeEndpoint call (SageMaker's limit); a slower answer is an error, not a latency.
+ */
+export const MAX_LATENCY_SLO_MS = 60_000;
+
+/**
+ * Highest load accepted, requests per second (either backend). Far above what one endpoint is
+ * benchmarked for; it keeps maxRps x 60 and the capacity arithmetic inside 32-bit integers.
+ */
+export const MAX_TRAFFIC_RPS = 1_000_000;
+
+/** Highest step bound, invocations per instance per minute above the alarm threshold (finite, int32). */
+export const MAX_STEP_BOUND = INT32_MAX;
+
+/** A whole number AWS takes as a 32-bit integer. */
+const int32 = () => z.number().int().max(INT32_MAX);
 
 /** Utilization goals of the AWS procedure: 40% availability, 50% balanced, 70% cost. */
 export const GOAL_PERCENT = { availability: 40, balanced: 50, cost: 70 } as const;
@@ -84,11 +117,11 @@ export const ModelSourceSchema = z.discriminatedUnion('kind', [
 export const TrafficExpectationSchema = z
   .object({
     /** Lowest expected load, requests per second. */
-    minRps: z.number().positive(),
+    minRps: z.number().positive().max(MAX_TRAFFIC_RPS),
     /** Highest expected load, requests per second. */
-    maxRps: z.number().positive(),
-    /** Headroom multiplier on MaxCapacity; must be > 1 (1.2 in the AWS sample). */
-    growthFactor: z.number().gt(1).default(1.2),
+    maxRps: z.number().positive().max(MAX_TRAFFIC_RPS),
+    /** Headroom multiplier on MaxCapacity; must be > 1 (1.2 in the AWS sample) and <= 10. */
+    growthFactor: z.number().gt(1).max(MAX_GROWTH_FACTOR).default(1.2),
     /** Spiky traffic gets short cooldowns (10/100 s) and step scaling; smooth gets AWS defaults (300/300 s). */
     pattern: z.enum(['spiky', 'smooth']).default('spiky'),
   })
@@ -103,8 +136,8 @@ export const GoalSchema = z.union([
 export const LatencySloSchema = z
   .object({
     percentile: z.enum(['P95', 'P99']).default('P95'),
-    /** Highest acceptable model latency at that percentile, milliseconds. */
-    ms: z.number().positive(),
+    /** Highest acceptable model latency at that percentile, milliseconds (<= 60000, the InvokeEndpoint timeout). */
+    ms: z.number().positive().max(MAX_LATENCY_SLO_MS),
   })
   .strict();
 
@@ -142,16 +175,22 @@ export const StepScalingSettingsSchema = z
       .array(
         z
           .object({
-            lower: z.number(),
-            upper: z.number().nullable(),
-            adjustment: z.number().int(),
+            lower: z.number().min(-MAX_STEP_BOUND).max(MAX_STEP_BOUND),
+            upper: z.number().min(-MAX_STEP_BOUND).max(MAX_STEP_BOUND).nullable(),
+            adjustment: int32().min(-INT32_MAX),
           })
           .strict(),
       )
       .min(1)
       .max(20)
+      // Ascending, contiguous, from the threshold up, only the last open: the rules the step
+      // policy is built with (core validateStepAdjustments), checked before the benchmark is paid.
+      .superRefine((steps, context) => {
+        for (const problem of validateStepAdjustments(steps))
+          context.addIssue({ code: 'custom', message: problem });
+      })
       .optional(),
-    cooldownSeconds: z.number().int().min(0).optional(),
+    cooldownSeconds: int32().min(0).optional(),
   })
   .strict();
 
@@ -161,19 +200,31 @@ export const ScheduledActionSchema = z
       .string()
       .regex(/^[^:/|]+$/, "no ':' '/' or '|'")
       .min(1)
-      .max(200),
-    /** at(...), rate(...) or cron(...) as Application Auto Scaling expects. */
+      .max(200)
+      .refine(isValidScheduledActionName, {
+        message: 'no control characters and no leading or trailing space',
+      }),
+    /** at(...), rate(...) or cron(...) in Application Auto Scaling's dialect (shared/core/schedule). */
     schedule: z
       .string()
-      .regex(/^(at|rate|cron)\(.+\)$/, 'at(yyyy-mm-ddThh:mm:ss), rate(value unit) or cron(...)'),
-    timezone: z.string().optional(),
-    minCapacity: z.number().int().min(0).optional(),
-    maxCapacity: z.number().int().min(1).optional(),
+      .max(200)
+      .superRefine((schedule, context) => {
+        for (const problem of scheduleProblems(schedule))
+          context.addIssue({ code: 'custom', message: problem });
+      }),
+    /** IANA time zone of the schedule (UTC when absent); checked at NormalizeInput through the backend. */
+    timezone: z.string().min(1).max(64).optional(),
+    minCapacity: int32().min(0).optional(),
+    maxCapacity: int32().min(1).optional(),
   })
   .strict()
   .refine((a) => a.minCapacity !== undefined || a.maxCapacity !== undefined, {
     message: 'a scheduled action needs minCapacity or maxCapacity',
-  });
+  })
+  .refine(
+    (a) => a.minCapacity === undefined || a.maxCapacity === undefined || a.minCapacity <= a.maxCapacity,
+    { message: 'minCapacity must not exceed maxCapacity', path: ['minCapacity'] },
+  );
 
 export const PolicyChoiceSchema = z
   .object({
@@ -181,9 +232,27 @@ export const PolicyChoiceSchema = z
     cpuTargetTracking: z.boolean().default(true),
     /** Step scaling on InvocationsPerInstance with its own alarm; default on for spiky traffic. */
     stepScaling: z.union([z.boolean(), StepScalingSettingsSchema]).optional(),
-    scheduledActions: z.array(ScheduledActionSchema).max(200).default([]),
-    scaleOutCooldownSeconds: z.number().int().min(0).optional(),
-    scaleInCooldownSeconds: z.number().int().min(0).optional(),
+    scheduledActions: z
+      .array(ScheduledActionSchema)
+      .max(200)
+      // ScheduledActionName is unique per scalable target: a second PutScheduledAction of the
+      // same name would silently replace the first.
+      .superRefine((actions, context) => {
+        const seen = new Map<string, number>();
+        actions.forEach((action, index) => {
+          const first = seen.get(action.name);
+          if (first !== undefined)
+            context.addIssue({
+              code: 'custom',
+              path: [index, 'name'],
+              message: `duplicate scheduled action name '${action.name}' (also at index ${first})`,
+            });
+          else seen.set(action.name, index);
+        });
+      })
+      .default([]),
+    scaleOutCooldownSeconds: int32().min(0).optional(),
+    scaleInCooldownSeconds: int32().min(0).optional(),
   })
   .strict();
 
@@ -195,7 +264,7 @@ export const ScalingRequestSchema = z
     /** SageMaker instance type, e.g. ml.c5.large. */
     instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'like "ml.c5.large"'),
     /** vCPUs of the instance type; looked up from a built-in table when absent. */
-    vcpus: z.number().int().positive().optional(),
+    vcpus: z.number().int().positive().max(1024).optional(),
     variantName: z
       .string()
       .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/)
@@ -209,7 +278,7 @@ export const ScalingRequestSchema = z
     evaluation: EvaluationSettingsSchema.default(EvaluationSettingsSchema.parse({})),
     policies: PolicyChoiceSchema.default(PolicyChoiceSchema.parse({})),
     /** Account quota on instances of this type for endpoints; MaxCapacity above it is refused. */
-    maxInstancesLimit: z.number().int().positive().default(20),
+    maxInstancesLimit: int32().positive().default(20),
     /** IAM role for Inference Recommender and SageMaker (AWS backend only). */
     roleArn: z
       .string()
@@ -218,7 +287,21 @@ export const ScalingRequestSchema = z
     /** Delete everything the execution created when it ends (default true). */
     cleanup: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  // A scheduled action's capacities are bound by the account quota like MaxCapacity is.
+  .superRefine((request, context) => {
+    request.policies.scheduledActions.forEach((action, index) => {
+      for (const key of ['minCapacity', 'maxCapacity'] as const) {
+        const value = action[key];
+        if (value !== undefined && value > request.maxInstancesLimit)
+          context.addIssue({
+            code: 'custom',
+            path: ['policies', 'scheduledActions', index, key],
+            message: `${value} exceeds maxInstancesLimit ${request.maxInstancesLimit}`,
+          });
+      }
+    });
+  });
 
 export type ScalingRequest = z.output<typeof ScalingRequestSchema>;
 export type ScalingRequestInput = z.input<typeof ScalingRequestSchema>;
@@ -253,4 +336,26 @@ export function awsRequestLimitProblems(request: ScalingRequest): string[] {
       `traffic.maxRps ${request.traffic.maxRps} needs MaxInvocations ${invocationsPerMinute} per minute (maxRps x 60); Inference Recommender accepts at most ${AWS_MAX_INVOCATIONS_PER_MINUTE} (maxRps ${AWS_MAX_INVOCATIONS_PER_MINUTE / 60}) on AWS`,
     );
   return problems;
+}
+
+/** Tells whether a time zone name is one AWS accepts (IANA, as Application Auto Scaling reads them). */
+export type TimezoneCheck = (name: string) => { known: true } | { known: false; suggestion?: string };
+
+/**
+ * The scheduled actions' time zones that `check` does not know, each naming its field. The check
+ * is a parameter because the zone database lives outside the pure core (the backend brings it:
+ * shared/adapters/aws/timezones.ts).
+ * @example timezoneProblems(request, isIanaTimezone)
+ * // ['policies.scheduledActions[0].timezone: "Mars/Olympus" is not an IANA time zone (like "Europe/Paris" or "UTC")']
+ */
+export function timezoneProblems(request: ScalingRequest, check: TimezoneCheck): string[] {
+  return request.policies.scheduledActions.flatMap((action, index) => {
+    if (action.timezone === undefined) return [];
+    const verdict = check(action.timezone);
+    if (verdict.known) return [];
+    const hint = verdict.suggestion ? ` (did you mean "${verdict.suggestion}"?)` : '';
+    return [
+      `policies.scheduledActions[${index}].timezone: ${JSON.stringify(action.timezone)} is not an IANA time zone (like "Europe/Paris" or "UTC")${hint}`,
+    ];
+  });
 }

@@ -388,6 +388,19 @@ describe('ScalingPort with the requests of buildScalingRequests', () => {
       }),
       expected: 'TransientAwsError',
     },
+    // A request invalid for good is refused with the same code: not retried (minutes of a live endpoint).
+    {
+      error: new ValidationException({
+        message:
+          "1 validation error detected: Value 'cron(0 18 * * MON-FRI *)' at 'schedule' failed to satisfy constraint",
+        $metadata: {},
+      }),
+      expected: 'AwsRequestError',
+    },
+    {
+      error: new ValidationException({ message: 'Unsupported timezone Mars/Olympus', $metadata: {} }),
+      expected: 'AwsRequestError',
+    },
   ];
   for (const c of errorCases) {
     test(`PutScalingPolicy refused with ${c.error.name} is ${c.expected}`, async () => {

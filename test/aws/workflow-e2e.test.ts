@@ -42,8 +42,14 @@ import {
   StopInferenceRecommendationsJobCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
+import {
+  AWS_NORMALIZE_INPUT_OPTIONS,
+  createNormalizeInputHandler,
+} from '../../functions/normalizeInput/handler';
+import { localLambdaContext } from '../../shared/contract/handler';
 import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
 import { runIdFor, runNames } from '../../shared/core/naming';
+import type { WorkflowPorts } from '../../shared/core/ports';
 import type { EvaluationMetrics } from '../../shared/core/types';
 import { localExecutionArn, runWorkflowLocally } from '../../shared/workflow/local-runner';
 import { evaluationMetricsOf, exampleBenchmark } from '../fakes/ports';
@@ -315,6 +321,20 @@ function playAws(aws: ReturnType<typeof createMockedAws>, script: AccountScript 
   return { alarms, targets };
 }
 
+/**
+ * The ports and NormalizeInput as production wires them on AWS (its AWS limits and allowed model
+ * kinds); the other handlers are the ones functions/index.ts builds over the ports.
+ */
+function awsWiring(ports: WorkflowPorts) {
+  const normalizeInput = createNormalizeInputHandler(ports, AWS_NORMALIZE_INPUT_OPTIONS);
+  return {
+    ports,
+    handlerOverrides: {
+      normalizeInput: (event: unknown) => normalizeInput(event, localLambdaContext('normalizeInput')),
+    },
+  };
+}
+
 const operations = (mock: { calls(): { args: unknown[] }[] }) =>
   mock.calls().map((call) => (call.args[0] as object).constructor.name.replace(/Command$/, ''));
 
@@ -322,6 +342,7 @@ const operations = (mock: { calls(): { args: unknown[] }[] }) =>
 const mainStates = (states: string[]) => states.filter((s) => !/^(Wait|Is[A-Z])/.test(s));
 
 const HEAD_STATES = [
+  'ReceiveInput',
   'NormalizeInput',
   'CreateModelPackage',
   'StartRecommenderJob',
@@ -363,7 +384,10 @@ test('happy path on the AWS adapters: the run succeeds, cleans up everything and
     latencySlo: { percentile: 'P95', ms: 10000 },
   };
 
-  const result = await runWorkflowLocally(request, { ports: aws.ports, executionName: 'e2e-happy-path' });
+  const result = await runWorkflowLocally(request, {
+    ...awsWiring(aws.ports),
+    executionName: 'e2e-happy-path',
+  });
 
   assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
   // In order; PollJob twice: one IN_PROGRESS round, then COMPLETED.
@@ -496,7 +520,7 @@ test('a create that succeeded but answered 5XX, retried into "already exists", i
   });
 
   const result = await runWorkflowLocally(packageRequest, {
-    ports: aws.ports,
+    ...awsWiring(aws.ports),
     executionName: 'e2e-lost-create',
   });
 
@@ -537,7 +561,10 @@ test('an evaluation that fails once is tuned and passes: the second iteration se
     endpointStatuses: ['Creating', 'InService', 'Updating', 'InService', 'Updating', 'InService'],
   });
 
-  const result = await runWorkflowLocally(packageRequest, { ports: aws.ports, executionName: 'e2e-tuned' });
+  const result = await runWorkflowLocally(packageRequest, {
+    ...awsWiring(aws.ports),
+    executionName: 'e2e-tuned',
+  });
 
   assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
   assert.deepEqual(mainStates(result.states), [
@@ -626,7 +653,7 @@ test('throttled and not-yet-visible answers from the SDK are retried end to end'
   });
 
   const result = await runWorkflowLocally(packageRequest, {
-    ports: aws.ports,
+    ...awsWiring(aws.ports),
     executionName: 'e2e-throttled',
   });
 

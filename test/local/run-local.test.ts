@@ -50,7 +50,12 @@ describe('the whole local workflow on the demo model (tiny durations)', () => {
 
     // Assess
     assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
-    assert.deepEqual(states.slice(0, 3), ['NormalizeInput', 'CreateModelPackage', 'StartRecommenderJob']);
+    assert.deepEqual(states.slice(0, 4), [
+      'ReceiveInput',
+      'NormalizeInput',
+      'CreateModelPackage',
+      'StartRecommenderJob',
+    ]);
     for (const state of [
       'DeriveThresholds',
       'RegisterPolicies',

@@ -170,6 +170,45 @@ describe('requestFromModelPackageEvent', () => {
 });
 
 describe('normalizeInput with events', () => {
+  const otherEvents = [
+    {
+      source: 'aws.sagemaker',
+      'detail-type': 'SageMaker Endpoint State Change',
+      detail: { EndpointName: 'x' },
+    },
+    {
+      source: 'aws.ec2',
+      'detail-type': 'SageMaker Model Package State Change',
+      detail: { ModelPackageArn: ARN },
+    },
+    { source: 'aws.s3', 'detail-type': 'Object Created', detail: {} },
+  ];
+  for (const event of otherEvents)
+    test(`an event of another type (${event.source} "${event['detail-type']}") is UnsupportedEventError, describing nothing`, async () => {
+      const fake = createFakePorts();
+      const handler = createNormalizeInputHandler(fake.ports, { requestDefaults: () => ({}) });
+      await assert.rejects(
+        handler({ input: event, executionArn: 'e-1' }, localLambdaContext('normalizeInput')),
+        (error: Error) => {
+          assert.equal(error.name, 'UnsupportedEventError');
+          assert.match(error.message, /^detail-type: unsupported event/);
+          assert.ok(error.message.includes(JSON.stringify(event['detail-type'])));
+          return true;
+        },
+      );
+      assert.deepEqual(fake.calls, []);
+    });
+
+  for (const input of [null, [], 'hello', 42, true])
+    test(`a non-object input (${JSON.stringify(input)}) is InvalidInputError at the top level`, async () => {
+      const fake = createFakePorts();
+      const handler = createNormalizeInputHandler(fake.ports);
+      await assert.rejects(handler({ input, executionArn: 'e-1' }, localLambdaContext('normalizeInput')), {
+        name: 'InvalidInputError',
+        message: /^\(top level\): the execution input must be a JSON object/,
+      });
+    });
+
   test('an event without metadata describes the package once and uses what it read', async () => {
     const fake = createFakePorts({
       describedPackage: {

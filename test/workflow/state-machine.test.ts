@@ -61,6 +61,7 @@ function existingDeleted(fake: FakePorts): string[] {
 }
 
 const HEAD = [
+  'ReceiveInput',
   'NormalizeInput',
   'CreateModelPackage',
   'StartRecommenderJob',
@@ -86,6 +87,7 @@ describe('state machine, executed locally', () => {
     assert.equal(result.status, 'SUCCEEDED');
     assert.equal(result.error, null);
     assert.deepEqual(result.states, [
+      'ReceiveInput',
       'NormalizeInput',
       'CreateModelPackage',
       'StartRecommenderJob',
@@ -185,7 +187,7 @@ describe('state machine, executed locally', () => {
       evaluationStatuses: () => ['PENDING', 'IN_PROGRESS', 'COMPLETED'],
     });
     assert.equal(result.status, 'SUCCEEDED');
-    const jobLoop = result.states.slice(3, 3 + 12);
+    const jobLoop = result.states.slice(4, 4 + 12);
     assert.deepEqual(
       jobLoop,
       Array.from({ length: 4 }, () => ['WaitForJob', 'PollJob', 'IsJobComplete']).flat(),
@@ -257,6 +259,7 @@ describe('state machine, executed locally', () => {
       assert.equal(result.status, 'FAILED');
       assert.equal(result.error?.name, 'JobFailedError');
       assert.deepEqual(mainStates(result.states), [
+        'ReceiveInput',
         'NormalizeInput',
         'CreateModelPackage',
         'StartRecommenderJob',
@@ -518,7 +521,7 @@ describe('state machine, executed locally', () => {
     const { fake, result } = await run({ ...sampleRequest(), traffic: { minRps: 600, maxRps: 500 } });
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error?.name, 'InvalidInputError');
-    assert.deepEqual(result.states, ['NormalizeInput', 'FailExecution']);
+    assert.deepEqual(result.states, ['ReceiveInput', 'NormalizeInput', 'FailExecution']);
     assert.deepEqual(fake.calls, []);
     assert.deepEqual(fake.created, []);
   });
