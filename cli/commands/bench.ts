@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import {
   type BenchmarkProgress,
@@ -19,27 +19,26 @@ import {
   startModelServer,
 } from '../../shared/adapters/local/model-server';
 import { InvalidInputError } from '../../shared/core/errors';
-import { parsePositiveInteger } from '../numbers';
-import { parseCpus } from './serve-demo';
+import { choiceOption, cpuList, decimal, integer, nonBlankText, pidList } from '../options';
 
 interface BenchOptions {
   url?: string;
   demo?: boolean;
   payload: string;
   contentType: string;
-  serverPid?: string[];
-  serverCpus?: string;
-  generatorCpus?: string;
-  vcpus?: string;
-  periodSeconds: string;
-  maxSeconds: string;
-  maxRequests?: string;
-  load: string;
-  usersPerStep: string;
-  openLoopRps?: string;
+  serverPid?: number[];
+  serverCpus?: number[];
+  generatorCpus?: number[];
+  vcpus?: number;
+  periodSeconds: number;
+  maxSeconds: number;
+  maxRequests?: number;
+  load: 'paced' | 'unpaced';
+  usersPerStep: number;
+  openLoopRps?: number;
   phases?: string;
-  rampRps?: string;
-  transport: string;
+  rampRps: number;
+  transport: 'undici' | 'http';
   out?: string;
   quiet?: boolean;
 }
@@ -52,12 +51,6 @@ function nonBlank(name: string, text: string | undefined): string | undefined {
   if (text !== undefined && text.trim() === '')
     throw new InvalidInputError(`${name} expects a value, got ""`);
   return text;
-}
-
-function positiveNumber(name: string, text: string): number {
-  const value = Number(text);
-  if (!(value > 0)) throw new InvalidInputError(`${name} expects a positive number, got "${text}"`);
-  return value;
 }
 
 /** One Inference Recommender phase as CreateInferenceRecommendationsJob takes it (TrafficPattern.Phases[]). */
@@ -160,74 +153,95 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('benchmark a server on the SageMaker contract under rising load; writes a benchmark file')
-    .option('--url <url>', 'base URL of the server, e.g. http://127.0.0.1:8080')
-    .option('--demo', 'start the demo model server (pinned to core 0 on 2+ cores) and benchmark it')
-    .option('--payload <file>', 'body of every request', DEMO_PAYLOAD_PATH)
-    .option('--content-type <type>', 'Content-Type of the payload', 'text/csv')
-    .option('--server-pid <pid...>', 'pids of the server processes, to measure CPU and memory from /proc')
-    .option('--server-cpus <list>', 'cores the server is pinned to (vCPUs = their count)')
-    .option('--generator-cpus <list>', 'pin the generator to these cores during the run')
-    .option('--vcpus <n>', 'vCPUs of the server (CPUUtilization spans 0..100 x vCPUs)')
-    .option('--period-seconds <n>', 'length of a period, seconds', String(DEFAULT_PERIOD_SECONDS))
-    .option('--max-seconds <n>', 'bound on the whole run, seconds', String(DEFAULT_MAX_DURATION_SECONDS))
-    .option('--max-requests <n>', 'bound on the number of requests')
-    .option(
-      '--load <kind>',
-      'paced: users paced from a short probe so load rises from light to saturation; unpaced: IR users without pauses',
-      'paced',
+    .addOption(
+      new Option('--url <url>', 'base URL of the server, e.g. http://127.0.0.1:8080')
+        .argParser(nonBlankText)
+        .conflicts('demo'),
     )
-    .option('--users-per-step <n>', 'unpaced closed loop: users added each period (stairs)', '1')
-    .option('--open-loop-rps <n>', 'open loop instead: requests per second at the start')
+    .option('--demo', 'start the demo model server (pinned to core 0 on 2+ cores) and benchmark it')
+    .option('--payload <file>', 'body of every request', nonBlankText, DEMO_PAYLOAD_PATH)
+    .option('--content-type <type>', 'Content-Type of the payload', nonBlankText, 'text/csv')
+    .option(
+      '--server-pid <pid...>',
+      'pids of the server processes, to measure CPU and memory from /proc',
+      pidList(),
+    )
+    .option('--server-cpus <list>', 'cores the server is pinned to (vCPUs = their count)', cpuList)
+    .option('--generator-cpus <list>', 'pin the generator to these cores during the run', cpuList)
+    .option(
+      '--vcpus <n>',
+      'vCPUs of the server (CPUUtilization spans 0..100 x vCPUs)',
+      integer({ atLeast: 1 }),
+    )
+    .option(
+      '--period-seconds <n>',
+      'length of a period, seconds',
+      decimal({ above: 0 }),
+      DEFAULT_PERIOD_SECONDS,
+    )
+    .option(
+      '--max-seconds <n>',
+      'bound on the whole run, seconds',
+      decimal({ above: 0 }),
+      DEFAULT_MAX_DURATION_SECONDS,
+    )
+    .option('--max-requests <n>', 'bound on the number of requests', integer({ atLeast: 1 }))
+    // The phases are the whole load: a stairs, open-loop or ramp option would be silently ignored.
+    .addOption(
+      choiceOption(
+        '--load <kind>',
+        'paced: users paced from a short probe so load rises from light to saturation; unpaced: IR users without pauses',
+        ['paced', 'unpaced'],
+      )
+        .default('paced')
+        .conflicts('phases'),
+    )
+    .addOption(
+      new Option('--users-per-step <n>', 'unpaced closed loop: users added each period (stairs)')
+        .argParser(integer({ atLeast: 1 }))
+        .default(1)
+        .conflicts('phases'),
+    )
+    .addOption(
+      new Option('--open-loop-rps <n>', 'open loop instead: requests per second at the start')
+        .argParser(decimal({ above: 0 }))
+        .conflicts('phases'),
+    )
     .option(
       '--phases <json>',
       'Inference Recommender PHASES instead (unpaced users), JSON or @file: \'[{"InitialNumberOfUsers":1,"SpawnRate":2,"DurationInSeconds":120}]\'; --max-seconds defaults to their length',
     )
-    .option('--ramp-rps <n>', 'open loop: requests per second added each period (0 = constant rate)', '0')
-    .option('--transport <kind>', 'undici or http', 'undici')
-    .option('--out <file>', 'write the benchmark file here (default: stdout)')
+    .addOption(
+      new Option('--ramp-rps <n>', 'open loop: requests per second added each period (0 = constant rate)')
+        .argParser(decimal({ atLeast: 0 }))
+        .default(0)
+        .conflicts('phases'),
+    )
+    .addOption(
+      choiceOption('--transport <kind>', 'HTTP client of the generator', ['undici', 'http']).default(
+        'undici',
+      ),
+    )
+    .option('--out <file>', 'write the benchmark file here (default: stdout)', nonBlankText)
     .option('--quiet', 'no progress lines on stderr')
     .action(async (opts: BenchOptions, command: Command) => {
       if (!opts.url && !opts.demo)
         throw new InvalidInputError('give --url URL of a running server, or --demo');
       const phasesText = nonBlank('--phases', opts.phases);
-      const openLoopRps = nonBlank('--open-loop-rps', opts.openLoopRps);
-      if (phasesText !== undefined && openLoopRps !== undefined)
-        throw new InvalidInputError('give --phases or --open-loop-rps, not both');
-      if (phasesText !== undefined) {
-        // The phases are the whole load: a stairs or ramp option would be silently ignored.
-        const clashing = (
-          [
-            ['load', '--load'],
-            ['usersPerStep', '--users-per-step'],
-            ['rampRps', '--ramp-rps'],
-          ] as const
-        )
-          .filter(([key]) => command.getOptionValueSource(key) === 'cli')
-          .map(([, flag]) => flag);
-        if (clashing.length > 0)
-          throw new InvalidInputError(`--phases sets the whole load: give it without ${clashing.join(', ')}`);
-      }
       const phases = phasesText !== undefined ? parsePhasesOption(phasesText) : undefined;
-      if (opts.transport !== 'undici' && opts.transport !== 'http') {
-        throw new InvalidInputError(`--transport is undici or http, got "${opts.transport}"`);
-      }
-      const periodSeconds = positiveNumber('--period-seconds', opts.periodSeconds);
+      const { periodSeconds, usersPerStep, openLoopRps } = opts;
       const maxDurationSeconds =
         phases && command.getOptionValueSource('maxSeconds') === 'default'
           ? profileDurationSeconds(phases.profile)
-          : positiveNumber('--max-seconds', opts.maxSeconds);
-      const usersPerStep = parsePositiveInteger('--users-per-step', opts.usersPerStep);
+          : opts.maxSeconds;
       const numberOfSteps = Math.max(1, Math.floor(maxDurationSeconds / periodSeconds));
-      if (opts.load !== 'paced' && opts.load !== 'unpaced') {
-        throw new InvalidInputError(`--load is paced or unpaced, got "${opts.load}"`);
-      }
       const load: LoadProfile | 'paced' = phases
         ? phases.profile
         : openLoopRps !== undefined
           ? {
               kind: 'openLoop',
-              requestsPerSecond: positiveNumber('--open-loop-rps', openLoopRps),
-              rampRequestsPerSecond: Number(opts.rampRps ?? 0),
+              requestsPerSecond: openLoopRps,
+              rampRequestsPerSecond: opts.rampRps,
               rampEverySeconds: periodSeconds,
               durationSeconds: maxDurationSeconds,
             }
@@ -241,18 +255,14 @@ export function registerBench(program: Command): void {
         throw new InvalidInputError(`cannot read --payload ${opts.payload}: ${(error as Error).message}`);
       }
       let server: RunningModelServer | undefined;
-      let serverPids = (opts.serverPid ?? []).map((pid) => parsePositiveInteger('--server-pid', pid));
-      let serverCpus = opts.serverCpus ? parseCpus(opts.serverCpus) : undefined;
+      let serverPids = opts.serverPid ?? [];
+      let serverCpus = opts.serverCpus;
       if (opts.demo) {
         serverCpus ??= defaultServerCpus();
         server = await startModelServer({ port: 0, ...(serverCpus ? { cpus: serverCpus } : {}) });
         serverPids = server.pids;
       }
-      const generatorCpus = opts.generatorCpus
-        ? parseCpus(opts.generatorCpus)
-        : opts.demo
-          ? defaultGeneratorCpus(serverCpus)
-          : undefined;
+      const generatorCpus = opts.generatorCpus ?? (opts.demo ? defaultGeneratorCpus(serverCpus) : undefined);
       const url = server?.url ?? opts.url!;
       if (!opts.quiet) {
         process.stderr.write(
@@ -285,12 +295,10 @@ export function registerBench(program: Command): void {
           serverPids,
           ...(serverCpus ? { serverCpus } : {}),
           ...(generatorCpus ? { generatorCpus } : {}),
-          ...(opts.vcpus ? { vcpus: parsePositiveInteger('--vcpus', opts.vcpus) } : {}),
+          ...(opts.vcpus !== undefined ? { vcpus: opts.vcpus } : {}),
           periodSeconds,
           maxDurationSeconds,
-          ...(opts.maxRequests
-            ? { maxRequests: parsePositiveInteger('--max-requests', opts.maxRequests) }
-            : {}),
+          ...(opts.maxRequests !== undefined ? { maxRequests: opts.maxRequests } : {}),
           load,
           transport: opts.transport,
           signal: controller.signal,

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
 import { InvalidInputError } from '../../shared/core/errors';
 import {
   DEFAULT_LOCAL_BENCHMARK_SECONDS,
@@ -12,26 +12,8 @@ import {
   MAX_LOCAL_BENCHMARK_SECONDS,
   runLocalWorkflow,
 } from '../../shared/workflow/run-local';
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number');
-  return parsed;
-}
-
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InvalidInputError(`${file}: cannot read it (${(error as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-}
+import { EXIT_CODES } from '../exit-codes';
+import { choiceOption, decimal, nonBlankText, pidList, readJsonFile } from '../options';
 
 /** `local-2026-01-01t00-00-00z`: sortable, valid as an execution name and a folder name. */
 export function localExecutionName(now: Date): string {
@@ -50,37 +32,37 @@ export function registerRun(program: Command): void {
     )
     .argument('<file>', 'ScalingRequest JSON (see examples/demo.request.json)')
     .addOption(
-      new Option(
+      choiceOption(
         '--backend <backend>',
         'where to run: local (this machine); AWS runs go through "scaleplan start"',
-      )
-        .choices(['local', 'aws'])
-        .default('local'),
+        ['local', 'aws'],
+      ).default('local'),
     )
     .option(
       '--out <dir>',
       'folder for recommendation.json, summary.md, benchmark.json and state.json (default out/<run-id>)',
+      nonBlankText,
     )
     .option(
       '--benchmark-seconds <n>',
       `longest local benchmark, seconds (at most ${MAX_LOCAL_BENCHMARK_SECONDS}; the workflow's wait for the job scales with it)`,
-      positiveNumber,
+      decimal({ above: 0, atMost: MAX_LOCAL_BENCHMARK_SECONDS }),
       DEFAULT_LOCAL_BENCHMARK_SECONDS,
     )
     .option(
       '--period-seconds <n>',
       'length of one benchmark period, seconds',
-      positiveNumber,
+      decimal({ above: 0 }),
       DEFAULT_LOCAL_PERIOD_SECONDS,
     )
-    .option('--server-pid <pid...>', 'pids of your own server (model.url) so its CPU is measured')
+    .option('--server-pid <pid...>', 'pids of your own server (model.url) so its CPU is measured', pidList())
     .option('--quiet', 'print only where the results are')
     .action(async (file: string, options) => {
       if (options.backend === 'aws')
         throw new InvalidInputError(
           'the AWS backend runs as a deployed state machine: "npx osls deploy", then "npx scaleplan start --state-machine-arn ARN FILE" (see docs/aws.md)',
         );
-      const request = readJson(file);
+      const request = readJsonFile(file, 'request file');
       const executionName = localExecutionName(new Date());
       const outDir = options.out ?? join('out', executionName);
       const log = (line: string) => {
@@ -88,12 +70,7 @@ export function registerRun(program: Command): void {
       };
       const started = Date.now();
       const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s`;
-      const serverPids = (options.serverPid as string[] | undefined)?.map((pid) => {
-        const parsed = Number(pid);
-        if (!Number.isInteger(parsed) || parsed <= 0)
-          throw new InvalidInputError(`--server-pid ${pid} is not a pid`);
-        return parsed;
-      });
+      const serverPids = options.serverPid as number[] | undefined;
       log(`scaleplan run ${executionName}: ${file}, local backend, results in ${outDir}`);
       const result = await runLocalWorkflow({
         request,
@@ -125,7 +102,9 @@ export function registerRun(program: Command): void {
       } else {
         process.stdout.write(`summary: ${result.summaryPath}\n`);
         process.stderr.write(`scaleplan run failed: ${result.error?.name}: ${result.error?.cause}\n`);
-        process.exitCode = 1;
+        // A request the workflow refuses is bad input, as when it is refused before the run.
+        process.exitCode =
+          result.error?.name === 'InvalidInputError' ? EXIT_CODES.badInput : EXIT_CODES.failed;
       }
     });
 }

@@ -1,22 +1,6 @@
 import type { Command } from 'commander';
 import { DEMO_MODEL_PATH, startModelServer } from '../../shared/adapters/local/model-server';
-import { InvalidInputError } from '../../shared/core/errors';
-import { parsePositiveInteger } from '../numbers';
-
-function parseCpus(text: string): number[] {
-  const cpus = text.split(',').map((part) => Number(part.trim()));
-  if (cpus.some((cpu) => !Number.isInteger(cpu) || cpu < 0)) {
-    throw new InvalidInputError(`--cpus expects core numbers like "0" or "0,1", got "${text}"`);
-  }
-  return cpus;
-}
-
-/** A TCP port, 0..65535 (0 picks a free one). */
-function parsePort(text: string): number {
-  const port = parsePositiveInteger('--port', text, true);
-  if (port > 65_535) throw new InvalidInputError(`--port expects 0..65535, got "${text}"`);
-  return port;
-}
+import { cpuList, integer, nonBlankText } from '../options';
 
 /**
  * `scaleplan serve-demo`: the demo XGBoost model (or another XGBoost JSON model) behind the
@@ -28,18 +12,18 @@ export function registerServeDemo(program: Command): void {
     .description(
       'serve the demo XGBoost model on the SageMaker contract (GET /ping, POST /invocations text/csv)',
     )
-    .option('--port <n>', 'TCP port (0 picks a free one)', '8080')
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--workers <n>', 'worker processes', '1')
-    .option('--model <file>', 'XGBoost JSON model', DEMO_MODEL_PATH)
-    .option('--cpus <list>', 'pin the server to these cores with taskset, e.g. "0"')
-    .action(async (opts: { port: string; host: string; workers: string; model: string; cpus?: string }) => {
+    .option('--port <n>', 'TCP port (0 picks a free one)', integer({ atLeast: 0, atMost: 65_535 }), 8080)
+    .option('--host <host>', 'interface to listen on', nonBlankText, '127.0.0.1')
+    .option('--workers <n>', 'worker processes', integer({ atLeast: 1 }), 1)
+    .option('--model <file>', 'XGBoost JSON model', nonBlankText, DEMO_MODEL_PATH)
+    .option('--cpus <list>', 'pin the server to these cores with taskset, e.g. "0"', cpuList)
+    .action(async (opts: { port: number; host: string; workers: number; model: string; cpus?: number[] }) => {
       const server = await startModelServer({
-        port: parsePort(opts.port),
+        port: opts.port,
         host: opts.host,
-        workers: parsePositiveInteger('--workers', opts.workers),
+        workers: opts.workers,
         modelPath: opts.model,
-        ...(opts.cpus ? { cpus: parseCpus(opts.cpus) } : {}),
+        ...(opts.cpus ? { cpus: opts.cpus } : {}),
       });
       process.stdout.write(
         `model server ready at ${server.url} (pids ${server.pids.join(' ')}${server.cpus ? `, cores ${server.cpus.join(',')}` : ''})\n` +
@@ -59,5 +43,3 @@ export function registerServeDemo(program: Command): void {
       });
     });
 }
-
-export { parseCpus };

@@ -1,6 +1,6 @@
 /**
  * `scaleplan derive`, run as a user runs it: the real bin in a child process, JSON on stdout,
- * one line on stderr and a non-zero exit for a bad file or option.
+ * one line on stderr and exit code 2 for a bad file or option, 1 for a derivation that fails.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -137,11 +137,18 @@ describe('scaleplan derive', () => {
     assert.equal(out.cost.atMaxCapacityPerHourUsd, null);
   });
 
-  const failures: { name: string; args: string[]; line: RegExp }[] = [
+  /** commander's line for a refused option value: it names the option, the value and what is expected. */
+  const refused = (flag: string, value: string, expected: string) =>
+    new RegExp(`^scaleplan: option '${flag} <[^>]+>' argument '${value}' is invalid\\. ${expected}`);
+  const decimal = 'expected a decimal number > 0 in plain digits \\(e\\.g\\. 500 or 12\\.5\\)';
+  const goal = 'expected availability, balanced, cost or a percent between 0 and 100';
+  const BAD_INPUT = 2;
+  const FAILED = 1;
+  const failures: { name: string; args: string[]; line: RegExp; code?: number }[] = [
     {
       name: 'a missing --benchmark',
       args: ['--min-rps', '70', '--max-rps', '500'],
-      line: /--benchmark <file> is required/,
+      line: /required option '--benchmark <file>' not specified/,
     },
     {
       name: 'a file that does not exist',
@@ -159,87 +166,92 @@ describe('scaleplan derive', () => {
       line: /not a valid benchmark file: points\[1\]\.invocations: expected a number, got "many"/,
     },
     {
-      name: 'a series without a rise',
+      name: 'a series without a rise (the job fails: exit 1)',
       args: [...sample.slice(2), '--benchmark', 'test/fixtures/benchmark-flat.json'],
       line: /InsufficientBenchmarkDataError: no rise in load/,
+      code: FAILED,
     },
     {
       name: 'a non-numeric rate',
       args: [...sample, '--max-rps', 'lots'],
-      line: /--max-rps: expected a positive plain decimal number \(e.g. 500 or 12.5\), got 'lots'/,
+      line: refused('--max-rps', 'lots', decimal),
     },
     {
       name: 'a hexadecimal goal',
       args: [...sample, '--goal', '0x10'],
-      line: /--goal: expected .*, got '0x10'/,
+      line: refused('--goal', '0x10', goal),
     },
-    { name: 'an empty goal', args: [...sample, '--goal', ''], line: /--goal: expected .*, got ''$/ },
+    { name: 'an empty goal', args: [...sample, '--goal', ''], line: refused('--goal', '', goal) },
     {
       name: 'a goal with spaces',
       args: [...sample, '--goal', ' 50 '],
-      line: /--goal: expected .*, got ' 50 '/,
+      line: refused('--goal', ' 50 ', goal),
     },
     {
       name: 'a goal in exponent form',
       args: [...sample, '--goal', '5e1'],
-      line: /--goal: expected .*, got '5e1'/,
+      line: refused('--goal', '5e1', goal),
     },
-    { name: 'a negative goal', args: [...sample, '--goal', '-50'], line: /--goal: expected .*, got '-50'/ },
+    { name: 'a negative goal', args: [...sample, '--goal', '-50'], line: refused('--goal', '-50', goal) },
     {
       name: 'a hexadecimal rate',
       args: [...sample, '--max-rps', '0x1F4'],
-      line: /--max-rps: expected a positive plain decimal number .*, got '0x1F4'/,
+      line: refused('--max-rps', '0x1F4', decimal),
     },
-    {
-      name: 'an empty rate',
-      args: [...sample, '--min-rps', ''],
-      line: /--min-rps: expected a positive plain decimal number .*, got ''$/,
-    },
+    { name: 'an empty rate', args: [...sample, '--min-rps', ''], line: refused('--min-rps', '', decimal) },
     {
       name: 'a rate with spaces',
       args: [...sample, '--min-rps', ' 70'],
-      line: /--min-rps: expected a positive plain decimal number .*, got ' 70'/,
+      line: refused('--min-rps', ' 70', decimal),
     },
     {
       name: 'an infinite rate',
       args: [...sample, '--max-rps', 'Infinity'],
-      line: /--max-rps: expected a positive plain decimal number .*, got 'Infinity'/,
+      line: refused('--max-rps', 'Infinity', decimal),
     },
     {
       name: 'a growth in exponent form',
       args: [...sample, '--growth', '12e-1'],
-      line: /--growth: expected a positive plain decimal number .*, got '12e-1'/,
+      line: refused(
+        '--growth',
+        '12e-1',
+        'expected a decimal number > 1 in plain digits \\(e\\.g\\. 1\\.2\\)',
+      ),
     },
     {
       name: 'a binary instance limit',
       args: [...sample, '--max-instances', '0b10100'],
-      line: /--max-instances: expected an integer >= 1 in plain digits \(e.g. 20\), got '0b10100'/,
+      line: refused(
+        '--max-instances',
+        '0b10100',
+        'expected a whole number >= 1 in plain digits \\(e\\.g\\. 20\\)',
+      ),
     },
     {
       name: 'a fractional instance limit',
       args: [...sample, '--max-instances', '20.5'],
-      line: /--max-instances: expected an integer >= 1 in plain digits .*, got '20.5'/,
+      line: refused('--max-instances', '20.5', 'expected a whole number >= 1'),
     },
     {
       name: 'boundary: growth 1',
       args: [...sample, '--growth', '1'],
-      line: /--growth: expected a factor > 1/,
+      line: refused('--growth', '1', 'expected a decimal number > 1'),
     },
     {
       name: 'min above max',
       args: [...sample, '--min-rps', '600'],
       line: /--min-rps 600 must not exceed --max-rps 500/,
     },
+    { name: 'an unknown goal', args: [...sample, '--goal', 'speed'], line: refused('--goal', 'speed', goal) },
     {
-      name: 'an unknown goal',
-      args: [...sample, '--goal', 'speed'],
-      line: /--goal: expected availability, balanced, cost or a percent/,
+      name: 'boundary: goal 100 %',
+      args: [...sample, '--goal', '100'],
+      line: refused('--goal', '100', goal),
     },
-    { name: 'boundary: goal 100 %', args: [...sample, '--goal', '100'], line: /--goal: expected/ },
     {
       name: 'a bad percentile',
       args: [...sample, '--latency-slo-ms', '50', '--percentile', 'P90'],
-      line: /--percentile: expected P95 or P99, got 'P90'/,
+      line: refused('--percentile', 'P90', 'Allowed choices are P95, P99\\.'),
     },
     {
       name: 'a bad endpoint name',
@@ -247,21 +259,22 @@ describe('scaleplan derive', () => {
       line: /endpointName 'my_endpoint' must be 1..63 letters/,
     },
     {
-      name: 'MaxCapacity over the limit',
+      name: 'MaxCapacity over the limit (the job fails: exit 1)',
       args: [...sample, '--max-instances', '7'],
       line: /InfeasibleCapacityPlanError: MaxCapacity .* = 8 exceeds the limit of 7 instances/,
+      code: FAILED,
     },
     {
       name: 'unknown step bounds',
       args: [...sample, '--step-bounds', 'percent'],
-      line: /--step-bounds: expected sample or scaled, got 'percent'/,
+      line: refused('--step-bounds', 'percent', 'Allowed choices are sample, scaled\\.'),
     },
     { name: 'an unknown option', args: [...sample, '--bogus'], line: /unknown option '--bogus'/ },
   ];
   for (const c of failures) {
     it(`fails with one line on stderr for ${c.name}`, () => {
       const run = derive(c.args);
-      assert.notEqual(run.status, 0);
+      assert.equal(run.status, c.code ?? BAD_INPUT, run.stderr);
       assert.equal(run.stdout, '');
       const lines = run.stderr.trimEnd().split('\n');
       assert.equal(lines.length, 1, run.stderr);
