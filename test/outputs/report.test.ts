@@ -106,13 +106,13 @@ describe('the report in headless Chromium', () => {
             id: figure.getAttribute('data-chart'),
             drawn: figure.getAttribute('data-drawn'),
             title: figure.querySelector('figcaption')?.textContent ?? '',
-            axisLabels: [...figure.querySelectorAll('svg [aria-label$="-axis label"] text')].map(
+            axisLabels: Array.from(figure.querySelectorAll('svg [aria-label$="-axis label"] text')).map(
               (n) => n.textContent,
             ),
             legend: figure.querySelectorAll('ul.legend li').length,
             points: figure.querySelectorAll('svg [aria-label="dot"] circle, svg [aria-label="dot"] path')
               .length,
-            lines: [...figure.querySelectorAll('svg [aria-label="line"] path')].filter(
+            lines: Array.from(figure.querySelectorAll('svg [aria-label="line"] path')).filter(
               (p) => (p.getAttribute('d') ?? '').length > 10,
             ).length,
           })),
