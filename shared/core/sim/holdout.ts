@@ -18,7 +18,7 @@
 import { InvalidInputError, type Reason } from '../errors';
 import type { PolicySet } from '../types';
 import { type SimulationSummary, simulate } from './results';
-import { baselinePolicySets, type SearchInput, searchCandidates } from './search';
+import { baselinePolicySets, candidateStepScaling, type SearchInput, searchCandidates } from './search';
 import { type OpenTraffic, type Traffic, windowTraffic } from './traffic';
 
 /** One window of the history (a UTC day by default). */
@@ -101,6 +101,8 @@ export interface HeldOutInput extends Omit<SearchInput, 'scenarios'> {
    * known. Default 0.0002: a fifth of the miss budget of a 99.9% target.
    */
   initialMarginShare?: number;
+  /** Rounds of local refinement around each fold's grid pick (default 4; 0 = grid only). */
+  refineRounds?: number;
   /** Extra candidates searched with the grid; labels must be unique. */
   extraCandidates?: { label: string; policySet: PolicySet }[];
   /**
@@ -163,12 +165,17 @@ export interface HeldOutResult {
   reasons: Reason[];
 }
 
-/** Memoized simulations of (candidate, window): every pair runs at most once. */
+/**
+ * Memoized simulations of (policy set, window): every pair runs at most once, and candidates with
+ * the same policy set under different labels (a grid point the refinement revisits, a baseline
+ * equal to a grid point) share their runs: deduplication by content.
+ */
 function makeJudge(input: HeldOutInput) {
   const cache = new Map<string, SimulationSummary>();
   let simulations = 0;
-  const run = (id: string, policySet: PolicySet, w: number): SimulationSummary => {
-    const key = `${id}\u0000${w}`;
+  const keyOf = (policySet: PolicySet, w: number) => `${JSON.stringify(policySet)}\u0000${w}`;
+  const run = (policySet: PolicySet, w: number): SimulationSummary => {
+    const key = keyOf(policySet, w);
     let s = cache.get(key);
     if (s === undefined) {
       simulations++;
@@ -185,9 +192,9 @@ function makeJudge(input: HeldOutInput) {
     }
     return s;
   };
-  const figures = (id: string, policySet: PolicySet, windows: number[]): WindowFigures => {
+  const figures = (policySet: PolicySet, windows: number[]): WindowFigures => {
     const perWindow = windows.map((w) => {
-      const s = run(id, policySet, w);
+      const s = run(policySet, w);
       return {
         name: input.windows[w]!.name,
         instanceHours: s.instanceHours,
@@ -205,19 +212,19 @@ function makeJudge(input: HeldOutInput) {
     };
   };
   /** True when the candidate meets `required` on every window; stops at the first miss. */
-  const meetsEvery = (id: string, policySet: PolicySet, windows: number[], required: number): boolean => {
+  const meetsEvery = (policySet: PolicySet, windows: number[], required: number): boolean => {
     const allowed = input.allowedErrorRate ?? 0;
     // Windows already simulated first: a known miss costs nothing.
     const ordered = [...windows].sort(
-      (a, b) => Number(cache.has(`${id}\u0000${b}`)) - Number(cache.has(`${id}\u0000${a}`)),
+      (a, b) => Number(cache.has(keyOf(policySet, b))) - Number(cache.has(keyOf(policySet, a))),
     );
     for (const w of ordered) {
-      const s = run(id, policySet, w);
+      const s = run(policySet, w);
       if (s.sloAttainment < required || s.errorRate > allowed) return false;
     }
     return true;
   };
-  const oracle = (w: number) => run('oracle', input.base, w).oracleInstanceHours;
+  const oracle = (w: number) => run(input.base, w).oracleInstanceHours;
   return { run, figures, meetsEvery, oracle, count: () => simulations };
 }
 
@@ -250,8 +257,103 @@ function feasibleOn(
   required: number,
 ) {
   return candidates
-    .filter((c) => judge.meetsEvery(c.label, c.policySet, training, required))
-    .map((c) => ({ ...c, inSample: judge.figures(c.label, c.policySet, training) }));
+    .filter((c) => judge.meetsEvery(c.policySet, training, required))
+    .map((c) => ({ ...c, inSample: judge.figures(c.policySet, training) }));
+}
+
+const SCALE_OUT_COOLDOWNS_SECONDS = [0, 10, 30, 60, 120, 180, 300, 450, 600, 900];
+
+/**
+ * The neighbours of a policy set along its continuous parameters: the InvocationsPerInstance
+ * target +-2% and +-5% of the peak, the next shorter and longer scale-out cooldown, the scale-in
+ * cooldown halved and doubled, the step threshold +-5%, and each scheduled level +-1 instance.
+ */
+export function neighbours(policySet: PolicySet, peakInvocationsPerMinute: number): PolicySet[] {
+  const out: PolicySet[] = [];
+  const tt = policySet.invocationsTargetTracking;
+  if (tt) {
+    for (const delta of [-0.05, -0.02, 0.02, 0.05]) {
+      const targetValue = Math.floor(tt.targetValue + delta * peakInvocationsPerMinute);
+      if (targetValue > 0 && targetValue <= peakInvocationsPerMinute)
+        out.push({ ...policySet, invocationsTargetTracking: { ...tt, targetValue } });
+    }
+    const k = SCALE_OUT_COOLDOWNS_SECONDS.findIndex((c) => c >= tt.scaleOutCooldownSeconds);
+    for (const j of [k - 1, k + 1]) {
+      const scaleOutCooldownSeconds = SCALE_OUT_COOLDOWNS_SECONDS[j];
+      if (scaleOutCooldownSeconds !== undefined)
+        out.push({ ...policySet, invocationsTargetTracking: { ...tt, scaleOutCooldownSeconds } });
+    }
+    for (const f of [0.5, 2]) {
+      const scaleInCooldownSeconds = Math.round(tt.scaleInCooldownSeconds * f);
+      if (scaleInCooldownSeconds >= 60 && scaleInCooldownSeconds <= 3600)
+        out.push({ ...policySet, invocationsTargetTracking: { ...tt, scaleInCooldownSeconds } });
+    }
+  }
+  const step = policySet.stepScaling;
+  if (step)
+    for (const f of [0.95, 1.05]) {
+      const threshold = Math.min(
+        0.95 * peakInvocationsPerMinute,
+        step.alarmThresholdInvocationsPerInstance * f,
+      );
+      out.push({ ...policySet, stepScaling: candidateStepScaling(threshold, step.cooldownSeconds) });
+    }
+  policySet.scheduledActions.forEach((action, k) => {
+    if (action.minCapacity === undefined) return;
+    for (const d of [-1, 1]) {
+      const minCapacity = action.minCapacity + d;
+      if (minCapacity < 1 || minCapacity > (action.maxCapacity ?? policySet.maxCapacity)) continue;
+      const scheduledActions = policySet.scheduledActions.map((a, j) =>
+        j === k ? { ...a, minCapacity } : a,
+      );
+      out.push({ ...policySet, scheduledActions });
+    }
+  });
+  return out;
+}
+
+/**
+ * Hill climbing from the grid's pick: each round moves to the cheapest neighbour (training
+ * instance-hours) that still meets the required level on every training window, until no
+ * neighbour is cheaper or the rounds run out. Early stop and the shared cache keep it cheap.
+ */
+function refine(
+  judge: Judge,
+  start: { label: string; policySet: PolicySet; inSample: WindowFigures },
+  training: number[],
+  required: number,
+  peak: number,
+  rounds: number,
+): { label: string; policySet: PolicySet; inSample: WindowFigures } {
+  let current = start;
+  for (let r = 0; r < rounds; r++) {
+    const better = neighbours(current.policySet, peak)
+      .filter((p) => judge.meetsEvery(p, training, required))
+      .map((p) => ({ policySet: p, inSample: judge.figures(p, training) }))
+      .filter((c) => c.inSample.instanceHours < current.inSample.instanceHours - 1e-9)
+      .sort((a, b) => a.inSample.instanceHours - b.inSample.instanceHours)[0];
+    if (!better) break;
+    current = { label: `${start.label} (refined)`, ...better };
+  }
+  return current.policySet === start.policySet
+    ? start
+    : { ...current, label: describePolicySet(current.policySet, start.label) };
+}
+
+/** A label for a refined policy set: its target tracking, step and schedule in numbers. */
+function describePolicySet(p: PolicySet, from: string): string {
+  const tt = p.invocationsTargetTracking;
+  const parts = [
+    tt
+      ? `inv ${tt.targetValue}/min out ${tt.scaleOutCooldownSeconds}s in ${tt.scaleInCooldownSeconds}s`
+      : 'no target tracking',
+    p.stepScaling ? `step at ${p.stepScaling.alarmThresholdInvocationsPerInstance}/min` : 'step off',
+    p.scheduledActions.length > 0
+      ? `schedule ${p.scheduledActions.map((a) => `${a.schedule.replace(/^cron\((\d+) (\d+).*$/, '$2:$1')}->${a.minCapacity}`).join(' ')}`
+      : '',
+    `min ${p.minCapacity} max ${p.maxCapacity}`,
+  ];
+  return `${parts.filter(Boolean).join(' ')} (refined from ${from})`;
 }
 
 /** Non-dominated by (training instance-hours, worst training attainment), ascending in cost. */
@@ -288,6 +390,7 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
     );
   const target = input.sloTarget ?? 0.999;
   const initialMargin = input.initialMarginShare ?? 0.0002;
+  const rounds = input.refineRounds ?? 4;
   const candidates = [...searchCandidates({ ...input, scenarios: [] }), ...(input.extraCandidates ?? [])];
   const baselines = baselinePolicySets(input.analysis, input.base);
   const judge = makeJudge(input);
@@ -298,8 +401,8 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
   ): JudgedCandidate => ({
     label: c.label,
     policySet: c.policySet,
-    inSample: judge.figures(c.label, c.policySet, training),
-    heldOut: judge.figures(c.label, c.policySet, test),
+    inSample: judge.figures(c.policySet, training),
+    heldOut: judge.figures(c.policySet, test),
   });
   const withTrained = (training: number[]) =>
     input.trainingCandidates
@@ -311,7 +414,10 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
     const before = judge.count();
     const required = Math.min(1, target + margin);
     const feasible = feasibleOn(judge, withTrained(fold.training), fold.training, required);
-    const pick = robustPick(feasible);
+    const gridPick = robustPick(feasible);
+    const pick =
+      gridPick &&
+      refine(judge, gridPick, fold.training, required, input.analysis.peakInvocationsPerMinute, rounds);
     const recommended = pick && judged(pick, fold.training, [fold.test]);
     const error = recommended
       ? Math.max(0, recommended.inSample.sloAttainment - recommended.heldOut.sloAttainment)
@@ -342,7 +448,17 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
   );
   const finalRequired = Math.min(1, target + margin);
   const finalFeasible = feasibleOn(judge, withTrained(finalTraining), finalTraining, finalRequired);
-  const finalPick = robustPick(finalFeasible);
+  const finalGridPick = robustPick(finalFeasible);
+  const finalPick =
+    finalGridPick &&
+    refine(
+      judge,
+      finalGridPick,
+      finalTraining,
+      finalRequired,
+      input.analysis.peakInvocationsPerMinute,
+      rounds,
+    );
   const reasons: Reason[] = [
     {
       code: 'HeldOutMargin',
