@@ -4,7 +4,7 @@
  * a spawn rate per minute) or STAIRS (users per step), or an open-loop rate of requests per second.
  * Pure functions of the elapsed time; the generator asks them at every tick.
  */
-import { InvalidInputError } from '../../../core/errors';
+import { InvalidInputError } from '../errors';
 
 /** One Inference Recommender traffic phase (TrafficPattern.Phases[]). */
 export interface LoadPhase {

@@ -3,7 +3,7 @@
  * stops growing (FlatInvocations = Stop) or when 1% of the invocations fail. Pure: it reads the
  * periods recorded so far and returns a decision with its reason.
  */
-import type { Reason } from '../../../core/errors';
+import type { Reason } from '../errors';
 
 export interface StopRule {
   /** Never stop on a plateau before this many periods. Default 4. */

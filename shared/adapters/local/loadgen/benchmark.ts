@@ -25,7 +25,7 @@ import {
   userRateOf,
   usersAt,
   validateLoadProfile,
-} from './load-profile';
+} from '../../../core/load/profile';
 import { pinThisProcess } from './pinning';
 import {
   cpuUtilizationPercent,
@@ -33,7 +33,7 @@ import {
   type ProcessSample,
   sampleProcesses,
 } from './proc-stats';
-import { DEFAULT_STOP_RULE, decideStop, type PeriodOutcome, type StopRule } from './stop-rule';
+import { DEFAULT_STOP_RULE, decideStop, type PeriodOutcome, type StopRule } from '../../../core/load/stop-rule';
 import { createTransport, type SendResult, type TransportKind, type TransportOptions } from './transport';
 
 /**

@@ -32,7 +32,7 @@ export {
   userRateOf,
   usersAt,
   validateLoadProfile,
-} from './load-profile';
+} from '../../../core/load/profile';
 export { defaultGeneratorCpus, pinThisProcess } from './pinning';
 export {
   clockTicksPerSecond,
@@ -48,5 +48,5 @@ export {
   type PeriodOutcome,
   type StopDecision,
   type StopRule,
-} from './stop-rule';
+} from '../../../core/load/stop-rule';
 export { createTransport, type SendResult, type Transport, type TransportKind } from './transport';
