@@ -1,16 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { z } from 'zod';
 import {
   type BenchmarkProgress,
   DEFAULT_MAX_DURATION_SECONDS,
   DEFAULT_PERIOD_SECONDS,
   defaultGeneratorCpus,
-  type LoadPhase,
   type LoadProfile,
-  profileDurationSeconds,
   runLocalBenchmark,
-  validateLoadProfile,
 } from '../../shared/adapters/local/loadgen';
 import {
   DEMO_PAYLOAD_PATH,
@@ -19,7 +15,13 @@ import {
   startModelServer,
 } from '../../shared/adapters/local/model-server';
 import { InvalidInputError } from '../../shared/core/errors';
+import {
+  phasesDurationSeconds,
+  phasesOutsideAwsLimits,
+  type TrafficPhase,
+} from '../../shared/core/load/phases';
 import { choiceOption, cpuList, decimal, integer, nonBlankText, pidList } from '../options';
+import { PHASES_HELP, parsePhases } from '../phases';
 
 interface BenchOptions {
   url?: string;
@@ -36,101 +38,11 @@ interface BenchOptions {
   load: 'paced' | 'unpaced';
   usersPerStep: number;
   openLoopRps?: number;
-  phases?: string;
+  phases?: TrafficPhase[];
   rampRps: number;
   transport: 'undici' | 'http';
   out?: string;
   quiet?: boolean;
-}
-
-/**
- * The value of an option that changes the kind of run: undefined when not given, refused when
- * blank (commander passes '' through, and a falsy test would start the default run instead).
- */
-function nonBlank(name: string, text: string | undefined): string | undefined {
-  if (text !== undefined && text.trim() === '')
-    throw new InvalidInputError(`${name} expects a value, got ""`);
-  return text;
-}
-
-/** One Inference Recommender phase as CreateInferenceRecommendationsJob takes it (TrafficPattern.Phases[]). */
-const IrPhaseSchema = z
-  .object({
-    InitialNumberOfUsers: z.number().int().min(1),
-    SpawnRate: z.number().int().min(0),
-    DurationInSeconds: z.number().int().min(1),
-  })
-  .strict();
-const IrPhaseListSchema = z.array(IrPhaseSchema).min(1);
-const IrTrafficPatternSchema = z
-  .object({ TrafficType: z.literal('PHASES').optional(), Phases: IrPhaseListSchema })
-  .strict();
-
-export interface PhasesOption {
-  profile: LoadProfile & { kind: 'phases' };
-  /** What Inference Recommender would refuse in these phases (the local run still runs them). */
-  outsideAwsLimits: string[];
-}
-
-/**
- * `--phases`: Inference Recommender's PHASES traffic pattern, as JSON (or `@file.json`): the
- * `Phases` array, or the whole `TrafficPattern` object. Users are closed-loop and unpaced, as
- * Inference Recommender's; SpawnRate is users added per minute.
- * Throws InvalidInputError naming the bad field.
- *
- * @example
- * parsePhasesOption('[{"InitialNumberOfUsers":1,"SpawnRate":2,"DurationInSeconds":120}]').profile;
- * // { kind: 'phases', phases: [{ initialUsers: 1, spawnRatePerMinute: 2, durationSeconds: 120 }] }
- */
-export function parsePhasesOption(text: string): PhasesOption {
-  let raw: unknown;
-  const source = text.startsWith('@') ? text.slice(1) : undefined;
-  let json = text;
-  if (source !== undefined) {
-    if (source.trim() === '') throw new InvalidInputError('--phases @ names no file (e.g. @phases.json)');
-    try {
-      json = readFileSync(source, 'utf8');
-    } catch (error) {
-      throw new InvalidInputError(`--phases: cannot read ${source}: ${(error as Error).message}`);
-    }
-  }
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    throw new InvalidInputError(
-      `--phases ${source ?? ''}is not JSON (${(error as Error).message}); e.g. '[{"InitialNumberOfUsers":1,"SpawnRate":2,"DurationInSeconds":120}]'`,
-    );
-  }
-  // One schema or the other, not a union, so an error names the field (0.SpawnRate), not the root.
-  const parsed = Array.isArray(raw)
-    ? IrPhaseListSchema.safeParse(raw)
-    : IrTrafficPatternSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    throw new InvalidInputError(
-      `--phases ${where}: ${issue?.message ?? 'invalid'} (expected [{InitialNumberOfUsers, SpawnRate, DurationInSeconds}, ...])`,
-    );
-  }
-  const irPhases = Array.isArray(parsed.data) ? parsed.data : parsed.data.Phases;
-  const phases: LoadPhase[] = irPhases.map((phase) => ({
-    initialUsers: phase.InitialNumberOfUsers,
-    spawnRatePerMinute: phase.SpawnRate,
-    durationSeconds: phase.DurationInSeconds,
-  }));
-  const profile = { kind: 'phases' as const, phases };
-  validateLoadProfile(profile);
-  // The developer guide's limits for custom load tests (see the team's AWS facts).
-  const outsideAwsLimits = irPhases.flatMap((phase, i) => [
-    ...(phase.InitialNumberOfUsers > 3
-      ? [`phase ${i + 1}: InitialNumberOfUsers ${phase.InitialNumberOfUsers} > 3`]
-      : []),
-    ...(phase.SpawnRate > 3 ? [`phase ${i + 1}: SpawnRate ${phase.SpawnRate} > 3 per minute`] : []),
-    ...(phase.DurationInSeconds < 120 || phase.DurationInSeconds > 3600
-      ? [`phase ${i + 1}: DurationInSeconds ${phase.DurationInSeconds} outside 120..3600`]
-      : []),
-  ]);
-  return { profile, outsideAwsLimits };
 }
 
 /** One line per period, for people: the rise of users, throughput (per minute) and p95. */
@@ -209,7 +121,8 @@ export function registerBench(program: Command): void {
     )
     .option(
       '--phases <json>',
-      'Inference Recommender PHASES instead (unpaced users), JSON or @file: \'[{"InitialNumberOfUsers":1,"SpawnRate":2,"DurationInSeconds":120}]\'; --max-seconds defaults to their length',
+      `${PHASES_HELP}, instead of the stairs (unpaced users); --max-seconds defaults to their length`,
+      parsePhases,
     )
     .addOption(
       new Option('--ramp-rps <n>', 'open loop: requests per second added each period (0 = constant rate)')
@@ -227,16 +140,15 @@ export function registerBench(program: Command): void {
     .action(async (opts: BenchOptions, command: Command) => {
       if (!opts.url && !opts.demo)
         throw new InvalidInputError('give --url URL of a running server, or --demo');
-      const phasesText = nonBlank('--phases', opts.phases);
-      const phases = phasesText !== undefined ? parsePhasesOption(phasesText) : undefined;
+      const phases = opts.phases;
       const { periodSeconds, usersPerStep, openLoopRps } = opts;
       const maxDurationSeconds =
         phases && command.getOptionValueSource('maxSeconds') === 'default'
-          ? profileDurationSeconds(phases.profile)
+          ? phasesDurationSeconds(phases)
           : opts.maxSeconds;
       const numberOfSteps = Math.max(1, Math.floor(maxDurationSeconds / periodSeconds));
       const load: LoadProfile | 'paced' = phases
-        ? phases.profile
+        ? { kind: 'phases', phases }
         : openLoopRps !== undefined
           ? {
               kind: 'openLoop',
@@ -268,14 +180,15 @@ export function registerBench(program: Command): void {
         process.stderr.write(
           `benchmarking ${url} for at most ${maxDurationSeconds} s (periods of ${periodSeconds} s)\n`,
         );
-        if (phases && phases.outsideAwsLimits.length > 0) {
+        const outsideAwsLimits = phases ? phasesOutsideAwsLimits(phases) : [];
+        if (outsideAwsLimits.length > 0) {
           process.stderr.write(
-            `note: Inference Recommender would refuse these phases (${phases.outsideAwsLimits.join('; ')}); run locally anyway\n`,
+            `note: Inference Recommender would refuse these phases (${outsideAwsLimits.join('; ')}); run locally anyway\n`,
           );
         }
-        if (phases && profileDurationSeconds(phases.profile) > maxDurationSeconds) {
+        if (phases && phasesDurationSeconds(phases) > maxDurationSeconds) {
           process.stderr.write(
-            `note: the phases last ${profileDurationSeconds(phases.profile)} s; --max-seconds ${maxDurationSeconds} ends the run first\n`,
+            `note: the phases last ${phasesDurationSeconds(phases)} s; --max-seconds ${maxDurationSeconds} ends the run first\n`,
           );
         }
         if (serverPids.length === 0) {

@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { InvalidInputError, WaitTimeoutError } from '../core/errors';
 import type { InstancePricing } from '../core/instance-types';
+import { evaluationPhases } from '../core/load/phases';
 import { evaluationName, type RunNames } from '../core/naming';
 import { scalableTargetResourceId, scalingNames } from '../core/policies';
 import type { EvaluationInput, JobStatus, ResourceRef } from '../core/ports';
@@ -228,13 +229,7 @@ export function buildEvaluationInput(input: {
     variantName: request.variantName,
     instanceType: request.instanceType,
     ...(request.roleArn ? { roleArn: request.roleArn } : {}),
-    phases: [
-      {
-        initialUsers: request.evaluation.initialUsers,
-        spawnRate: request.evaluation.spawnRate,
-        durationSeconds: request.evaluation.durationSeconds,
-      },
-    ],
+    phases: evaluationPhases(request.evaluation),
     jobDurationSeconds: request.evaluation.jobDurationSeconds,
     maxInvocationsPerMinute: Math.ceil(request.traffic.maxRps * 60),
     latencySlo: request.latencySlo,

@@ -12,6 +12,7 @@ import type {
   RegisterScalableTargetRequest,
 } from './aws-requests';
 import type { BenchmarkSeries } from './benchmark-file';
+import type { TrafficPhase } from './load/phases';
 import type { LatencySlo, ScalingRequest } from './request';
 import type { EvaluationMetrics, PolicySet } from './types';
 
@@ -159,7 +160,8 @@ export interface EvaluationInput {
   variantName: string;
   instanceType: string;
   roleArn?: string;
-  phases: { initialUsers: number; spawnRate: number; durationSeconds: number }[];
+  /** Inference Recommender PHASES of closed-loop users. */
+  phases: TrafficPhase[];
   jobDurationSeconds: number;
   /** Stopping condition: the invocations per minute the endpoint must reach (maxRps x 60). */
   maxInvocationsPerMinute: number;

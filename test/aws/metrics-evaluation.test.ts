@@ -218,7 +218,7 @@ const EVALUATION: EvaluationInput = {
   endpointName: 'demo-run1-eval',
   variantName: 'AllTraffic',
   instanceType: 'ml.c5.large',
-  phases: [{ initialUsers: 1, spawnRate: 1, durationSeconds: 3600 }],
+  phases: [{ initialUsers: 1, spawnRatePerMinute: 1, durationSeconds: 3600 }],
   jobDurationSeconds: 7200,
   maxInvocationsPerMinute: 500 * 60,
   latencySlo: { percentile: 'P95', ms: 10000 },

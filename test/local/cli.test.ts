@@ -8,14 +8,12 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parsePhasesOption } from '../../cli/commands/bench';
 import {
   DEMO_PAYLOAD_PATH,
   type RunningModelServer,
   startModelServer,
 } from '../../shared/adapters/local/model-server';
 import { BenchmarkSeriesSchema } from '../../shared/core/benchmark-file';
-import { InvalidInputError } from '../../shared/core/errors';
 import type { Recommendation } from '../../shared/core/recommendation';
 import { isAlive } from '../fakes/processes';
 
@@ -216,71 +214,6 @@ describe('scaleplan bench --url (spawned) against the demo server', () => {
       /Inference Recommender would refuse these phases \(phase 1: SpawnRate 60 > 3 per minute; /,
     );
   });
-});
-
-describe('bench --phases: Inference Recommender phases', () => {
-  const accepted = [
-    {
-      name: 'the Phases array',
-      text: '[{"InitialNumberOfUsers":1,"SpawnRate":2,"DurationInSeconds":120}]',
-      phases: [{ initialUsers: 1, spawnRatePerMinute: 2, durationSeconds: 120 }],
-      outside: [],
-    },
-    {
-      name: 'the whole TrafficPattern, two phases',
-      text: '{"TrafficType":"PHASES","Phases":[{"InitialNumberOfUsers":1,"SpawnRate":3,"DurationInSeconds":300},{"InitialNumberOfUsers":3,"SpawnRate":0,"DurationInSeconds":120}]}',
-      phases: [
-        { initialUsers: 1, spawnRatePerMinute: 3, durationSeconds: 300 },
-        { initialUsers: 3, spawnRatePerMinute: 0, durationSeconds: 120 },
-      ],
-      outside: [],
-    },
-    {
-      name: 'a short local phase that AWS would refuse',
-      text: '[{"InitialNumberOfUsers":4,"SpawnRate":60,"DurationInSeconds":3}]',
-      phases: [{ initialUsers: 4, spawnRatePerMinute: 60, durationSeconds: 3 }],
-      outside: [
-        'phase 1: InitialNumberOfUsers 4 > 3',
-        'phase 1: SpawnRate 60 > 3 per minute',
-        'phase 1: DurationInSeconds 3 outside 120..3600',
-      ],
-    },
-  ];
-  for (const c of accepted) {
-    it(`reads ${c.name}`, () => {
-      const parsed = parsePhasesOption(c.text);
-      assert.deepEqual(parsed.profile, { kind: 'phases', phases: c.phases });
-      assert.deepEqual(parsed.outsideAwsLimits, c.outside);
-    });
-  }
-  const refused = [
-    { name: 'not JSON', text: '[{', message: /--phases is not JSON/ },
-    { name: 'an empty list', text: '[]', message: /--phases/ },
-    {
-      name: 'a file that does not exist',
-      text: '@/nonexistent/phases.json',
-      message: /^--phases: cannot read \/nonexistent\/phases\.json: ENOENT/,
-    },
-    { name: 'an @ without a file', text: '@', message: /--phases @ names no file/ },
-    {
-      name: '0 initial users',
-      text: '[{"InitialNumberOfUsers":0,"SpawnRate":1,"DurationInSeconds":120}]',
-      message: /--phases 0\.InitialNumberOfUsers/,
-    },
-    {
-      name: 'a local field name',
-      text: '[{"initialUsers":1,"SpawnRate":1,"DurationInSeconds":120}]',
-      message: /--phases 0/,
-    },
-  ];
-  for (const c of refused) {
-    it(`refuses ${c.name}`, () => {
-      assert.throws(
-        () => parsePhasesOption(c.text),
-        (error: unknown) => error instanceof InvalidInputError && c.message.test(error.message),
-      );
-    });
-  }
 });
 
 describe('scaleplan run --backend local (spawned, tiny durations)', () => {

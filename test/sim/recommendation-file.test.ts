@@ -97,7 +97,7 @@ describe('the recommendation file scaleplan writes', () => {
       '--recommendation',
       file,
       '--phases',
-      '[{"initialUsers":1,"spawnRate":1,"durationSeconds":7200}]',
+      '[{"InitialNumberOfUsers":1,"SpawnRate":1,"DurationInSeconds":7200}]',
       '--no-series',
     );
     assert.equal(r.status, 0, r.stderr);

@@ -10,6 +10,8 @@ import {
   type ProductionVariantInstanceType,
 } from '@aws-sdk/client-sagemaker';
 import { InvalidInputError } from '../../core/errors';
+import { toIrPhases } from '../../core/load/ir-phases';
+import { phasesDurationSeconds } from '../../core/load/phases';
 import type { EvaluationDriverPort, EvaluationInput } from '../../core/ports';
 import { AWS_MAX_INVOCATIONS_PER_MINUTE } from '../../core/request';
 import type { AwsClientProvider } from './clients';
@@ -47,7 +49,7 @@ export function buildEvaluationJobRequest(
   checkName('evaluation name', input.evaluationName, JOB_NAME);
   if (input.phases.length === 0)
     throw new InvalidInputError('an evaluation needs at least one traffic phase');
-  const phaseSeconds = input.phases.reduce((sum, phase) => sum + phase.durationSeconds, 0);
+  const phaseSeconds = phasesDurationSeconds(input.phases);
   if (phaseSeconds > input.jobDurationSeconds)
     throw new InvalidInputError(
       `the traffic phases last ${phaseSeconds} s, longer than jobDurationSeconds ${input.jobDurationSeconds}`,
@@ -74,11 +76,7 @@ export function buildEvaluationJobRequest(
       ResourceLimit: options.resourceLimit ?? DEFAULT_EVALUATION_RESOURCE_LIMIT,
       TrafficPattern: {
         TrafficType: 'PHASES',
-        Phases: input.phases.map((phase) => ({
-          InitialNumberOfUsers: phase.initialUsers,
-          SpawnRate: phase.spawnRate,
-          DurationInSeconds: phase.durationSeconds,
-        })),
+        Phases: toIrPhases(input.phases),
       },
     },
     StoppingConditions: {

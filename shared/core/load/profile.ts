@@ -1,25 +1,17 @@
 /**
  * The load a benchmark applies over time, in Inference Recommender's terms: closed-loop users
  * (each sends a request, waits for the answer, sends the next) following PHASES (initial users plus
- * a spawn rate per minute) or STAIRS (users per step), or an open-loop rate of requests per second.
- * Pure functions of the elapsed time; the generator asks them at every tick.
+ * a spawn rate per minute, {@link usersInPhasesAt}, the twin's formula too) or STAIRS (users per
+ * step), or an open-loop rate of requests per second. Pure functions of the elapsed time; the
+ * load generator asks them at every tick.
  */
 import { InvalidInputError } from '../errors';
-
-/** One Inference Recommender traffic phase (TrafficPattern.Phases[]). */
-export interface LoadPhase {
-  /** Users at the start of the phase (IR: InitialNumberOfUsers, 1 to 3 on AWS). */
-  initialUsers: number;
-  /** Users added per minute during the phase (IR: SpawnRate). */
-  spawnRatePerMinute: number;
-  /** Length of the phase, seconds (IR: DurationInSeconds). */
-  durationSeconds: number;
-}
+import { assertPhases, phasesDurationSeconds, type TrafficPhase, usersInPhasesAt } from './phases';
 
 export type LoadProfile =
   | {
       kind: 'phases';
-      phases: LoadPhase[];
+      phases: TrafficPhase[];
       /** Each user sends at most this many requests per second (Locust's constant throughput). Default: no pause. */
       userRequestsPerSecond?: number;
     }
@@ -136,15 +128,8 @@ export function validateLoadProfile(profile: LoadProfile): void {
   ) {
     bad('userRequestsPerSecond > 0');
   }
-  if (profile.kind === 'phases') {
-    if (profile.phases.length === 0) bad('phases must not be empty');
-    profile.phases.forEach((phase, i) => {
-      if (!Number.isInteger(phase.initialUsers) || phase.initialUsers < 1)
-        bad(`phase ${i + 1}: initialUsers >= 1`);
-      if (!(phase.spawnRatePerMinute >= 0)) bad(`phase ${i + 1}: spawnRatePerMinute >= 0`);
-      if (!(phase.durationSeconds > 0)) bad(`phase ${i + 1}: durationSeconds > 0`);
-    });
-  } else if (profile.kind === 'stairs') {
+  if (profile.kind === 'phases') assertPhases(profile.phases, 'load profile');
+  else if (profile.kind === 'stairs') {
     if (!(profile.durationSeconds > 0)) bad('stairs durationSeconds > 0');
     if (!Number.isInteger(profile.numberOfSteps) || profile.numberOfSteps < 1)
       bad('stairs numberOfSteps >= 1');
@@ -160,13 +145,12 @@ export function validateLoadProfile(profile: LoadProfile): void {
 
 /** Seconds the profile lasts. */
 export function profileDurationSeconds(profile: LoadProfile): number {
-  if (profile.kind === 'phases') return profile.phases.reduce((sum, phase) => sum + phase.durationSeconds, 0);
-  return profile.durationSeconds;
+  return profile.kind === 'phases' ? phasesDurationSeconds(profile.phases) : profile.durationSeconds;
 }
 
 /**
  * Closed-loop users wanted `elapsedSeconds` into the profile (0 once it is over; 0 for open loop).
- * PHASES: initialUsers + floor(spawnRatePerMinute x secondsIntoPhase / 60).
+ * PHASES: initialUsers + floor(spawnRatePerMinute x secondsIntoPhase / 60) ({@link usersInPhasesAt}).
  * STAIRS: usersPerStep x (step + 1), step = floor(elapsed / (durationSeconds / numberOfSteps)).
  *
  * @example
@@ -175,22 +159,31 @@ export function profileDurationSeconds(profile: LoadProfile): number {
  */
 export function usersAt(profile: LoadProfile, elapsedSeconds: number): number {
   if (elapsedSeconds < 0) return 0;
-  if (profile.kind === 'phases') {
-    let start = 0;
-    for (const phase of profile.phases) {
-      if (elapsedSeconds < start + phase.durationSeconds) {
-        return phase.initialUsers + Math.floor((phase.spawnRatePerMinute * (elapsedSeconds - start)) / 60);
-      }
-      start += phase.durationSeconds;
-    }
-    return 0;
-  }
+  if (profile.kind === 'phases') return usersInPhasesAt(profile.phases, elapsedSeconds);
   if (profile.kind === 'stairs') {
     if (elapsedSeconds >= profile.durationSeconds) return 0;
     const stepSeconds = profile.durationSeconds / profile.numberOfSteps;
     return profile.usersPerStep * (Math.floor(elapsedSeconds / stepSeconds) + 1);
   }
   return 0;
+}
+
+/** How often {@link peakUsersOf} samples the profile, seconds: finer than any step IR or the CLI makes. */
+const PEAK_SAMPLE_SECONDS = 0.5;
+
+/**
+ * Most closed-loop users the profile asks for in its first `runSeconds` (sampled every 0.5 s), at
+ * least 1; 0 for open loop. The generator opens one keep-alive connection per user.
+ *
+ * @example
+ * peakUsersOf({ kind: 'stairs', durationSeconds: 60, numberOfSteps: 12, usersPerStep: 2 }, 30); // 12 (step 6 of 12)
+ */
+export function peakUsersOf(profile: LoadProfile, runSeconds: number): number {
+  if (profile.kind === 'openLoop') return 0;
+  const samples = Math.max(1, Math.ceil(runSeconds / PEAK_SAMPLE_SECONDS));
+  let peak = 1;
+  for (let i = 0; i < samples; i++) peak = Math.max(peak, usersAt(profile, i * PEAK_SAMPLE_SECONDS));
+  return peak;
 }
 
 /**

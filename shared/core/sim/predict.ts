@@ -9,7 +9,8 @@ import type { ScalingRequest } from '../request';
 import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet, Verdict } from '../types';
 import { evaluationPoints, type SimulationResult, type SimulationSummary, simulate } from './results';
 import type { SimSettings } from './settings';
-import { phasesTraffic, type TrafficPhase } from './traffic';
+import { evaluationPhases, type TrafficPhase } from '../load/phases';
+import { phasesTraffic } from './traffic';
 
 export interface EvaluationSimulationInput {
   policySet: PolicySet;
@@ -28,11 +29,8 @@ export function evaluationPlan(input: EvaluationSimulationInput): {
   phases: TrafficPhase[];
   maxInvocationsPerMinute: number;
 } {
-  const e = input.request.evaluation;
   return {
-    phases: input.evaluation?.phases ?? [
-      { initialUsers: e.initialUsers, spawnRate: e.spawnRate, durationSeconds: e.durationSeconds },
-    ],
+    phases: input.evaluation?.phases ?? evaluationPhases(input.request.evaluation),
     maxInvocationsPerMinute: input.evaluation?.maxInvocationsPerMinute ?? input.request.traffic.maxRps * 60,
   };
 }

@@ -5,6 +5,7 @@
  * throughput is users / latency, capped by what the fleet serves).
  */
 import { InvalidInputError } from '../errors';
+import { assertPhases, phasesDurationSeconds, type TrafficPhase, usersInPhasesAt } from '../load/phases';
 
 export interface OpenTraffic {
   kind: 'open';
@@ -24,15 +25,6 @@ export interface ClosedTraffic {
 }
 
 export type Traffic = OpenTraffic | ClosedTraffic;
-
-/** One Inference Recommender phase (TrafficPattern.Phases[]). */
-export interface TrafficPhase {
-  /** Users at the start of the phase (InitialNumberOfUsers). */
-  initialUsers: number;
-  /** Users added per minute (SpawnRate). */
-  spawnRate: number;
-  durationSeconds: number;
-}
 
 interface Timing {
   durationSeconds: number;
@@ -103,35 +95,20 @@ export function spikeTraffic(
 }
 
 /**
- * Inference Recommender PHASES: users = initialUsers + floor(spawnRate x minutesIntoPhase), as the
- * local load generator does, one phase after the other.
- * @example phasesTraffic({ phases: [{ initialUsers: 1, spawnRate: 3, durationSeconds: 600 }], stepSeconds: 10 }).users[12]; // 1 + floor(3 x 120 / 60) = 7
+ * Inference Recommender PHASES as closed-loop users over steps: the users at the start of each
+ * step, by the one formula the local load generator also follows ({@link usersInPhasesAt}:
+ * initialUsers + floor(spawnRatePerMinute x minutes into the phase)), one phase after the other.
+ * @example phasesTraffic({ phases: [{ initialUsers: 1, spawnRatePerMinute: 3, durationSeconds: 600 }], stepSeconds: 10 }).users[12]; // 1 + floor(3 x 120 / 60) = 7
  */
 export function phasesTraffic(input: {
   phases: TrafficPhase[];
   stepSeconds?: number;
   startEpochSeconds?: number;
 }): ClosedTraffic {
-  if (input.phases.length === 0) throw new InvalidInputError('traffic: phases must not be empty');
-  for (const [i, p] of input.phases.entries()) {
-    if (!(p.initialUsers >= 1) || !(p.spawnRate >= 0) || !(p.durationSeconds > 0))
-      throw new InvalidInputError(
-        `traffic: phase ${i + 1} needs initialUsers >= 1, spawnRate >= 0 and durationSeconds > 0`,
-      );
-  }
-  const total = input.phases.reduce((sum, p) => sum + p.durationSeconds, 0);
-  const { n, step, start } = steps({ ...input, durationSeconds: total });
+  assertPhases(input.phases, 'traffic');
+  const { n, step, start } = steps({ ...input, durationSeconds: phasesDurationSeconds(input.phases) });
   const users = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = i * step;
-    for (const phase of input.phases) {
-      if (t < phase.durationSeconds) {
-        users[i] = phase.initialUsers + Math.floor((phase.spawnRate * t) / 60);
-        break;
-      }
-      t -= phase.durationSeconds;
-    }
-  }
+  for (let i = 0; i < n; i++) users[i] = usersInPhasesAt(input.phases, i * step);
   return { kind: 'closed', startEpochSeconds: start, stepSeconds: step, users };
 }
 

@@ -1,0 +1,34 @@
+/**
+ * The drivers of the load: closed-loop users (Inference Recommender's model, in phases or stairs,
+ * unpaced or paced) or an open-loop rate. A driver starts the requests the profile asks for and
+ * stops when told; the run records the answers and decides when to stop.
+ */
+import type { LoadProfile } from '../../../core/load/profile';
+import { ClosedLoopUsers } from './closed-loop-users';
+import { OpenLoopRate } from './open-loop-rate';
+import type { RequestSender } from './sender';
+
+export interface LoadDriver {
+  /** Starts the load (its ticker). */
+  start(): void;
+  /** Starts nothing more, wakes every pause; idempotent. Requests in flight finish on their own. */
+  stop(): void;
+  /** Closed-loop users wanted now (0 in open loop). */
+  readonly users: number;
+}
+
+/** What a driver reads from the run. */
+export interface DriverContext {
+  sender: RequestSender;
+  /** Seconds since the start of the load. */
+  elapsedSeconds(): number;
+  /** True once the run has stopped: nothing more is sent. */
+  isStopped(): boolean;
+  /** Closed loop: the users the profile wants now (the period records the most). */
+  onUsersWanted(users: number): void;
+}
+
+/** The driver of a profile: open loop for 'openLoop', closed-loop users otherwise. */
+export function createDriver(load: LoadProfile, context: DriverContext): LoadDriver {
+  return load.kind === 'openLoop' ? new OpenLoopRate(load, context) : new ClosedLoopUsers(load, context);
+}
