@@ -220,6 +220,8 @@ export function buildEvaluationInput(input: {
   ledger: ResourceRef[];
   iteration: IterationState;
   policySet: PolicySet;
+  /** The plan's benchmark analysis, for drivers that simulate (RunEvaluation passes it). */
+  benchmark?: BenchmarkAnalysis;
 }): EvaluationInput {
   const { request, names } = input;
   return {
@@ -234,6 +236,7 @@ export function buildEvaluationInput(input: {
     maxInvocationsPerMinute: Math.ceil(request.traffic.maxRps * 60),
     latencySlo: request.latencySlo,
     policySet: input.policySet,
+    ...(input.benchmark ? { benchmark: input.benchmark } : {}),
   };
 }
 

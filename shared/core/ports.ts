@@ -14,7 +14,7 @@ import type {
 import type { BenchmarkSeries } from './benchmark-file';
 import type { TrafficPhase } from './load/phases';
 import type { LatencySlo, ScalingRequest } from './request';
-import type { EvaluationMetrics, PolicySet } from './types';
+import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet } from './types';
 
 /** Something an execution created, kept in the ledger so clean-up deletes exactly that. */
 export interface ResourceRef {
@@ -77,6 +77,11 @@ export interface ModelRegistryPort {
    * lacks the fields the request needs. Optional: adapters that cannot describe omit it.
    */
   describeModelPackage?(modelPackageArn: string): Promise<ModelPackageSummary>;
+  /**
+   * The model sources (`model.kind`) this backend can run; NormalizeInput refuses the others
+   * before anything exists. Absent: every kind.
+   */
+  readonly modelKinds?: readonly ScalingRequest['model']['kind'][];
 }
 
 /** What the workflow reads of a model package (DescribeModelPackage). */
@@ -168,6 +173,11 @@ export interface EvaluationInput {
   latencySlo: LatencySlo;
   /** The policies in force, for drivers that simulate rather than measure. */
   policySet: PolicySet;
+  /**
+   * The benchmark analysis the plan rests on (`$.plan.benchmark`), for drivers that simulate
+   * rather than measure (the local twin). RunEvaluation passes it; a measuring driver ignores it.
+   */
+  benchmark?: BenchmarkAnalysis;
 }
 
 /**

@@ -68,3 +68,28 @@ export function taskFunctionKeys(path: string = DEFINITION_PATH): Record<string,
   }
   return keys;
 }
+
+/**
+ * What the definition bounds, for the caller of the local runner: the `maxRounds` of each poll
+ * Task (PollJob, PollEndpoint, PollEvaluation), by state name. A local composition root sizes its
+ * waits from them instead of reading the file itself.
+ */
+export interface DefinitionBounds {
+  maxRounds: Record<string, number>;
+}
+
+/**
+ * @example
+ * definitionBounds(loadDefinition()).maxRounds.PollJob; // 90
+ */
+export function definitionBounds(definition: object): DefinitionBounds {
+  const states =
+    (definition as { States?: Record<string, { Type?: unknown; Parameters?: unknown }> }).States ?? {};
+  const maxRounds: Record<string, number> = {};
+  for (const [name, state] of Object.entries(states)) {
+    const rounds = (state.Parameters as { maxRounds?: unknown } | undefined)?.maxRounds;
+    if (state.Type === 'Task' && typeof rounds === 'number' && Number.isInteger(rounds) && rounds >= 1)
+      maxRounds[name] = rounds;
+  }
+  return { maxRounds };
+}

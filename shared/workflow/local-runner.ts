@@ -11,7 +11,7 @@ import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-l
 import { FUNCTION_NAMES, type FunctionName, handlerFactories } from '../../functions/index';
 import { localLambdaContext } from '../contract/handler';
 import type { WorkflowPorts } from '../core/ports';
-import { loadDefinition, taskFunctionKeys } from './definition';
+import { type DefinitionBounds, definitionBounds, loadDefinition, taskFunctionKeys } from './definition';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 
@@ -28,8 +28,11 @@ export function localExecutionArn(executionName: string): string {
 
 export interface LocalRunOptions {
   ports: WorkflowPorts;
-  /** Milliseconds per Wait state name (e.g. `{ WaitForJob: 0 }`); every Wait defaults to 0 ms. */
-  waitTimeOverridesMs?: Record<string, number>;
+  /**
+   * Milliseconds per Wait state name (e.g. `{ WaitForJob: 0 }`); every Wait defaults to 0 ms. A
+   * function receives what the definition run bounds (the polls' `maxRounds`) to size the waits.
+   */
+  waitTimeOverridesMs?: Record<string, number> | ((bounds: DefinitionBounds) => Record<string, number>);
   /** Milliseconds per Task state name between retries; every Task defaults to 0 ms. */
   retryIntervalOverridesMs?: Record<string, number | number[]>;
   /** Called with each state's name as it is entered. */
@@ -78,10 +81,14 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
       (await (override ? override(event) : handler(event, localLambdaContext(functionName)))) as JsonValue;
   }
   const states = definition.States as Record<string, { Type: string }>;
+  const waitsMs =
+    typeof options.waitTimeOverridesMs === 'function'
+      ? options.waitTimeOverridesMs(definitionBounds(definition))
+      : options.waitTimeOverridesMs;
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number | number[]> = {};
   for (const [name, state] of Object.entries(states)) {
-    if (state.Type === 'Wait') waitTimeOverrides[name] = options.waitTimeOverridesMs?.[name] ?? 0;
+    if (state.Type === 'Wait') waitTimeOverrides[name] = waitsMs?.[name] ?? 0;
     if (state.Type === 'Task') retryIntervalOverrides[name] = options.retryIntervalOverridesMs?.[name] ?? 0;
   }
 

@@ -5,14 +5,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runLocalBenchmark } from '../../shared/adapters/local/loadgen';
 import {
   createLocalPorts,
   LOCAL_EVALUATION_REASON_CODE,
+  type RunLocalBenchmark,
   withLocalEvaluationReason,
-} from '../../shared/adapters/local/ports';
+} from '../../shared/adapters/local';
+import { runLocalBenchmark } from '../../shared/adapters/local/loadgen';
+import { DEMO_PAYLOAD_PATH } from '../../shared/adapters/local/model-server';
+import { buildEvaluationInput, initialIteration } from '../../shared/contract/state';
+import { analyzeBenchmark } from '../../shared/core/benchmark';
 import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
+import { runNames } from '../../shared/core/naming';
 import { buildScalingRequests, withAlarmAction } from '../../shared/core/policies';
+import type { EvaluationInput } from '../../shared/core/ports';
 import { type ScalingRequest, ScalingRequestSchema } from '../../shared/core/request';
 import type { PolicySet } from '../../shared/core/types';
 
@@ -78,16 +84,13 @@ const policySet: PolicySet = {
   scheduledActions: [],
 };
 
-function setUp(
-  runBenchmark: (jobName: string, signal: AbortSignal) => Promise<BenchmarkSeries> = async () => series,
-) {
+function setUp(runBenchmark: RunLocalBenchmark = async () => series) {
   const runDir = mkdtempSync(join(tmpdir(), 'scaleplan-ports-'));
   const times = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:05:00.000Z'];
   let tick = 0;
   const local = createLocalPorts({
     runDir,
     runBenchmark,
-    simulateEvaluation: () => ({ periodSeconds: 60, points: [] }),
     now: () => new Date(times[Math.min(tick++, times.length - 1)] ?? times[0]!),
   });
   return { ...local, runDir };
@@ -163,7 +166,7 @@ describe('local backend ports', () => {
   for (const c of reusedNames) {
     it(`refuses a job name already in use (ResourceInUse), ${c.name}`, async () => {
       const signals: AbortSignal[] = [];
-      const { ports, benchmarks } = setUp((_jobName, signal) => {
+      const { ports, benchmarks } = setUp((_job, signal) => {
         signals.push(signal);
         if (c.settleFirst) return Promise.resolve(series);
         return new Promise((resolve) => signal.addEventListener('abort', () => resolve(series)));
@@ -296,7 +299,7 @@ describe('local backend ports', () => {
       let benchmarkSignal: AbortSignal | undefined;
       let periodsReported = 0;
       try {
-        const local = setUp((_jobName, signal) => {
+        const local = setUp((_job, signal) => {
           benchmarkSignal = signal;
           return runLocalBenchmark({
             url: server.url,
@@ -346,8 +349,103 @@ describe('local backend ports', () => {
     });
   }
 
-  it('stores a recommendation with a reason saying the evaluation was the digital twin on the local backend', async () => {
+  it('declares that it runs local models only, the capability NormalizeInput checks', () => {
+    const { ports } = setUp();
+    assert.deepEqual(ports.registry.modelKinds, ['local']);
+  });
+
+  it("records the package's local server and sample payload, and the Default job benchmarks them", async () => {
+    // Prepare
+    const jobs: Parameters<RunLocalBenchmark>[0][] = [];
+    const { ports, benchmarks, state } = setUp(async (job) => {
+      jobs.push(job);
+      return series;
+    });
+
+    // Act
+    const { modelPackageArn } = await ports.registry.ensureModelPackage({ ...request, vcpus: 2 }, 'r7');
+    await ports.jobs.startDefaultJob({ jobName: 'job-7', modelPackageArn, instanceType: 'ml.c5.large' });
+    await settle(benchmarks);
+
+    // Assess
+    assert.deepEqual(state.modelPackages[modelPackageArn]?.model, request.model);
+    assert.equal(jobs.length, 1);
+    assert.equal(jobs[0]?.jobName, 'job-7');
+    assert.equal(jobs[0]?.instanceType, 'ml.c5.large');
+    assert.equal(jobs[0]?.vcpus, 2);
+    assert.deepEqual(jobs[0]?.model, request.model);
+    assert.deepEqual(jobs[0]?.payload, readFileSync(DEMO_PAYLOAD_PATH));
+  });
+
+  it('refuses an unreadable model.payloadFile at CreateModelPackage, before anything exists', async () => {
     const { ports, runDir } = setUp();
+    const missing = join(runDir, 'no-such-payload.csv');
+    await assert.rejects(
+      ports.registry.ensureModelPackage(
+        { ...request, model: { kind: 'local', demo: true, contentType: 'text/csv', payloadFile: missing } },
+        'r8',
+      ),
+      { name: 'InvalidInputError', message: /^model\.payloadFile .*no-such-payload\.csv cannot be read: / },
+    );
+    assert.equal(existsSync(join(runDir, 'state.json')), false, 'no model package group was created');
+  });
+
+  // The input RunEvaluation builds (the endpoint is the run's), with or without the analysis.
+  const names = runNames('unit', 'r9');
+  const evaluationInput = (benchmark?: EvaluationInput['benchmark']): EvaluationInput =>
+    buildEvaluationInput({
+      request,
+      names,
+      ledger: [
+        { kind: 'modelPackage', name: 'x/1', arn: 'arn:aws:sagemaker:local:000000000000:model-package/x/1' },
+      ],
+      iteration: initialIteration(),
+      policySet,
+      ...(benchmark ? { benchmark } : {}),
+    });
+  const createEvaluationEndpoint = (local: ReturnType<typeof setUp>) =>
+    local.ports.hosting.createEndpoint({
+      endpointName: names.endpointName,
+      modelPackageArn: 'arn:aws:sagemaker:local:000000000000:model-package/x/1',
+      instanceType: 'ml.c5.large',
+      variantName: 'AllTraffic',
+      initialInstanceCount: 1,
+    });
+
+  it('evaluates in the twin against the benchmark analysis its input carries', async () => {
+    // Prepare
+    const local = setUp();
+    await createEvaluationEndpoint(local);
+    const benchmarkFile = JSON.parse(
+      readFileSync('examples/benchmark.c5-large.json', 'utf8'),
+    ) as BenchmarkSeries;
+    const analysis = analyzeBenchmark(benchmarkFile, { latencySlo: request.latencySlo });
+    const input = evaluationInput(analysis);
+
+    // Act
+    const started = await local.ports.evaluation.start(input);
+    const described = await local.ports.evaluation.describe(started.name);
+    const metrics = await local.ports.evaluation.collectMetrics(started.name, input);
+
+    // Assess
+    assert.equal(described.status, 'COMPLETED', described.failureReason);
+    assert.equal(metrics.periodSeconds, 60);
+    assert.ok(metrics.points.length >= 1, `${metrics.points.length} minutes simulated`);
+    assert.ok(metrics.points.some((point) => point.invocations > 0));
+  });
+
+  it('fails an evaluation whose input has no benchmark analysis, with the reason', async () => {
+    const local = setUp();
+    await createEvaluationEndpoint(local);
+    const started = await local.ports.evaluation.start(evaluationInput());
+    const described = await local.ports.evaluation.describe(started.name);
+    assert.equal(described.status, 'FAILED');
+    assert.match(described.failureReason ?? '', /no benchmark analysis/);
+  });
+
+  it('stores a recommendation with a reason saying the evaluation was the digital twin on the local backend', async () => {
+    const { ports, runDir, storedRecommendation } = setUp();
+    assert.equal(storedRecommendation(), undefined);
     const recommendation = {
       iterations: [
         { iteration: 1, prediction: {} },
@@ -368,6 +466,7 @@ describe('local backend ports', () => {
       /^the 2 evaluation\(s\) above were done by the digital twin on the local backend/,
     );
     assert.equal(recommendation.reasons.length, 1, "the caller's object is not changed");
+    assert.deepEqual(storedRecommendation(), stored, 'the run reads the recommendation as stored');
     // Once only, and nothing but a recommendation is touched.
     assert.equal(withLocalEvaluationReason(stored).reasons.length, 2);
     assert.equal(withLocalEvaluationReason(null), null);

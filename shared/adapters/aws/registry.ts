@@ -32,6 +32,8 @@ export function modelPackageGroupName(requestName: string, runId: string): strin
 
 export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPort {
   return {
+    // A `local` model is a server on the user's machine: SageMaker cannot host it.
+    modelKinds: ['modelPackage', 'container'],
     async ensureModelPackage(request: ScalingRequest, runId: string) {
       const model = request.model;
       if (model.kind === 'modelPackage') return { modelPackageArn: model.modelPackageArn, created: [] };

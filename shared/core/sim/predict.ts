@@ -44,15 +44,49 @@ export function evaluationPlan(input: EvaluationSimulationInput): {
  * simulateEvaluation({ policySet, analysis, request }).summary.stoppedEarly;
  */
 export function simulateEvaluation(input: EvaluationSimulationInput): SimulationResult {
-  const plan = evaluationPlan(input);
+  return simulatePlannedEvaluation({
+    ...evaluationPlan(input),
+    policySet: input.policySet,
+    analysis: input.analysis,
+    latencySloMs: input.request.latencySlo.ms,
+    ...(input.startTime === undefined ? {} : { startTime: input.startTime }),
+    ...(input.settings ? { settings: input.settings } : {}),
+  });
+}
+
+/**
+ * An evaluation as a driver receives it (its phases, stopping condition and SLO already chosen),
+ * with no request: what the local backend's twin driver runs.
+ */
+export interface PlannedEvaluation {
+  policySet: PolicySet;
+  analysis: BenchmarkAnalysis;
+  phases: TrafficPhase[];
+  /** Stops at the end of the first minute with this many invocations (maxRps x 60). */
+  maxInvocationsPerMinute: number;
+  latencySloMs: number;
+  /** Start of the evaluation, ISO 8601 UTC; default 1970-01-01T00:00:00Z. */
+  startTime?: string;
+  settings?: Partial<SimSettings>;
+}
+
+/**
+ * Runs a planned evaluation in the twin: MinCapacity instances at the start, the phases' users,
+ * stopping at the first minute with `maxInvocationsPerMinute` invocations.
+ *
+ * @example
+ * simulatePlannedEvaluation({ policySet, analysis, phases: [{ initialUsers: 1, spawnRatePerMinute: 1, durationSeconds: 3600 }],
+ *   maxInvocationsPerMinute: 30000, latencySloMs: 50 }).summary.stoppedEarly;
+ */
+export function simulatePlannedEvaluation(input: PlannedEvaluation): SimulationResult {
   const startEpochSeconds =
     input.startTime === undefined ? 0 : Math.floor(Date.parse(input.startTime) / 1000);
   return simulate({
     policySet: input.policySet,
     analysis: input.analysis,
-    traffic: phasesTraffic({ phases: plan.phases, stepSeconds: 10, startEpochSeconds }),
-    latencySloMs: input.request.latencySlo.ms,
-    stopAtInvocationsPerMinute: plan.maxInvocationsPerMinute,
+    traffic: phasesTraffic({ phases: input.phases, stepSeconds: 10, startEpochSeconds }),
+    latencySloMs: input.latencySloMs,
+    stopAtInvocationsPerMinute: input.maxInvocationsPerMinute,
     ...(input.settings ? { settings: input.settings } : {}),
   });
 }

@@ -1,0 +1,215 @@
+/**
+ * `npm run bench:search`: does the search's recommendation hold on days it never saw?
+ *
+ * WorldCup98 (Arlitt and Jin, Internet Traffic Archive; per-minute counts from
+ * github.com/nimamahmoudi/worldcup98-dataset, MIT), read from ../shared/traces next to the
+ * repository and never copied into it, rescaled once so that the peak of the whole benchmarked
+ * period is 500 rps (a constant factor: no test day's peak leaks into training). The instance is
+ * the AWS sample's ml.c5.large (9068 invocations per minute at the peak), its price from the
+ * instance table; SLO 99.9% of requests within 100 ms, no 5XX.
+ *
+ * Rolling split: every knockout-phase test day (1998-06-27 onwards) is searched on the 7 days
+ * before it and judged on itself. Per test day and in total: instance-hours and SLO attainment of
+ * scaleplan's recommendation, the AWS sample recipe, the AWS documented recipe, and the oracle at
+ * the instance's peak; the search's time per test day. Then the same on the Azure LLM traces per
+ * second (one hour each: 10-minute windows).
+ */
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { readTraceFile, sharedTracePath } from '../shared/adapters/local/traces';
+import { approximatePricePerHourUsd } from '../shared/core/instance-types';
+import { forecastCandidates } from '../shared/core/sim/forecast';
+import {
+  type FoldResult,
+  type HeldOutInput,
+  searchHeldOut,
+  splitIntoWindows,
+} from '../shared/core/sim/holdout';
+import { rescaleTraffic, windowTraffic } from '../shared/core/sim/traffic';
+import type { BenchmarkAnalysis, PolicySet } from '../shared/core/types';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PEAK_RPS = 500;
+const LATENCY_SLO_MS = 100;
+const SLO_TARGET = 0.999;
+const FIRST_DAY = '1998-06-20T00:00:00Z';
+const LAST_DAY_EXCLUSIVE = '1998-07-10T00:00:00Z';
+const TRAINING_DAYS = 7;
+/** The Azure traces per second, rescaled so that their busiest second needs several instances. */
+const AZURE_PEAK_RPS = 400;
+
+const ANALYSIS: BenchmarkAnalysis = {
+  instanceType: 'ml.c5.large',
+  vcpus: 2,
+  periodSeconds: 60,
+  peakInvocationsPerMinute: 9068,
+  peakTimestamp: '2022-12-14T00:00:00.000Z',
+  latencyAtPeak: { avgMs: 12, p95Ms: 25, p99Ms: 40 },
+  cpuFit: {
+    slopePercentPerInvocationPerMinute: 0.0198,
+    interceptPercent: 10,
+    rSquared: 0.98,
+    sampleCount: 30,
+  },
+  bottleneck: 'cpu',
+  latencyCurve: [
+    { invocationsPerMinute: 0, avgMs: 4, p50Ms: 4, p95Ms: 7, p99Ms: 10 },
+    { invocationsPerMinute: 4500, avgMs: 5, p50Ms: 5, p95Ms: 9, p99Ms: 14 },
+    { invocationsPerMinute: 9068, avgMs: 12, p50Ms: 11, p95Ms: 25, p99Ms: 40 },
+  ],
+  reasons: [],
+};
+
+const BASE: PolicySet = {
+  minCapacity: 1,
+  maxCapacity: 8,
+  invocationsTargetTracking: {
+    targetValue: 4987,
+    scaleOutCooldownSeconds: 10,
+    scaleInCooldownSeconds: 100,
+    disableScaleIn: false,
+  },
+  scheduledActions: [],
+};
+
+interface Totals {
+  hours: number[];
+  worstSlo: number[];
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
+const POLICIES = ['scaleplan', 'AWS sample', 'AWS documented', 'oracle at peak'] as const;
+
+function foldRow(fold: FoldResult): { hours: number[]; slo: number[] } {
+  const rec = fold.recommended;
+  return {
+    hours: [
+      rec ? rec.heldOut.instanceHours : Number.NaN,
+      fold.baselines[0]!.heldOut.instanceHours,
+      fold.baselines[1]!.heldOut.instanceHours,
+      fold.oracleAtPeak.heldOutInstanceHours,
+    ],
+    slo: [
+      rec ? rec.heldOut.sloAttainment : Number.NaN,
+      fold.baselines[0]!.heldOut.sloAttainment,
+      fold.baselines[1]!.heldOut.sloAttainment,
+      Number.NaN,
+    ],
+  };
+}
+
+/** Runs the rolling held-out search and prints the per-test-window table and the goals. */
+function report(title: string, input: HeldOutInput, testFrom: number): void {
+  const t0 = performance.now();
+  const result = searchHeldOut(input);
+  const elapsedMs = performance.now() - t0;
+  const folds = result.folds.filter(
+    (f) => Date.parse(f.test.length === 10 ? f.test : `${f.test}Z`) / 1000 >= testFrom,
+  );
+  console.log(`\n## ${title}`);
+  console.log(
+    `${result.folds.length} rolling folds (${folds.length} reported), ${result.simulations} simulations in ${(elapsedMs / 1000).toFixed(2)} s (${(elapsedMs / 1000 / result.folds.length).toFixed(2)} s per test window)`,
+  );
+  const header = ['test window', 'margin', ...POLICIES.map((p) => `${p} h / SLO`), 'recommended'];
+  console.log(header.join(' | '));
+  const totals: Totals = { hours: [0, 0, 0, 0], worstSlo: [1, 1, 1, 1] };
+  let requestsMissed = [0, 0, 0];
+  for (const fold of folds) {
+    const row = foldRow(fold);
+    row.hours.forEach((h, i) => {
+      totals.hours[i]! += h;
+    });
+    row.slo.forEach((s, i) => {
+      totals.worstSlo[i] = Math.min(totals.worstSlo[i]!, s);
+    });
+    requestsMissed = requestsMissed.map((n, i) => n + (row.slo[i]! < SLO_TARGET ? 1 : 0));
+    console.log(
+      [
+        fold.test,
+        pct(fold.marginShare),
+        ...row.hours.map((h, i) => `${h.toFixed(2)} / ${Number.isNaN(row.slo[i]!) ? '-' : pct(row.slo[i]!)}`),
+        fold.recommended?.label ?? '(none meets the SLO in-sample)',
+      ].join(' | '),
+    );
+  }
+  const [ours, sample, documented, oracle] = totals.hours as [number, number, number, number];
+  console.log(
+    [
+      'total',
+      '',
+      ...totals.hours.map((h, i) => `${h.toFixed(2)} / ${i < 3 ? `worst ${pct(totals.worstSlo[i]!)}` : '-'}`),
+      '',
+    ].join(' | '),
+  );
+  console.log(
+    `test windows below the ${pct(SLO_TARGET)} target: scaleplan ${requestsMissed[0]}, AWS sample ${requestsMissed[1]}, AWS documented ${requestsMissed[2]} of ${folds.length}`,
+  );
+  console.log(
+    `goals: every test window >= target: ${requestsMissed[0] === 0 ? 'MET' : 'NOT MET'}; ` +
+      `>= 20% below both recipes: ${(1 - ours / sample) * 100 >= 20 && (1 - ours / documented) * 100 >= 20 ? 'MET' : 'NOT MET'} (${((1 - ours / sample) * 100).toFixed(1)}% below the sample, ${((1 - ours / documented) * 100).toFixed(1)}% below the documented); ` +
+      `<= 1.15x the oracle at peak: ${ours / oracle <= 1.15 ? 'MET' : 'NOT MET'} (${(ours / oracle).toFixed(3)}x); ` +
+      `search < 10 s per test window: ${elapsedMs / 1000 / result.folds.length < 10 ? 'MET' : 'NOT MET'}`,
+  );
+  const fin = result.final;
+  console.log(
+    `final recommendation (trained on ${fin.training[0]}..${fin.training.at(-1)}, margin ${pct(fin.marginShare)}): ${fin.recommended?.label ?? 'none'}; ${fin.monthlyCostUsd === null ? '' : `${fin.monthlyCostUsd.toFixed(0)} USD per month`}`,
+  );
+  for (const r of result.reasons) console.log(`  ${r.code}: ${r.message}`);
+}
+
+function main(): void {
+  const price = approximatePricePerHourUsd(ANALYSIS.instanceType) ?? 0.119;
+  const settings = { pricePerInstanceHourUsd: price };
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  const trace = readTraceFile(sharedTracePath(REPO_ROOT, 'worldcup98-per-minute.csv'));
+  const period = rescaleTraffic(
+    windowTraffic(trace, {
+      startEpochSeconds: at(FIRST_DAY),
+      durationSeconds: at(LAST_DAY_EXCLUSIVE) - at(FIRST_DAY),
+    }),
+    PEAK_RPS,
+  );
+  console.log(
+    `# bench:search (WorldCup98 ${FIRST_DAY.slice(0, 10)}..${LAST_DAY_EXCLUSIVE.slice(0, 10)} rescaled to a peak of ${PEAK_RPS} rps; ${ANALYSIS.instanceType} at ${price} USD/h; SLO ${pct(SLO_TARGET)} within ${LATENCY_SLO_MS} ms)`,
+  );
+  const common = {
+    analysis: ANALYSIS,
+    base: BASE,
+    latencySloMs: LATENCY_SLO_MS,
+    sloTarget: SLO_TARGET,
+    allowedErrorRate: 0,
+    settings,
+  };
+  report(
+    `WorldCup98 knockout phase, each day trained on the ${TRAINING_DAYS} days before`,
+    {
+      ...common,
+      windows: splitIntoWindows(period),
+      trainingCandidates: (training) => forecastCandidates(training, BASE, ANALYSIS.peakInvocationsPerMinute),
+      minTrainingWindows: TRAINING_DAYS,
+      maxTrainingWindows: TRAINING_DAYS,
+    },
+    at('1998-06-27T00:00:00Z'),
+  );
+  for (const name of ['azure-llm-2023-conv.csv', 'azure-llm-2023-code.csv']) {
+    const perSecond = rescaleTraffic(readTraceFile(sharedTracePath(REPO_ROOT, name)), AZURE_PEAK_RPS);
+    report(
+      `${name} per second (peak rescaled to ${AZURE_PEAK_RPS} rps), 10-minute windows, each trained on the 3 before`,
+      {
+        ...common,
+        base: { ...BASE, minCapacity: 1, maxCapacity: 6 },
+        windows: splitIntoWindows(perSecond, 600),
+        minTrainingWindows: 3,
+        maxTrainingWindows: 3,
+      },
+      0,
+    );
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`bench:search: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,83 @@
+/**
+ * The local Application Auto Scaling and CloudWatch alarms: each request is validated the way
+ * the service validates it (scaling-validation.ts) and refused with InvalidInputError.
+ */
+import { InvalidInputError, ResourceNotFoundError } from '../../core/errors';
+import type { ScalingPort } from '../../core/ports';
+import {
+  validatePutMetricAlarm,
+  validatePutScalingPolicy,
+  validatePutScheduledAction,
+  validateRegisterScalableTarget,
+} from './scaling-validation';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalStateStore, type LocalTarget } from './state-store';
+
+function refuse(operation: string, problems: string[]): void {
+  if (problems.length > 0) throw new InvalidInputError(`${operation} refused: ${problems.join('; ')}`);
+}
+
+export function createLocalScaling(store: LocalStateStore): ScalingPort {
+  const { state } = store;
+  const target = (resourceId: string): LocalTarget => {
+    const found = state.scalableTargets[resourceId];
+    if (!found) throw new ResourceNotFoundError(`no scalable target ${resourceId} is registered`);
+    return found;
+  };
+  return {
+    async registerScalableTarget(input) {
+      refuse('RegisterScalableTarget', validateRegisterScalableTarget(input));
+      const endpointName = input.ResourceId.split('/')[1] ?? '';
+      if (!state.endpoints[endpointName])
+        throw new InvalidInputError(
+          `RegisterScalableTarget refused: endpoint ${endpointName} does not exist`,
+        );
+      const existing = state.scalableTargets[input.ResourceId];
+      state.scalableTargets[input.ResourceId] = {
+        minCapacity: input.MinCapacity,
+        maxCapacity: input.MaxCapacity,
+        policies: existing?.policies ?? {},
+        scheduledActions: existing?.scheduledActions ?? [],
+      };
+      store.save();
+    },
+    async putScalingPolicy(input) {
+      const found = target(input.ResourceId);
+      const isUpdate = input.PolicyName in found.policies;
+      refuse(
+        'PutScalingPolicy',
+        validatePutScalingPolicy(input, Object.keys(found.policies).length - (isUpdate ? 1 : 0)),
+      );
+      const policyArn = `arn:aws:autoscaling:${LOCAL_REGION}:${LOCAL_ACCOUNT}:scalingPolicy:local:resource/sagemaker/${input.ResourceId}:policyName/${input.PolicyName}`;
+      found.policies[input.PolicyName] = { arn: policyArn, type: input.PolicyType };
+      const alarmNames =
+        input.PolicyType === 'TargetTrackingScaling'
+          ? [
+              `TargetTracking-${input.ResourceId}-AlarmHigh-${input.PolicyName}`,
+              `TargetTracking-${input.ResourceId}-AlarmLow-${input.PolicyName}`,
+            ]
+          : [];
+      store.save();
+      return { policyArn, alarmNames };
+    },
+    async putMetricAlarm(input) {
+      const knownArns = new Set(
+        Object.values(state.scalableTargets).flatMap((t) => Object.values(t.policies).map((p) => p.arn)),
+      );
+      refuse('PutMetricAlarm', validatePutMetricAlarm(input, knownArns));
+      state.alarms[input.AlarmName] = { actions: input.AlarmActions };
+      store.save();
+    },
+    async putScheduledAction(input) {
+      const found = target(input.ResourceId);
+      refuse('PutScheduledAction', validatePutScheduledAction(input, found.scheduledActions.length));
+      if (!found.scheduledActions.includes(input.ScheduledActionName))
+        found.scheduledActions.push(input.ScheduledActionName);
+      store.save();
+    },
+    async deregisterScalableTarget(input) {
+      target(input.ResourceId);
+      delete state.scalableTargets[input.ResourceId];
+      store.save();
+    },
+  };
+}
