@@ -18,7 +18,8 @@ import {
   loadRecommendation,
   numberOption,
   phasesScenario,
-  settingsFromOptions,
+  pricingOf,
+  simSettingsOf,
   type TrafficOptions,
   traceScenario,
 } from './simulate';
@@ -155,6 +156,10 @@ export function registerSearch(program: Command): void {
             );
           grid.maxCapacityOffsets = maxOffsets;
         }
+        const pricing = pricingOf(
+          numberOption('price-per-hour', options.pricePerHour, (n) => n >= 0),
+          loaded,
+        );
         const result = searchPolicies({
           analysis: loaded.analysis,
           base: loaded.policySet,
@@ -167,7 +172,7 @@ export function registerSearch(program: Command): void {
             0,
           grid,
           keepCpuTargetTracking: options.keepCpu === true,
-          settings: settingsFromOptions(options),
+          settings: simSettingsOf(options, pricing),
         });
         const table = searchTable(result);
         if (options.format === 'table') {
@@ -178,7 +183,7 @@ export function registerSearch(program: Command): void {
         const strip = (o: CandidateOutcome | null) =>
           o && { ...o, scenarios: o.scenarios.map((s) => ({ name: s.name, summary: s.summary })) };
         process.stdout.write(
-          `${JSON.stringify({ ...result, best: strip(result.best), front: result.front.map(strip), baselines: result.baselines.map(strip) }, null, 2)}\n`,
+          `${JSON.stringify({ ...result, best: strip(result.best), front: result.front.map(strip), baselines: result.baselines.map(strip), pricing }, null, 2)}\n`,
         );
       },
     );

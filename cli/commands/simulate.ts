@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readTraceFile, type TraceFormat } from '../../shared/adapters/local/traces';
 import { InvalidInputError } from '../../shared/core/errors';
-import type { TrafficPhase } from '../../shared/core/load/phases';
+import { type InstancePricing, resolveInstancePricing } from '../../shared/core/instance-types';
 import { type ScalingRequest, ScalingRequestSchema } from '../../shared/core/request';
 import { minuteSeries, simulate } from '../../shared/core/sim/results';
 import type { SimSettings } from '../../shared/core/sim/settings';
@@ -21,12 +21,12 @@ import {
   phasesTraffic,
   rescaleTraffic,
   type Traffic,
+  type TrafficPhase,
   windowTraffic,
 } from '../../shared/core/sim/traffic';
 import type { BenchmarkAnalysis, PolicySet } from '../../shared/core/types';
 import { renderSeriesCsv } from '../../shared/outputs/csv';
 import { parsePlainNumber } from '../numbers';
-import { PHASES_HELP, parsePhases } from '../phases';
 
 export interface LoadedRecommendation {
   analysis: BenchmarkAnalysis;
@@ -38,6 +38,8 @@ export interface LoadedRecommendation {
   maxRps?: number;
   /** The error budget, 0..1: the request's, else `expectations.allowedErrorRate`. */
   allowedErrorRate?: number;
+  /** The Default job's CostPerHour, USD, when the recommendation was priced with it (`cost.source`). */
+  reportedCostPerHourUsd?: number;
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -106,6 +108,9 @@ export function loadRecommendation(path: string): LoadedRecommendation {
     out.request?.evaluation.allowedErrorRate ??
     (typeof expectedErrorRate === 'number' ? expectedErrorRate : undefined);
   if (allowedErrorRate !== undefined) out.allowedErrorRate = allowedErrorRate;
+  const cost = isObject(data.cost) ? data.cost : undefined;
+  if (cost?.source === 'recommenderJob' && typeof cost.pricePerInstanceHourUsd === 'number')
+    out.reportedCostPerHourUsd = cost.pricePerInstanceHourUsd;
   return out;
 }
 
@@ -130,8 +135,7 @@ export interface TrafficOptions {
   peakRps?: string;
   start?: string;
   minutes?: string;
-  /** Parsed by commander ({@link parsePhases}). */
-  phases?: TrafficPhase[];
+  phases?: string;
 }
 
 /** Reads one trace and applies --start, --minutes and --peak-rps. */
@@ -157,9 +161,21 @@ export function traceScenario(path: string, options: TrafficOptions): OpenTraffi
   return peak === undefined ? traffic : rescaleTraffic(traffic, peak);
 }
 
-/** The closed-loop traffic of --phases for the twin, in its 10 s steps. */
-export function phasesScenario(phases: TrafficPhase[]): Traffic {
-  return phasesTraffic({ phases, stepSeconds: 10 });
+/** Parses --phases: a JSON array of { initialUsers, spawnRate, durationSeconds }. */
+export function phasesScenario(json: string): Traffic {
+  let phases: unknown;
+  try {
+    phases = JSON.parse(json);
+  } catch {
+    throw new InvalidInputError(
+      '--phases: not JSON; expected [{"initialUsers":1,"spawnRate":1,"durationSeconds":3600}]',
+    );
+  }
+  if (!Array.isArray(phases) || phases.length === 0)
+    throw new InvalidInputError(
+      '--phases: a non-empty JSON array of { initialUsers, spawnRate, durationSeconds }',
+    );
+  return phasesTraffic({ phases: phases as TrafficPhase[], stepSeconds: 10 });
 }
 
 /** The twin settings from the common options. */
@@ -172,8 +188,26 @@ export function settingsFromOptions(options: Record<string, string | undefined>)
   set('startupSeconds', 'startupSeconds', 'startup-seconds', (n) => n >= 0);
   set('metricDelaySeconds', 'metricDelaySeconds', 'metric-delay-seconds', (n) => n >= 0);
   set('stepSeconds', 'stepSeconds', 'step-seconds', (n) => n > 0 && 60 % n === 0);
-  set('pricePerInstanceHourUsd', 'pricePerHour', 'price-per-hour', (n) => n >= 0);
   return out;
+}
+
+/**
+ * The price of one instance-hour and where it came from: --price-per-hour, else the Default job's
+ * CostPerHour that the recommendation was priced with, else the approximate list price of the
+ * benchmarked instance type (shared/core/instance-types.ts), as the workflow prices it.
+ * @example pricingOf(undefined, { analysis: { instanceType: 'ml.c5.large', ... }, ... }) // { pricePerInstanceHourUsd: 0.102, source: 'approximateTable' }
+ */
+export function pricingOf(option: number | undefined, loaded: LoadedRecommendation): InstancePricing {
+  if (option !== undefined) return { pricePerInstanceHourUsd: option, source: 'option' };
+  return resolveInstancePricing(loaded.analysis.instanceType, loaded.reportedCostPerHourUsd);
+}
+
+/** The twin settings of the common options, with the price of {@link pricingOf}. */
+export function simSettingsOf(
+  options: Record<string, string | undefined>,
+  pricing: InstancePricing,
+): Partial<SimSettings> {
+  return { ...settingsFromOptions(options), pricePerInstanceHourUsd: pricing.pricePerInstanceHourUsd };
 }
 
 /** The latency SLO: --latency-slo-ms, else the file's; InvalidInputError when neither. */
@@ -199,12 +233,18 @@ export function addCommonOptions(command: Command): Command {
     .option('--peak-rps <n>', 'rescale the trace so that its peak is n requests per second')
     .option('--start <iso>', 'start of the window of the trace (UTC when no zone)')
     .option('--minutes <n>', 'length of the window, minutes')
-    .option('--phases <json>', `${PHASES_HELP}, instead of a trace`, parsePhases)
+    .option(
+      '--phases <json>',
+      'Inference Recommender phases instead of a trace: [{"initialUsers","spawnRate","durationSeconds"}]',
+    )
     .option('--latency-slo-ms <ms>', "latency SLO per request, ms (default: the request's)")
     .option('--startup-seconds <s>', 'instance start-up time (default 240)')
     .option('--metric-delay-seconds <s>', 'CloudWatch publication delay (default 60)')
     .option('--step-seconds <s>', 'simulation step, divides 60 (default 10)')
-    .option('--price-per-hour <usd>', 'price of one instance-hour (default 0.119)');
+    .option(
+      '--price-per-hour <usd>',
+      "price of one instance-hour (default: the recommendation's CostPerHour from Inference Recommender, else the instance type's list price)",
+    );
 }
 
 export function registerSimulate(program: Command): void {
@@ -230,12 +270,16 @@ export function registerSimulate(program: Command): void {
       const traffic = trace !== undefined ? traceScenario(trace, options) : phasesScenario(options.phases!);
       const latencySloMs = latencySloMsOf(options.latencySloMs, loaded);
       const stop = traffic.kind === 'closed' && loaded.maxRps !== undefined ? loaded.maxRps * 60 : undefined;
+      const pricing = pricingOf(
+        numberOption('price-per-hour', options.pricePerHour, (n) => n >= 0),
+        loaded,
+      );
       const result = simulate({
         policySet: loaded.policySet,
         analysis: loaded.analysis,
         traffic,
         latencySloMs,
-        settings: settingsFromOptions(options),
+        settings: simSettingsOf(options, pricing),
         ...(stop !== undefined ? { stopAtInvocationsPerMinute: stop } : {}),
       });
       if (options.format === 'csv') {
@@ -252,6 +296,7 @@ export function registerSimulate(program: Command): void {
         latencySloMs,
         notScaled: result.notScaled,
         settings: result.context.settings,
+        pricing,
         reasons: result.reasons,
         ...(options.series ? { series: minuteSeries(result) } : {}),
       };

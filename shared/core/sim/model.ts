@@ -17,6 +17,7 @@
  * 4. the step's requests are added to the minute's CloudWatch-like datapoints.
  */
 import { InvalidInputError } from '../errors';
+import { approximatePricePerHourUsd } from '../instance-types';
 import type { BenchmarkAnalysis, PolicySet } from '../types';
 import {
   type CompiledLatencyCurve,
@@ -148,8 +149,14 @@ function isoOf(epochSeconds: number): string {
 
 /** Validates the spec and compiles what the step function reads. Throws InvalidInputError. */
 export function createSimulationContext(spec: SimulationSpec): SimulationContext {
-  const settings = resolveSimSettings(spec.settings);
   const { policySet, analysis } = spec;
+  const given = resolveSimSettings(spec.settings);
+  // The price used is part of the context's settings, so a printed result says what it was.
+  const settings: SimSettings = {
+    ...given,
+    pricePerInstanceHourUsd:
+      given.pricePerInstanceHourUsd ?? approximatePricePerHourUsd(analysis.instanceType) ?? null,
+  };
   if (!(settings.stepSeconds > 0) || 60 % settings.stepSeconds !== 0)
     throw new InvalidInputError(`simulation: stepSeconds must divide 60, got ${settings.stepSeconds}`);
   if (!(analysis.peakInvocationsPerMinute > 0))

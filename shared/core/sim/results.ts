@@ -132,7 +132,8 @@ export function summarizeSimulation(state: SimulationState, context: SimulationC
   const instanceHours = state.instanceSeconds / 3600;
   const target = oracleTarget(context.spec);
   const oracleHours = oracleInstanceHours(mins.demand, target, minuteCount);
-  const price = context.settings.pricePerInstanceHourUsd;
+  // An unknown price makes the costs NaN (null in JSON), like the percentiles a run skipped.
+  const price = context.settings.pricePerInstanceHourUsd ?? Number.NaN;
   const wantPercentiles = context.spec.computePercentiles ?? true;
   const q = (p: number) =>
     wantPercentiles ? mixtureQuantileMs(state.stepKnots, state.stepServed, p, state.stepIndex) : Number.NaN;

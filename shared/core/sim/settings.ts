@@ -71,8 +71,14 @@ export interface SimSettings {
   cooldownStartsAt: 'decision' | 'completion';
   /** InvokeEndpoint timeout, seconds: a request that would wait longer is a 5XX error (60 s on SageMaker). */
   invocationTimeoutSeconds: number;
-  /** Price of one instance-hour, USD (ml.c5.large on-demand in us-east-1 is about 0.119 USD). */
-  pricePerInstanceHourUsd: number;
+  /**
+   * Price of one instance-hour, USD. null (default): the approximate us-east-1 list price of the
+   * benchmarked instance type (`analysis.instanceType`) from the instance table
+   * (shared/core/instance-types.ts: 0.102 for ml.c5.large); costs are NaN (null in JSON) when the
+   * table does not know the type. `simulate` and `search` set the Default job's CostPerHour here
+   * when the recommendation has one, or `--price-per-hour`.
+   */
+  pricePerInstanceHourUsd: number | null;
   /** New instances are billed from the scale-out decision, not from InService. Default true. */
   billStartingInstances: boolean;
   /**
@@ -115,7 +121,7 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = {
   scaleOutCapacityBase: 'datapointDuringCooldown',
   cooldownStartsAt: 'decision',
   invocationTimeoutSeconds: 60,
-  pricePerInstanceHourUsd: 0.119,
+  pricePerInstanceHourUsd: null,
   billStartingInstances: true,
   closedLoopModel: 'queueingModel',
   serviceTimeMs: null,
