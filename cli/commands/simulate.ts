@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { readTraceFile, type TraceFormat } from '../../shared/adapters/local/traces';
 import { InvalidInputError } from '../../shared/core/errors';
 import { type InstancePricing, resolveInstancePricing } from '../../shared/core/instance-types';
+import type { TrafficPhase } from '../../shared/core/load/phases';
 import { type ScalingRequest, ScalingRequestSchema } from '../../shared/core/request';
 import { minuteSeries, simulate } from '../../shared/core/sim/results';
 import type { SimSettings } from '../../shared/core/sim/settings';
@@ -21,12 +22,12 @@ import {
   phasesTraffic,
   rescaleTraffic,
   type Traffic,
-  type TrafficPhase,
   windowTraffic,
 } from '../../shared/core/sim/traffic';
 import type { BenchmarkAnalysis, PolicySet } from '../../shared/core/types';
 import { renderSeriesCsv } from '../../shared/outputs/csv';
 import { parsePlainNumber } from '../numbers';
+import { PHASES_HELP, parsePhases } from '../phases';
 
 export interface LoadedRecommendation {
   analysis: BenchmarkAnalysis;
@@ -135,7 +136,8 @@ export interface TrafficOptions {
   peakRps?: string;
   start?: string;
   minutes?: string;
-  phases?: string;
+  /** Parsed by commander ({@link parsePhases}). */
+  phases?: TrafficPhase[];
 }
 
 /** Reads one trace and applies --start, --minutes and --peak-rps. */
@@ -161,21 +163,9 @@ export function traceScenario(path: string, options: TrafficOptions): OpenTraffi
   return peak === undefined ? traffic : rescaleTraffic(traffic, peak);
 }
 
-/** Parses --phases: a JSON array of { initialUsers, spawnRate, durationSeconds }. */
-export function phasesScenario(json: string): Traffic {
-  let phases: unknown;
-  try {
-    phases = JSON.parse(json);
-  } catch {
-    throw new InvalidInputError(
-      '--phases: not JSON; expected [{"initialUsers":1,"spawnRate":1,"durationSeconds":3600}]',
-    );
-  }
-  if (!Array.isArray(phases) || phases.length === 0)
-    throw new InvalidInputError(
-      '--phases: a non-empty JSON array of { initialUsers, spawnRate, durationSeconds }',
-    );
-  return phasesTraffic({ phases: phases as TrafficPhase[], stepSeconds: 10 });
+/** The closed-loop traffic of --phases for the twin, in its 10 s steps. */
+export function phasesScenario(phases: TrafficPhase[]): Traffic {
+  return phasesTraffic({ phases, stepSeconds: 10 });
 }
 
 /** The twin settings from the common options. */
@@ -233,10 +223,7 @@ export function addCommonOptions(command: Command): Command {
     .option('--peak-rps <n>', 'rescale the trace so that its peak is n requests per second')
     .option('--start <iso>', 'start of the window of the trace (UTC when no zone)')
     .option('--minutes <n>', 'length of the window, minutes')
-    .option(
-      '--phases <json>',
-      'Inference Recommender phases instead of a trace: [{"initialUsers","spawnRate","durationSeconds"}]',
-    )
+    .option('--phases <json>', `${PHASES_HELP}, instead of a trace`, parsePhases)
     .option('--latency-slo-ms <ms>', "latency SLO per request, ms (default: the request's)")
     .option('--startup-seconds <s>', 'instance start-up time (default 240)')
     .option('--metric-delay-seconds <s>', 'CloudWatch publication delay (default 60)')

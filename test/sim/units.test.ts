@@ -125,8 +125,8 @@ describe('traffic', () => {
   it('IR phases and stairs in users', () => {
     const phases = phasesTraffic({
       phases: [
-        { initialUsers: 1, spawnRate: 3, durationSeconds: 120 },
-        { initialUsers: 3, spawnRate: 0, durationSeconds: 60 },
+        { initialUsers: 1, spawnRatePerMinute: 3, durationSeconds: 120 },
+        { initialUsers: 3, spawnRatePerMinute: 0, durationSeconds: 60 },
       ],
       stepSeconds: 30,
     });
