@@ -4,10 +4,12 @@
  * `resourcesNamedByRun`), newest kind first (evaluations and alarms before the scalable target,
  * the endpoint before its config and model, the package before its group).
  * Something already gone counts as done, so clean-up works when half was never created and can
- * run twice. Throttling propagates (the state machine retries the whole clean-up, which is
- * idempotent); any other failure is collected and, once everything else was tried, reported as
- * one AwsRequestError naming what is left behind. With `cleanup: false` in the request nothing is
- * deleted and the ledger is returned as retained.
+ * run twice. Every resource is tried on every attempt: a throttled or still-settling one (an
+ * endpoint that is Creating or Updating) does not stop the others. When anything is left, the
+ * error lists every resource left by ARN, with why: TransientAwsError while one of them may still
+ * go (the state machine retries Cleanup with its own budget of about 50 minutes, and the retry is
+ * idempotent), else AwsRequestError. With `cleanup: false` in the request nothing is deleted and
+ * the ledger is returned as retained.
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
@@ -31,8 +33,45 @@ export const CleanupInput = z
     names: RunNamesSchema.optional(),
     /** The iteration reached (`$.iteration.number`): evaluations 1..iterations are tried. */
     iterations: z.number().int().min(0).optional(),
+    /** `$$.Execution.Id`: its partition, Region and account give the ARNs of what is left. */
+    executionArn: z.string().min(1).max(2048).optional(),
   })
   .strict();
+
+/** Partition, Region and account of the execution (`arn:aws:states:us-east-1:123456789012:execution:...`). */
+function accountOf(executionArn: string | undefined) {
+  const parts = executionArn?.split(':') ?? [];
+  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
+  return { partition: parts[1] ?? 'aws', region: parts[3] ?? '', account: parts[4] ?? '' };
+}
+
+const SAGEMAKER_ARN_TYPES: Partial<Record<ResourceRef['kind'], string>> = {
+  modelPackageGroup: 'model-package-group',
+  model: 'model',
+  endpointConfig: 'endpoint-config',
+  endpoint: 'endpoint',
+  recommenderJob: 'inference-recommendations-job',
+  evaluation: 'inference-recommendations-job',
+};
+
+/**
+ * The ARN of a resource left behind, for the error that names it. SageMaker ARNs carry the name in
+ * lower case; a scalable target's ARN is assigned by AWS, so it is named by its ResourceId.
+ * @example resourceArnOf({ kind: 'endpoint', name: 'Churn-ab12-eval' }, 'arn:aws:states:us-east-1:123456789012:execution:sp:x')
+ * // 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn-ab12-eval'
+ */
+export function resourceArnOf(ref: ResourceRef, executionArn: string | undefined): string {
+  if (ref.arn) return ref.arn;
+  const where = accountOf(executionArn);
+  if (ref.kind === 'scalableTarget') return `scalable target sagemaker ${ref.name}`;
+  if (!where) return `${ref.kind} ${ref.name}`;
+  const { partition, region, account } = where;
+  if (ref.kind === 'alarm') return `arn:${partition}:cloudwatch:${region}:${account}:alarm:${ref.name}`;
+  const type = SAGEMAKER_ARN_TYPES[ref.kind];
+  return type
+    ? `arn:${partition}:sagemaker:${region}:${account}:${type}/${ref.name.toLowerCase()}`
+    : `${ref.kind} ${ref.name}`;
+}
 
 export interface CleanupResult {
   deleted: ResourceRef[];
@@ -44,7 +83,7 @@ export function createCleanupHandler(ports: Pick<WorkflowPorts, 'cleanup'>): Wor
   return defineHandler({
     name: 'cleanup',
     input: CleanupInput,
-    handle: async ({ ledger, cleanup, request, names, iterations }, { logger }) => {
+    handle: async ({ ledger, cleanup, request, names, iterations, executionArn }, { logger }) => {
       if (!cleanup) {
         logger.info('clean-up skipped by the request', { retained: ledger.length });
         return { deleted: [], notFound: [], retained: ledger };
@@ -54,7 +93,8 @@ export function createCleanupHandler(ports: Pick<WorkflowPorts, 'cleanup'>): Wor
         ledger.some((known) => known.kind === ref.kind && known.name === ref.name);
       const targets = withNamedResources(ledger, named);
       const result: CleanupResult = { deleted: [], notFound: [], retained: [] };
-      const failures: string[] = [];
+      const left: string[] = [];
+      let mayStillGo = false;
       for (const ref of [...targets].reverse()) {
         // A named resource that is not there was never created: nothing to report.
         const missing = () => {
@@ -68,26 +108,27 @@ export function createCleanupHandler(ports: Pick<WorkflowPorts, 'cleanup'>): Wor
             if (!inLedger(ref)) logger.warn('deleted a resource the ledger missed', { ref });
           }
         } catch (error) {
-          if (error instanceof TransientAwsError) throw error;
           if (error instanceof ResourceNotFoundError) {
             missing();
             continue;
           }
+          // Throttled, or an endpoint still settling: the others are tried first, then the retry.
+          if (error instanceof TransientAwsError) mayStillGo = true;
           result.retained.push(ref);
-          failures.push(
-            `${ref.kind} ${ref.name} (${error instanceof Error ? error.message : String(error)})`,
+          left.push(
+            `${resourceArnOf(ref, executionArn)} (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`,
           );
         }
       }
       logger.info('clean-up done', {
         deleted: result.deleted.length,
         notFound: result.notFound.length,
-        failed: failures.length,
+        left: left.length,
       });
-      if (failures.length > 0)
-        throw new AwsRequestError(
-          `clean-up could not delete ${failures.length} resource(s): ${failures.join('; ')}`,
-        );
+      if (left.length > 0) {
+        const message = `clean-up could not delete ${left.length} resource(s), left: ${left.join('; ')}`;
+        throw mayStillGo ? new TransientAwsError(message) : new AwsRequestError(message);
+      }
       return result;
     },
   });

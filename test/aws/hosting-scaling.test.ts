@@ -622,6 +622,41 @@ describe('CleanupPort.deleteResource', () => {
       message: 'unable to delete endpoint ep: ThrottlingException: Rate exceeded',
     });
   });
+
+  for (const status of ['Creating', 'Updating', 'SystemUpdating', 'RollingBack'])
+    test(`an endpoint that is ${status} is not deleted yet: TransientAwsError until it settles`, async () => {
+      aws.sagemaker
+        .on(DescribeEndpointCommand)
+        .resolves({ EndpointName: 'ep', EndpointStatus: status as 'Creating' });
+      aws.sagemaker.on(DeleteEndpointCommand).resolves({});
+      await assert.rejects(aws.ports.cleanup.deleteResource({ kind: 'endpoint', name: 'ep' }), {
+        name: 'TransientAwsError',
+        message: new RegExp(`^endpoint ep is ${status}: clean-up deletes it once it settles`),
+      });
+      assert.equal(aws.sagemaker.commandCalls(DeleteEndpointCommand).length, 0);
+    });
+
+  test('an endpoint already Deleting counts as deleted, without a second DeleteEndpoint', async () => {
+    aws.sagemaker.on(DescribeEndpointCommand).resolves({ EndpointName: 'ep', EndpointStatus: 'Deleting' });
+    assert.equal(await aws.ports.cleanup.deleteResource({ kind: 'endpoint', name: 'ep' }), 'deleted');
+    assert.equal(aws.sagemaker.commandCalls(DeleteEndpointCommand).length, 0);
+  });
+
+  test('DeleteEndpoint refused as "in-progress" is TransientAwsError (retried), not a permanent refusal', async () => {
+    aws.sagemaker.on(DescribeEndpointCommand).resolves({ EndpointName: 'ep', EndpointStatus: 'InService' });
+    aws.sagemaker
+      .on(DeleteEndpointCommand)
+      .rejects(
+        awsError(
+          'ValidationException',
+          'Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:1:endpoint/ep".',
+        ),
+      );
+    await assert.rejects(aws.ports.cleanup.deleteResource({ kind: 'endpoint', name: 'ep' }), {
+      name: 'TransientAwsError',
+      message: /^unable to delete endpoint ep: ValidationException: Cannot update in-progress endpoint/,
+    });
+  });
 });
 
 describe('ArtifactStorePort and configuration', () => {

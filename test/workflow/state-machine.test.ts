@@ -331,6 +331,45 @@ describe('state machine, executed locally', () => {
     ]);
   });
 
+  test('Cleanup has its own retry budget: throttled for more than the standard 6 retries, it still deletes everything', async () => {
+    // Every deletion throttled, 60 in a row: each attempt tries every resource (7 here), so 9 attempts.
+    const throttled = Array.from({ length: 60 }, () => new TransientAwsError('Rate exceeded'));
+    const { fake, result } = await run(sampleRequest(), {
+      failures: { 'cleanup.deleteResource': throttled },
+    });
+    assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
+    const cleanupRetries = result.retries.filter((r) => r.state === 'Cleanup').length;
+    assert.ok(cleanupRetries > 6 && cleanupRetries <= 14, `${cleanupRetries} retries`);
+    assertEverythingCleanedUp(fake);
+  });
+
+  test('an endpoint that never settles: every other resource is deleted, then the error lists the endpoint by ARN', async () => {
+    const fake = createFakePorts();
+    const deleteResource = fake.ports.cleanup.deleteResource.bind(fake.ports.cleanup);
+    let endpointAttempts = 0;
+    fake.ports.cleanup.deleteResource = async (ref) => {
+      if (ref.kind === 'endpoint') {
+        endpointAttempts++;
+        throw new TransientAwsError(`endpoint ${ref.name} is Creating: clean-up deletes it once it settles`);
+      }
+      return deleteResource(ref);
+    };
+    const result = await runWorkflowLocally(sampleRequest(), {
+      ports: fake.ports,
+      executionName: 'test-execution',
+    });
+    const names = runNames('churn', runIdFor(localExecutionArn('test-execution')));
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error?.name, 'TransientAwsError');
+    // 1 attempt + 14 retries of Cleanup's own budget.
+    assert.equal(endpointAttempts, 15);
+    const endpointArn = `arn:aws:sagemaker:us-east-1:123456789012:endpoint/${names.endpointName.toLowerCase()}`;
+    assert.match(result.error?.cause ?? '', /clean-up could not delete 1 resource\(s\), left: /);
+    assert.ok(result.error?.cause.includes(endpointArn), result.error?.cause);
+    assert.deepEqual(result.states.slice(-3), ['Cleanup', 'DidCleanupFollowAnError', 'FailCleanup']);
+    assert.deepEqual([...fake.live.keys()], [`endpoint:${names.endpointName}`], 'only the endpoint is left');
+  });
+
   test('a clean-up that fails after a successful run fails with the clean-up error', async () => {
     const { result } = await run(sampleRequest(), {
       failures: { 'cleanup.deleteResource': [new AwsRequestError('AccessDeniedException: not allowed')] },

@@ -1,7 +1,8 @@
 /**
  * CleanupPort: deletes one ledger entry by kind. A resource that is already gone answers
  * 'notFound' (clean-up runs after half-created states and may run twice); every other failure
- * surfaces as its named error so the state machine retries throttling.
+ * surfaces as its named error so the state machine retries throttling. An endpoint is deleted only
+ * once it has settled (not Creating or Updating).
  */
 import { DeregisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
@@ -11,12 +12,13 @@ import {
   DeleteModelCommand,
   DeleteModelPackageCommand,
   DeleteModelPackageGroupCommand,
+  DescribeEndpointCommand,
   ListModelPackagesCommand,
 } from '@aws-sdk/client-sagemaker';
-import { ResourceNotFoundError } from '../../core/errors';
+import { ResourceNotFoundError, TransientAwsError } from '../../core/errors';
 import type { CleanupPort, EvaluationDriverPort, ResourceRef } from '../../core/ports';
 import type { AwsClientProvider } from './clients';
-import { callAws } from './errors';
+import { callAws, isEndpointBusyError } from './errors';
 import { stopJobIfRunning } from './jobs';
 
 async function deleteByKind(
@@ -27,9 +29,7 @@ async function deleteByKind(
   const sagemaker = () => clients.sagemaker();
   switch (ref.kind) {
     case 'endpoint':
-      await callAws(`delete endpoint ${ref.name}`, () =>
-        sagemaker().send(new DeleteEndpointCommand({ EndpointName: ref.name })),
-      );
+      await deleteSettledEndpoint(clients, ref.name);
       return;
     case 'endpointConfig':
       await callAws(`delete endpoint config ${ref.name}`, () =>
@@ -89,6 +89,41 @@ async function deleteByKind(
       else await stopJobIfRunning(clients, ref.name);
       return;
   }
+}
+
+/**
+ * Endpoint statuses in which SageMaker is reported to refuse DeleteEndpoint ("Cannot update
+ * in-progress endpoint", AWS-FACTS 8, [unconfirmed] in the API docs): clean-up waits for them to
+ * end, through Cleanup's own retry budget.
+ */
+export const UNSETTLED_ENDPOINT_STATUSES: ReadonlySet<string> = new Set([
+  'Creating',
+  'Updating',
+  'SystemUpdating',
+  'RollingBack',
+  'UpdateRollbackFailed',
+]);
+
+/**
+ * Deletes an endpoint once it has settled: while it is Creating or Updating, TransientAwsError
+ * (retried with backoff); a refusal that names an in-progress endpoint is retried the same way
+ * (the status may have changed between the two calls). Deleting means done.
+ */
+async function deleteSettledEndpoint(clients: AwsClientProvider, name: string): Promise<void> {
+  const described = await callAws(`describe endpoint ${name} before deleting it`, () =>
+    clients.sagemaker().send(new DescribeEndpointCommand({ EndpointName: name })),
+  );
+  const status = described?.EndpointStatus;
+  if (status === 'Deleting') return;
+  if (status !== undefined && UNSETTLED_ENDPOINT_STATUSES.has(status))
+    throw new TransientAwsError(
+      `endpoint ${name} is ${status}: clean-up deletes it once it settles (SageMaker refuses DeleteEndpoint while it is in progress)`,
+    );
+  await callAws(
+    `delete endpoint ${name}`,
+    () => clients.sagemaker().send(new DeleteEndpointCommand({ EndpointName: name })),
+    isEndpointBusyError,
+  );
 }
 
 /** Deletes every model package version of a group (a missing group has none). */
