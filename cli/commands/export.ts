@@ -4,21 +4,12 @@
  * CDK construct or an AWS CLI script (shared/outputs renders them; see docs/outputs.md).
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../shared/core/errors';
 import { RECOMMENDATION_FORMAT_VERSION, type Recommendation } from '../../shared/core/recommendation';
 import { EXPORT_FORMATS } from '../../shared/outputs/evidence';
 import { parseExportFormat, renderExport } from '../../shared/outputs/export';
-
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** The version in package.json: every output names the scaleplan that wrote it. */
-export function scaleplanVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
+import { scaleplanVersion } from '../../shared/workflow/report-file';
 
 const REQUIRED_FIELDS = [
   'runId',

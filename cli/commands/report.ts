@@ -5,7 +5,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type BenchmarkSeries, parseBenchmarkSeries } from '../../shared/core/benchmark-file';
 import { InvalidInputError } from '../../shared/core/errors';
@@ -13,20 +12,10 @@ import type { Recommendation } from '../../shared/core/recommendation';
 import { type ScalingRequest, ScalingRequestSchema } from '../../shared/core/request';
 import type { ScalingActivity } from '../../shared/core/sim/model';
 import type { SimulatedMinute } from '../../shared/core/sim/results';
-import { renderReport, type SearchSummary } from '../../shared/outputs/report';
-import { predictedTimelines, type Timeline } from '../../shared/outputs/timelines';
-import { readRecommendationFile, scaleplanVersion, writeOutput } from './export';
-
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** The charting library's sources, inlined into every report. */
-export function reportLibraries(): { d3: string; plot: string } {
-  const read = (...path: string[]) => readFileSync(join(REPO_ROOT, 'node_modules', ...path), 'utf8');
-  return {
-    d3: read('d3', 'dist', 'd3.min.js'),
-    plot: read('@observablehq', 'plot', 'dist', 'plot.umd.min.js'),
-  };
-}
+import type { SearchSummary } from '../../shared/outputs/report';
+import type { Timeline } from '../../shared/outputs/timelines';
+import { buildReportHtml } from '../../shared/workflow/report-file';
+import { readRecommendationFile, writeOutput } from './export';
 
 function readJsonFile(kind: string, path: string): Record<string, unknown> {
   let data: unknown;
@@ -92,15 +81,12 @@ export function buildReport(options: ReportOptions): string {
       );
     request = parsed.data;
   }
-  const timelines = predictedTimelines(recommendation, request);
-  if (options.simulation) timelines.push(simulationTimeline(options.simulation, recommendation));
-  return renderReport({
+  return buildReportHtml({
     recommendation,
+    ...(request ? { request } : {}),
     ...(benchmark ? { benchmark } : {}),
-    timelines,
+    extraTimelines: options.simulation ? [simulationTimeline(options.simulation, recommendation)] : [],
     ...(options.search ? { search: readSearchFile(options.search) } : {}),
-    libraries: reportLibraries(),
-    scaleplanVersion: scaleplanVersion(),
   });
 }
 

@@ -3,15 +3,26 @@
  * minute, the same numbers as the JSON series (latency in ms instead of CloudWatch's µs).
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
 import { registerSimulate } from '../../cli/commands/simulate';
-import { minuteSeries, simulate } from '../../shared/core/sim/results';
-import { phasesTraffic } from '../../shared/core/sim/traffic';
+import type { SimulatedMinute } from '../../shared/core/sim/results';
 import { renderSeriesCsv } from '../../shared/outputs/csv';
-import { FIXTURE_PATH, loadFixture } from './tools';
+import { FIXTURE_PATH, scratchDir } from './tools';
 
-const PHASES = [{ initialUsers: 1, spawnRatePerMinute: 2, durationSeconds: 600 }];
+/** Six minutes of a per-minute count trace, rising to 2500 requests per second. */
+const TRACE = join(scratchDir('csv-'), 'trace.csv');
+writeFileSync(
+  TRACE,
+  [
+    'time,count',
+    ...[30_000, 60_000, 90_000, 120_000, 150_000, 150_000].map(
+      (count, m) => `2026-01-01T00:0${m}:00Z,${count}`,
+    ),
+  ].join('\n'),
+);
 
 async function runSimulate(args: string[]): Promise<string> {
   const program = new Command('scaleplan').exitOverride();
@@ -32,7 +43,7 @@ async function runSimulate(args: string[]): Promise<string> {
 
 describe('simulate --format csv', () => {
   test('one row per minute with the series of the JSON output', async () => {
-    const args = ['--recommendation', FIXTURE_PATH, '--phases', JSON.stringify(PHASES)];
+    const args = ['--recommendation', FIXTURE_PATH, '--trace', TRACE];
     const csv = (await runSimulate([...args, '--format', 'csv'])).trim().split('\n');
     const json = JSON.parse(await runSimulate(args)) as { series: Record<string, number | string>[] };
     assert.equal(
@@ -51,21 +62,16 @@ describe('simulate --format csv', () => {
 
   test('an unknown format is refused, naming both', async () => {
     await assert.rejects(
-      runSimulate(['--recommendation', FIXTURE_PATH, '--phases', JSON.stringify(PHASES), '--format', 'xml']),
-      /--format: json or csv, not 'xml'/,
+      runSimulate(['--recommendation', FIXTURE_PATH, '--trace', TRACE, '--format', 'xml']),
+      /--format.*'xml'.*(json or csv|json, csv)|--format: json or csv, not 'xml'/,
     );
   });
 
-  test('a NaN latency is an empty cell, not the text NaN', () => {
-    const r = loadFixture();
-    const result = simulate({
-      policySet: r.policySet,
-      analysis: r.benchmark,
-      traffic: phasesTraffic({ phases: PHASES, stepSeconds: 10 }),
-      latencySloMs: 50,
-    });
-    const [first] = minuteSeries(result);
-    const row = renderSeriesCsv([{ ...first!, modelLatencyP95Us: Number.NaN }]).split('\n')[1]!;
+  test('a NaN latency is an empty cell, not the text NaN', async () => {
+    const json = JSON.parse(await runSimulate(['--recommendation', FIXTURE_PATH, '--trace', TRACE])) as {
+      series: SimulatedMinute[];
+    };
+    const row = renderSeriesCsv([{ ...json.series[0]!, modelLatencyP95Us: Number.NaN }]).split('\n')[1]!;
     assert.equal(row.split(',')[6], '');
   });
 });
