@@ -333,32 +333,38 @@ describe('scaleplan bench (the command)', () => {
     assert.ok(series.points.every((p) => p.cpuUtilizationPercent > 0));
   });
 
+  // Bad usage or input exits with 2, a job that cannot run (no server, no 2XX) with 1.
   const failures = [
-    { name: 'no --url and no --demo', args: ['bench'], message: /give --url URL/ },
+    { name: 'no --url and no --demo', args: ['bench'], message: /give --url URL/, code: 2 },
     {
       name: 'a server that is not there',
       args: ['bench', '--url', 'http://127.0.0.1:9', '--quiet'],
       message: /does not answer GET http:\/\/127\.0\.0\.1:9\/ping/,
+      code: 1,
     },
     {
       name: 'a bad period',
       args: ['bench', '--url', 'http://127.0.0.1:9', '--period-seconds', '0'],
-      message: /--period-seconds expects a positive number/,
+      message: /--period-seconds <n>' argument '0' is invalid\. expected a decimal number > 0/,
+      code: 2,
     },
     {
       name: 'a blank --phases (not the default run)',
       args: ['bench', '--url', 'http://127.0.0.1:9', '--phases', ''],
-      message: /--phases expects a value, got ""/,
+      message: /--phases <json>' argument '' is invalid\. not JSON/,
+      code: 2,
     },
     {
       name: 'a blank --open-loop-rps (not the default run)',
       args: ['bench', '--url', 'http://127.0.0.1:9', '--open-loop-rps', ' '],
-      message: /--open-loop-rps expects a value, got ""/,
+      message: /--open-loop-rps <n>' argument ' ' is invalid/,
+      code: 2,
     },
     {
       name: '--phases with --load',
       args: ['bench', '--url', 'http://127.0.0.1:9', '--phases', PHASES, '--load', 'unpaced'],
-      message: /--phases sets the whole load: give it without --load$/m,
+      message: /option '--load <kind>' cannot be used with option '--phases <json>'/,
+      code: 2,
     },
     {
       name: '--phases with --users-per-step and --ramp-rps',
@@ -373,12 +379,15 @@ describe('scaleplan bench (the command)', () => {
         '--ramp-rps',
         '5',
       ],
-      message: /give it without --users-per-step, --ramp-rps$/m,
+      message: /option '--users-per-step <n>' cannot be used with option '--phases <json>'/,
+      code: 2,
     },
     {
       name: '--phases from a file that does not exist',
       args: ['bench', '--url', 'http://127.0.0.1:9', '--phases', '@/nonexistent/phases.json'],
-      message: /--phases: cannot read \/nonexistent\/phases\.json: ENOENT/,
+      message:
+        /--phases <json>' argument '@\/nonexistent\/phases\.json' is invalid\. cannot read file '\/nonexistent\/phases\.json': no such file/,
+      code: 2,
     },
     {
       name: 'a content type the server refuses: the probe gets no 2XX',
@@ -394,21 +403,25 @@ describe('scaleplan bench (the command)', () => {
       ],
       message:
         /no request of the probe with 2XX; first error: 415: unsupported content type "application\/json"/,
+      code: 1,
     },
     {
       name: 'serve-demo with a blank port',
       args: ['serve-demo', '--port', ''],
-      message: /--port expects a non-negative integer, got ""/,
+      message: /--port <n>' argument '' is invalid\. expected a whole number >= 0 and <= 65535/,
+      code: 2,
     },
     {
       name: 'serve-demo with a port of 80.5',
       args: ['serve-demo', '--port', '80.5'],
-      message: /--port expects a non-negative integer, got "80\.5"/,
+      message: /--port <n>' argument '80\.5' is invalid/,
+      code: 2,
     },
     {
       name: 'serve-demo with a port over 65535',
       args: ['serve-demo', '--port', '70000'],
-      message: /--port expects 0\.\.65535, got "70000"/,
+      message: /--port <n>' argument '70000' is invalid\. expected a whole number >= 0 and <= 65535/,
+      code: 2,
     },
   ];
   for (const c of failures) {
@@ -418,7 +431,7 @@ describe('scaleplan bench (the command)', () => {
         encoding: 'utf8',
         timeout: 30_000,
       });
-      assert.notEqual(result.status, 0);
+      assert.equal(result.status, c.code, result.stderr);
       assert.match(result.stderr, c.message);
       assert.equal(
         result.stderr
