@@ -483,6 +483,186 @@ function shareWithinSlo(
 }
 
 /**
+ * What one step served, written by `serveOpen` / `serveClosed` and read by the recorders. One
+ * object reused for every step (the run is single-threaded and never re-enters; the step is the
+ * twin's hot path, so it allocates nothing).
+ */
+interface StepOutcome {
+  /** Requests answered, failed (5XX) and arrived (open) or sent (closed) during the step. */
+  served: number;
+  errors: number;
+  demand: number;
+  /** Mean wait of the step's served requests, ms. */
+  waitMs: number;
+  /** The queued requests' wait goes linearly from waitFromMs to waitToMs (FIFO), ms. */
+  waitFromMs: number;
+  waitToMs: number;
+  /** Share of the served requests that waited from waitFromMs to waitToMs (the rest waited 0). */
+  drainedShare: number;
+  /** Mean response of the queueing model's closed loop, ms; -1 when the curve gives the latency. */
+  closedResponseMs: number;
+}
+
+const outcome: StepOutcome = {
+  served: 0,
+  errors: 0,
+  demand: 0,
+  waitMs: 0,
+  waitFromMs: 0,
+  waitToMs: 0,
+  drainedShare: 1,
+  closedResponseMs: -1,
+};
+
+/**
+ * Open traffic: the step's requests join the FIFO backlog; the InService instances serve up to
+ * their capacity; requests that would wait past the invocation timeout fail.
+ */
+function serveOpen(
+  state: SimulationState,
+  context: SimulationContext,
+  requests: number,
+  out: StepOutcome,
+): void {
+  const { settings } = context;
+  const capacityRps = state.inService * context.capacityRpsPerInstance;
+  out.demand = requests;
+  const before = state.backlog;
+  const total = before + requests;
+  out.served = Math.min(total, capacityRps * settings.stepSeconds);
+  let rest = total - out.served;
+  const maxBacklog = capacityRps * settings.invocationTimeoutSeconds;
+  if (rest > maxBacklog) {
+    out.errors = rest - maxBacklog;
+    rest = maxBacklog;
+  }
+  state.backlog = rest;
+  // FIFO: the first requests served waited before / capacity, the last rest / capacity; when
+  // the queue empties within the step, the requests after the backlog wait nothing.
+  if (capacityRps > 0) {
+    out.waitFromMs = (before / capacityRps) * 1000;
+    out.waitToMs = (rest / capacityRps) * 1000;
+    out.drainedShare = rest === 0 && out.served > 0 ? Math.min(1, before / out.served) : 1;
+    out.waitMs = out.drainedShare * ((out.waitFromMs + out.waitToMs) / 2);
+  }
+}
+
+/**
+ * Closed-loop users: spread over the InService instances, each a queueing server (MVA), or
+ * throughput read off the latency curve (closedLoopModel 'latencyCurve'); all of a step's users
+ * fail when the response would pass the invocation timeout.
+ */
+function serveClosed(
+  state: SimulationState,
+  context: SimulationContext,
+  users: number,
+  out: StepOutcome,
+): void {
+  const { settings } = context;
+  const step = settings.stepSeconds;
+  const n = state.inService;
+  const capacityRps = n * context.capacityRpsPerInstance;
+  if (users > 0 && capacityRps <= 0) {
+    out.errors = (users / settings.invocationTimeoutSeconds) * step;
+  } else if (users > 0 && settings.closedLoopModel === 'queueingModel') {
+    // users spread evenly over the InService instances, each a server solved by MVA
+    const perInstance = closedLoopMva(context.service, users / n);
+    if (perInstance.responseMs > settings.invocationTimeoutSeconds * 1000)
+      out.errors = (users / settings.invocationTimeoutSeconds) * step;
+    else {
+      out.served = n * perInstance.throughputPerMs * 1000 * step;
+      out.closedResponseMs = perInstance.responseMs;
+    }
+  } else if (users > 0) {
+    const x = closedLoopThroughput(context, users, n, capacityRps);
+    if (x >= capacityRps) {
+      // saturated: Little's law gives the time in system, users / throughput
+      latencyKnots(context.curve, context.spec.analysis.peakInvocationsPerMinute, 0, scratch);
+      const baseMs = knotsMeanMs(scratch);
+      out.waitMs = Math.max(0, (users / capacityRps) * 1000 - baseMs);
+      if (out.waitMs > settings.invocationTimeoutSeconds * 1000) {
+        out.errors = (users / settings.invocationTimeoutSeconds) * step;
+        out.waitMs = 0;
+      } else out.served = x * step;
+    } else out.served = x * step;
+  }
+  out.demand = out.served + out.errors;
+  // Every closed-loop request of the step waits the same.
+  out.waitFromMs = out.waitMs;
+  out.waitToMs = out.waitMs;
+}
+
+/**
+ * The latency of the step's served requests: their five knots (ms, wait included) go into the
+ * state for the percentiles; returns how many were answered within the SLO.
+ */
+function recordLatency(
+  state: SimulationState,
+  context: SimulationContext,
+  out: StepOutcome,
+  invocationsPerInstancePerMinute: number,
+): number {
+  if (out.closedResponseMs >= 0) {
+    closedLoopKnots(context.service, out.closedResponseMs, scratch);
+    out.waitFromMs = 0;
+    out.waitToMs = 0;
+    out.waitMs = 0;
+  } else latencyKnots(context.curve, invocationsPerInstancePerMinute, 0, scratch);
+  const within =
+    out.served > 0
+      ? out.served *
+        shareWithinSlo(scratch, out.waitFromMs, out.waitToMs, out.drainedShare, context.spec.latencySloMs)
+      : 0;
+  for (let k = 0; k < 5; k++) scratch[k]! += out.waitMs;
+  state.stepKnots.set(scratch, state.stepIndex * 5);
+  state.stepServed[state.stepIndex] = out.served;
+  return within;
+}
+
+/**
+ * The step's share of its minute's CloudWatch-like datapoints (scratch holds the step's knots),
+ * and the instance-seconds billed.
+ */
+function recordDatapoints(
+  state: SimulationState,
+  context: SimulationContext,
+  out: StepOutcome,
+  within: number,
+  invocationsPerInstancePerMinute: number,
+): void {
+  const { settings } = context;
+  const step = settings.stepSeconds;
+  const n = state.inService;
+  const m = Math.floor((state.stepIndex * step) / 60);
+  const minutes = state.minutes;
+  const handled = out.served + out.errors;
+  minutes.invocations[m]! += handled;
+  minutes.demand[m]! += out.demand;
+  if (n > 0) minutes.invocationsPerInstance[m]! += handled / n;
+  minutes.invocation5xxErrors[m]! += out.errors;
+  minutes.withinSlo[m]! += within;
+  const cpu = context.spec.analysis.cpuFit;
+  const cpuNow = Math.min(
+    context.cpuMaxPercent,
+    Math.max(
+      0,
+      cpu.slopePercentPerInvocationPerMinute * invocationsPerInstancePerMinute + cpu.interceptPercent,
+    ),
+  );
+  const stepsPerMinute = 60 / step;
+  minutes.cpuUtilizationPercent[m]! += cpuNow / stepsPerMinute;
+  const meanMs = knotsMeanMs(scratch);
+  minutes.avgLatencyMs[m]! += out.served * meanMs;
+  minutes.inServiceInstances[m] = n;
+  minutes.desiredCapacity[m] = state.desired;
+  const billed =
+    settings.billStartingInstances && state.update?.direction === 'out'
+      ? state.update.toCapacity
+      : state.inService;
+  state.instanceSeconds += billed * step;
+}
+
+/**
  * The step function: advances `state` by one step that starts at `nowSeconds` (epoch seconds)
  * with the step's observation. Mutates and returns `state`.
  */
@@ -492,10 +672,8 @@ export function advanceSimulation(
   nowSeconds: number,
   context: SimulationContext,
 ): SimulationState {
-  const { settings } = context;
-  const step = settings.stepSeconds;
-  const i = state.stepIndex;
-  const elapsed = i * step;
+  const step = context.settings.stepSeconds;
+  const elapsed = state.stepIndex * step;
   // 1. an update that is due completes
   if (state.update !== null && state.update.completesAtSeconds <= nowSeconds) {
     state.inService = state.update.toCapacity;
@@ -507,115 +685,27 @@ export function advanceSimulation(
     evaluatePolicies(state, context, nowSeconds);
   }
   // 3. serve
+  const out = outcome;
+  out.served = 0;
+  out.errors = 0;
+  out.demand = 0;
+  out.waitMs = 0;
+  out.waitFromMs = 0;
+  out.waitToMs = 0;
+  out.drainedShare = 1;
+  out.closedResponseMs = -1;
+  if (observation.kind === 'open') serveOpen(state, context, observation.value, out);
+  else serveClosed(state, context, observation.value, out);
+  // 4. latency and datapoints
   const n = state.inService;
-  const capacityRps = n * context.capacityRpsPerInstance;
-  const capacityStep = capacityRps * step;
-  let served = 0;
-  let errors = 0;
-  let waitMs = 0;
-  let waitFromMs = 0;
-  let waitToMs = 0;
-  /** Share of the step's served requests whose wait goes from waitFromMs to waitToMs (the rest wait 0). */
-  let drainedShare = 1;
-  let demand = 0;
-  /** Mean response of the queueing model's closed loop, ms; -1 when the curve gives the latency. */
-  let closedResponseMs = -1;
-  if (observation.kind === 'open') {
-    demand = observation.value;
-    const before = state.backlog;
-    const total = before + demand;
-    served = Math.min(total, capacityStep);
-    let rest = total - served;
-    const maxBacklog = capacityRps * settings.invocationTimeoutSeconds;
-    if (rest > maxBacklog) {
-      errors = rest - maxBacklog;
-      rest = maxBacklog;
-    }
-    state.backlog = rest;
-    // FIFO: the first requests served waited before / capacity, the last rest / capacity; when
-    // the queue empties within the step, the requests after the backlog wait nothing.
-    if (capacityRps > 0) {
-      waitFromMs = (before / capacityRps) * 1000;
-      waitToMs = (rest / capacityRps) * 1000;
-      drainedShare = rest === 0 && served > 0 ? Math.min(1, before / served) : 1;
-      waitMs = drainedShare * ((waitFromMs + waitToMs) / 2);
-    }
-  } else {
-    const users = observation.value;
-    if (users > 0 && capacityRps <= 0) {
-      errors = (users / settings.invocationTimeoutSeconds) * step;
-    } else if (users > 0 && settings.closedLoopModel === 'queueingModel') {
-      // users spread evenly over the InService instances, each a server solved by MVA
-      const perInstance = closedLoopMva(context.service, users / n);
-      if (perInstance.responseMs > settings.invocationTimeoutSeconds * 1000)
-        errors = (users / settings.invocationTimeoutSeconds) * step;
-      else {
-        served = n * perInstance.throughputPerMs * 1000 * step;
-        closedResponseMs = perInstance.responseMs;
-      }
-    } else if (users > 0) {
-      const x = closedLoopThroughput(context, users, n, capacityRps);
-      if (x >= capacityRps) {
-        // saturated: Little's law gives the time in system, users / throughput
-        latencyKnots(context.curve, context.spec.analysis.peakInvocationsPerMinute, 0, scratch);
-        const baseMs = knotsMeanMs(scratch);
-        waitMs = Math.max(0, (users / capacityRps) * 1000 - baseMs);
-        if (waitMs > settings.invocationTimeoutSeconds * 1000) {
-          errors = (users / settings.invocationTimeoutSeconds) * step;
-          waitMs = 0;
-        } else served = x * step;
-      } else served = x * step;
-    }
-    demand = served + errors;
-  }
-  const ipm = n > 0 ? (served / n) * (60 / step) : 0;
-  const knotsOffset = i * 5;
-  if (observation.kind === 'closed') {
-    waitFromMs = waitMs;
-    waitToMs = waitMs;
-  }
-  if (closedResponseMs >= 0) {
-    closedLoopKnots(context.service, closedResponseMs, scratch);
-    waitFromMs = 0;
-    waitToMs = 0;
-    waitMs = 0;
-  } else latencyKnots(context.curve, ipm, 0, scratch);
-  const within =
-    served > 0
-      ? served * shareWithinSlo(scratch, waitFromMs, waitToMs, drainedShare, context.spec.latencySloMs)
-      : 0;
-  for (let k = 0; k < 5; k++) scratch[k]! += waitMs;
-  state.stepKnots.set(scratch, knotsOffset);
-  state.stepServed[i] = served;
-  // 4. datapoints
-  const m = Math.floor(elapsed / 60);
-  const minutes = state.minutes;
-  const handled = served + errors;
-  minutes.invocations[m]! += handled;
-  minutes.demand[m]! += demand;
-  if (n > 0) minutes.invocationsPerInstance[m]! += handled / n;
-  minutes.invocation5xxErrors[m]! += errors;
-  minutes.withinSlo[m]! += within;
-  const cpu = context.spec.analysis.cpuFit;
-  const cpuNow = Math.min(
-    context.cpuMaxPercent,
-    Math.max(0, cpu.slopePercentPerInvocationPerMinute * ipm + cpu.interceptPercent),
-  );
-  const stepsPerMinute = 60 / step;
-  minutes.cpuUtilizationPercent[m]! += cpuNow / stepsPerMinute;
-  const meanMs = knotsMeanMs(scratch);
-  minutes.avgLatencyMs[m]! += served * meanMs;
-  minutes.inServiceInstances[m] = n;
-  minutes.desiredCapacity[m] = state.desired;
-  const billed =
-    settings.billStartingInstances && state.update?.direction === 'out'
-      ? state.update.toCapacity
-      : state.inService;
-  state.instanceSeconds += billed * step;
-  state.stepIndex = i + 1;
+  const ipm = n > 0 ? (out.served / n) * (60 / step) : 0;
+  const within = recordLatency(state, context, out, ipm);
+  recordDatapoints(state, context, out, within, ipm);
+  state.stepIndex += 1;
   // IR's MaxInvocations stopping condition, checked at the end of each minute
   const stop = context.spec.stopAtInvocationsPerMinute;
-  if (stop !== undefined && (elapsed + step) % 60 === 0 && minutes.invocations[m]! >= stop)
+  const m = Math.floor(elapsed / 60);
+  if (stop !== undefined && (elapsed + step) % 60 === 0 && state.minutes.invocations[m]! >= stop)
     state.stopped = true;
   return state;
 }
