@@ -11,6 +11,7 @@ export {
   type ScaledVariant,
 } from './autoscaling';
 export { createScaledClock, type ScaledClock } from './clock';
+export { runClosedLoopUsers, type UserPhase, usersInPhases } from './closed-loop';
 export {
   createLocalCloudWatch,
   ENDPOINT_INSTANCE_NAMESPACE,
@@ -32,6 +33,11 @@ export {
   type LocalEndpoint,
   type LocalEndpointOptions,
 } from './endpoint';
+export {
+  createFleetEvaluationDriver,
+  type FleetEvaluationOptions,
+  readEvaluationMetrics,
+} from './evaluation-driver';
 export { PORT_PLACEHOLDER, type ServerCommand } from './instance';
 export { driveOpenLoop, type OpenLoopOptions, type OpenLoopResult } from './open-loop';
 export type { RoutingStrategy } from './router';

@@ -1,0 +1,85 @@
+/**
+ * Inference Recommender's closed-loop users against the local endpoint: each user sends one
+ * request, waits for its answer, and sends the next. The number of users follows IR's PHASES on
+ * the scaled clock: a phase starts with its initial users and adds SpawnRate users per minute
+ * until it ends; the next phase starts again from its own initial users (1 user + 3 per minute
+ * has 1 + floor(3 x 120 / 60) = 7 users at 120 s).
+ */
+import { type TrafficPhase, usersInPhasesAt } from '../../../core/load/phases';
+import { createTransport } from '../loadgen/transport';
+import type { ScaledClock } from './clock';
+
+/** One IR phase; durations in AWS seconds, spawn rate in users per AWS minute (the core's one phase type). */
+export type UserPhase = TrafficPhase;
+
+/**
+ * Users at `elapsedSeconds` of the phases (0 after the last one): the one formula the twin and
+ * the load generator use too (shared/core/load/phases.ts).
+ *
+ * @example
+ * usersInPhases([{ initialUsers: 1, spawnRatePerMinute: 3, durationSeconds: 600 }], 120); // 7
+ */
+export const usersInPhases = usersInPhasesAt;
+
+export interface ClosedLoopOptions {
+  invocationsUrl: string;
+  payload: Buffer;
+  contentType: string;
+  phases: readonly UserPhase[];
+  clock: ScaledClock;
+  /** Stops the users early (a stopping condition, or the job stopped). */
+  signal: AbortSignal;
+  /** Client-side limit per request, real ms. */
+  timeoutMs: number;
+}
+
+/** How often the number of users is adjusted, real ms. */
+const ADJUST_MS = 20;
+
+/**
+ * Runs the users until the phases end or the signal aborts; resolves with the requests sent
+ * once every user has had its last answer.
+ */
+export async function runClosedLoopUsers(options: ClosedLoopOptions): Promise<{ sent: number }> {
+  const peak = Math.max(
+    1,
+    ...options.phases.map((p) => p.initialUsers + Math.ceil((p.spawnRatePerMinute * p.durationSeconds) / 60)),
+  );
+  const transport = createTransport('undici', {
+    invocationsUrl: options.invocationsUrl,
+    payload: options.payload,
+    contentType: options.contentType,
+    connections: peak,
+    timeoutMs: options.timeoutMs,
+  });
+  const startSeconds = options.clock.nowSeconds();
+  const totalSeconds = options.phases.reduce((sum, p) => sum + p.durationSeconds, 0);
+  const elapsed = () => options.clock.nowSeconds() - startSeconds;
+  const done = () => options.signal.aborted || elapsed() >= totalSeconds;
+  let sent = 0;
+  const running = new Set<number>();
+  const users: Promise<void>[] = [];
+  // A user leaves when the phases ask for no more users than its rank.
+  const user = async (rank: number) => {
+    running.add(rank);
+    try {
+      while (!done() && rank < usersInPhases(options.phases, elapsed())) {
+        sent++;
+        await transport.send();
+      }
+    } finally {
+      running.delete(rank);
+    }
+  };
+  try {
+    while (!done()) {
+      const wanted = usersInPhases(options.phases, elapsed());
+      for (let rank = 0; rank < wanted; rank++) if (!running.has(rank)) users.push(user(rank));
+      await new Promise((resolve) => setTimeout(resolve, ADJUST_MS));
+    }
+    await Promise.all(users);
+  } finally {
+    await transport.close();
+  }
+  return { sent };
+}

@@ -1,0 +1,213 @@
+/**
+ * The local Advanced job on the local endpoint: an EvaluationDriverPort that creates a real fleet
+ * at MinCapacity, registers exactly the Application Auto Scaling inputs of the policy set, drives
+ * IR's PHASES of closed-loop users on the scaled clock with IR's stopping conditions
+ * (MaxInvocations: the invocations per minute the endpoint must reach; ModelLatencyThresholds: the
+ * SLO's percentile over its limit in a period), and serves the measured per-period metrics read
+ * through GetMetricData. Not wired into the local composition root yet (docs/local-endpoint.md).
+ */
+import type { ScalingRequests } from '../../../core/aws-requests';
+import { JobFailedError, ResourceNotFoundError } from '../../../core/errors';
+import { buildScalingRequests } from '../../../core/policies';
+import type { EvaluationDriverPort, EvaluationInput, JobDescription, JobStatus } from '../../../core/ports';
+import type { EvaluationMetrics, EvaluationPoint } from '../../../core/types';
+import { applyScalingRequests, type FleetActivity } from './autoscaling';
+import { runClosedLoopUsers, type UserPhase } from './closed-loop';
+import { LOCAL_FLEET_NAMESPACE, type MetricDataQuery, SAGEMAKER_NAMESPACE } from './cloudwatch';
+import { createLocalEndpoint, type LocalEndpoint, type LocalEndpointOptions } from './endpoint';
+
+export interface FleetEvaluationOptions {
+  /** Everything of the endpoint but its name and sizes, which come from the evaluation. */
+  endpoint: Omit<LocalEndpointOptions, 'endpointName' | 'initialInstanceCount' | 'maxInstances'>;
+  payload: Buffer;
+  contentType: string;
+  /** The inputs RegisterPolicies sent for this variant; default: built from the policy set. */
+  scalingRequestsOf?: (input: EvaluationInput) => ScalingRequests;
+}
+
+interface FleetEvaluation {
+  status: JobStatus;
+  failureReason?: string;
+  abort: AbortController;
+  metrics?: EvaluationMetrics;
+  activities: FleetActivity[];
+  stopReason?: string;
+  done: Promise<void>;
+}
+
+/** The metrics the judge reads, by query id. */
+const EVALUATION_QUERIES: [id: string, namespace: string, metricName: string, stat: string][] = [
+  ['invocations', SAGEMAKER_NAMESPACE, 'Invocations', 'Sum'],
+  ['errors4xx', SAGEMAKER_NAMESPACE, 'Invocation4XXErrors', 'Sum'],
+  ['errors5xx', SAGEMAKER_NAMESPACE, 'Invocation5XXErrors', 'Sum'],
+  ['latencyAvg', SAGEMAKER_NAMESPACE, 'ModelLatency', 'Average'],
+  ['latencyP95', SAGEMAKER_NAMESPACE, 'ModelLatency', 'p95'],
+  ['latencyP99', SAGEMAKER_NAMESPACE, 'ModelLatency', 'p99'],
+  ['instances', LOCAL_FLEET_NAMESPACE, 'InServiceInstances', 'Maximum'],
+];
+
+/** The evaluation's phases (IR's SpawnRate is users per minute), as the fleet's users follow them. */
+function userPhasesOf(input: EvaluationInput): UserPhase[] {
+  return input.phases;
+}
+
+/**
+ * Per-period EvaluationPoints of the endpoint between `fromSeconds` and `toSeconds` (scaled clock),
+ * as published once the last period's delay has passed.
+ */
+export function readEvaluationMetrics(
+  endpoint: LocalEndpoint,
+  fromSeconds: number,
+  toSeconds: number,
+): EvaluationMetrics {
+  const periodSeconds = 60;
+  const queries: MetricDataQuery[] = EVALUATION_QUERIES.map(([Id, Namespace, MetricName, Stat]) => ({
+    Id,
+    MetricStat: { Metric: { Namespace, MetricName }, Period: periodSeconds, Stat },
+  }));
+  const start =
+    endpoint.clock.startEpochSeconds +
+    Math.floor((fromSeconds - endpoint.clock.startEpochSeconds) / periodSeconds) * periodSeconds;
+  const output = endpoint.getMetricData(
+    {
+      MetricDataQueries: queries,
+      StartTime: new Date(start * 1000),
+      EndTime: new Date(toSeconds * 1000),
+      ScanBy: 'TimestampAscending',
+    },
+    toSeconds + periodSeconds + 3600,
+  );
+  const byTime = new Map<number, EvaluationPoint>();
+  for (const result of output.MetricDataResults)
+    result.Timestamps.forEach((timestamp, i) => {
+      const at = timestamp.getTime();
+      const point = byTime.get(at) ?? {
+        timestamp: timestamp.toISOString(),
+        invocations: 0,
+        invocation4xxErrors: 0,
+        invocation5xxErrors: 0,
+      };
+      const value = result.Values[i]!;
+      if (result.Id === 'invocations') point.invocations = value;
+      else if (result.Id === 'errors4xx') point.invocation4xxErrors = value;
+      else if (result.Id === 'errors5xx') point.invocation5xxErrors = value;
+      else if (result.Id === 'latencyAvg') point.modelLatencyAvgUs = value;
+      else if (result.Id === 'latencyP95') point.modelLatencyP95Us = value;
+      else if (result.Id === 'latencyP99') point.modelLatencyP99Us = value;
+      else if (result.Id === 'instances') point.instanceCount = value;
+      byTime.set(at, point);
+    });
+  return {
+    periodSeconds,
+    points: [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([, point]) => point),
+  };
+}
+
+/**
+ * The fleet evaluation driver. Each evaluation runs in the background from `start`; `describe`
+ * reports IN_PROGRESS until the users are done and the fleet is stopped.
+ *
+ * @example
+ * const evaluation = createFleetEvaluationDriver({ endpoint: { command: { kind: 'demo' }, timeScale: 60 }, payload, contentType: 'text/csv' });
+ * await evaluation.start(input); // poll describe(input.evaluationName) until COMPLETED, then collectMetrics
+ */
+export function createFleetEvaluationDriver(options: FleetEvaluationOptions): EvaluationDriverPort & {
+  activitiesOf(evaluationName: string): FleetActivity[];
+} {
+  const evaluations = new Map<string, FleetEvaluation>();
+  const find = (name: string) => {
+    const found = evaluations.get(name);
+    if (!found) throw new ResourceNotFoundError(`no evaluation ${name}`);
+    return found;
+  };
+  const run = async (input: EvaluationInput, evaluation: FleetEvaluation) => {
+    const endpoint = await createLocalEndpoint({
+      ...options.endpoint,
+      endpointName: input.endpointName,
+      variantName: input.variantName,
+      initialInstanceCount: input.policySet.minCapacity,
+      maxInstances: input.policySet.maxCapacity,
+    });
+    try {
+      const requests =
+        options.scalingRequestsOf?.(input) ??
+        buildScalingRequests(
+          { endpointName: input.endpointName, variantName: input.variantName },
+          input.policySet,
+        );
+      applyScalingRequests(endpoint.autoscaling, requests);
+      const from = endpoint.clock.nowSeconds();
+      const users = runClosedLoopUsers({
+        invocationsUrl: endpoint.invocationsUrl,
+        payload: options.payload,
+        contentType: options.contentType,
+        phases: userPhasesOf(input),
+        clock: endpoint.clock,
+        signal: evaluation.abort.signal,
+        timeoutMs: 2 * endpoint.clock.realMs(60) + 5_000,
+      });
+      // IR's stopping conditions, checked on what CloudWatch has published.
+      const percentile = input.latencySlo.percentile === 'P99' ? 'modelLatencyP99Us' : 'modelLatencyP95Us';
+      const watch = setInterval(() => {
+        const points = readEvaluationMetrics(endpoint, from, endpoint.clock.nowSeconds()).points;
+        if (points.some((p) => p.invocations >= input.maxInvocationsPerMinute))
+          evaluation.stopReason = 'MaxInvocations';
+        else if (points.some((p) => (p[percentile] ?? 0) > input.latencySlo.ms * 1000))
+          evaluation.stopReason = 'ModelLatencyThresholds';
+        if (evaluation.stopReason) evaluation.abort.abort();
+      }, endpoint.clock.realMs(60));
+      await users.finally(() => clearInterval(watch));
+      const to = endpoint.clock.nowSeconds();
+      evaluation.metrics = readEvaluationMetrics(endpoint, from, to);
+      evaluation.activities = endpoint.activities;
+    } finally {
+      await endpoint.stop();
+    }
+  };
+  return {
+    async start(input) {
+      if (evaluations.get(input.evaluationName)?.status === 'IN_PROGRESS')
+        throw new JobFailedError(`evaluation ${input.evaluationName} is already running`);
+      const evaluation: FleetEvaluation = {
+        status: 'IN_PROGRESS',
+        abort: new AbortController(),
+        activities: [],
+        done: Promise.resolve(),
+      };
+      evaluations.set(input.evaluationName, evaluation);
+      evaluation.done = run(input, evaluation).then(
+        () => {
+          evaluation.status =
+            evaluation.abort.signal.aborted && !evaluation.stopReason ? 'STOPPED' : 'COMPLETED';
+        },
+        (error: unknown) => {
+          evaluation.status = 'FAILED';
+          evaluation.failureReason = error instanceof Error ? error.message : String(error);
+        },
+      );
+      return { kind: 'evaluation', name: input.evaluationName };
+    },
+    async describe(evaluationName) {
+      const evaluation = find(evaluationName);
+      const described: JobDescription = { jobName: evaluationName, status: evaluation.status };
+      if (evaluation.failureReason) described.failureReason = evaluation.failureReason;
+      return described;
+    },
+    async collectMetrics(evaluationName) {
+      const evaluation = find(evaluationName);
+      await evaluation.done;
+      if (!evaluation.metrics)
+        throw new JobFailedError(
+          `evaluation ${evaluationName} produced no metrics: ${evaluation.failureReason ?? evaluation.status}`,
+        );
+      return evaluation.metrics;
+    },
+    async stop(evaluationName) {
+      const evaluation = evaluations.get(evaluationName);
+      if (!evaluation) return;
+      evaluation.abort.abort();
+      await evaluation.done;
+    },
+    activitiesOf: (evaluationName) => find(evaluationName).activities,
+  };
+}
