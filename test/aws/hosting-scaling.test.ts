@@ -40,6 +40,7 @@ import { createAwsPorts } from '../../shared/adapters/aws';
 import { buildScalingRequests, withAlarmAction } from '../../shared/core/policies';
 import type { ResourceRef } from '../../shared/core/ports';
 import type { PolicySet } from '../../shared/core/types';
+import { awsSamplePolicySet } from '../fixtures/aws-sample';
 import { ACCOUNT, awsError, BUCKET, createMockedAws, ROLE_ARN } from './mocks';
 
 const aws = createMockedAws('hosting-scaling');
@@ -220,6 +221,39 @@ describe('HostingPort', () => {
     });
   }
 
+  test('a retried reset whose first update took effect (lost response) is done: the variant already asks for it', async () => {
+    aws.sagemaker
+      .on(UpdateEndpointWeightsAndCapacitiesCommand)
+      .rejects(
+        awsError(
+          'ValidationException',
+          'Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:1:endpoint/ep".',
+        ),
+      );
+    aws.sagemaker.on(DescribeEndpointCommand).resolves({
+      EndpointName: 'ep',
+      EndpointStatus: 'Updating',
+      ProductionVariants: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 2, CurrentInstanceCount: 5 }],
+    });
+    await aws.ports.hosting.resetInstanceCount({
+      endpointName: 'ep',
+      variantName: 'AllTraffic',
+      instanceCount: 2,
+    });
+    // Another count in flight (a scaling activity): still busy, retried.
+    await assert.rejects(
+      aws.ports.hosting.resetInstanceCount({
+        endpointName: 'ep',
+        variantName: 'AllTraffic',
+        instanceCount: 1,
+      }),
+      {
+        name: 'TransientAwsError',
+        message: /^unable to reset the instance count of endpoint ep: ValidationException/,
+      },
+    );
+  });
+
   test('resetInstanceCount sends UpdateEndpointWeightsAndCapacities for the variant', async () => {
     aws.sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({ EndpointArn: 'arn:e' });
     await aws.ports.hosting.resetInstanceCount({
@@ -237,33 +271,8 @@ describe('HostingPort', () => {
   });
 });
 
-/** The AWS sample's plan: 1..8 instances, 4987 invocations per instance, CPU 100 on 2 vCPUs. */
-const SAMPLE_POLICY_SET: PolicySet = {
-  minCapacity: 1,
-  maxCapacity: 8,
-  invocationsTargetTracking: {
-    targetValue: 4987,
-    scaleOutCooldownSeconds: 10,
-    scaleInCooldownSeconds: 100,
-    disableScaleIn: false,
-  },
-  cpuTargetTracking: {
-    targetValue: 100,
-    scaleOutCooldownSeconds: 10,
-    scaleInCooldownSeconds: 100,
-    disableScaleIn: false,
-  },
-  stepScaling: {
-    alarmThresholdInvocationsPerInstance: 4987,
-    steps: [
-      { lower: 0, upper: 5, adjustment: 1 },
-      { lower: 5, upper: 80, adjustment: 3 },
-      { lower: 80, upper: null, adjustment: 4 },
-    ],
-    cooldownSeconds: 10,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-  },
+/** The AWS sample's plan (1..8 instances, 4987 invocations per instance, CPU 100 on 2 vCPUs) with two schedules. */
+const SAMPLE_POLICY_SET: PolicySet = awsSamplePolicySet({
   scheduledActions: [
     {
       name: 'weekday-evening',
@@ -273,7 +282,7 @@ const SAMPLE_POLICY_SET: PolicySet = {
     },
     { name: 'night', schedule: 'cron(0 1 * * ? *)', maxCapacity: 4 },
   ],
-};
+});
 
 const POLICY_SETS: { name: string; set: PolicySet }[] = [
   {

@@ -108,6 +108,28 @@ describe('ModelRegistryPort.ensureModelPackage', () => {
       result.created.map((ref) => ref.kind),
       ['modelPackage'],
     );
+    // Into a group the user keeps, a retry after a lost response must return the same version.
+    assert.equal(
+      aws.sagemaker.commandCalls(CreateModelPackageCommand)[0]?.args[0].input.ClientToken,
+      'scaleplan-run1',
+    );
+  });
+
+  test('a retried CreateModelPackageGroup that meets its own group ("already exists") goes on', async () => {
+    aws.sagemaker
+      .on(CreateModelPackageGroupCommand)
+      .rejects(
+        awsError(
+          'ValidationException',
+          `Model Package Group already exists: arn:aws:sagemaker:us-east-1:${ACCOUNT}:model-package-group/demo-run1`,
+        ),
+      );
+    aws.sagemaker.on(CreateModelPackageCommand).resolves({ ModelPackageArn: PACKAGE_ARN });
+    const result = await aws.ports.registry.ensureModelPackage(request(), 'run1');
+    assert.deepEqual(result.created, [
+      { kind: 'modelPackageGroup', name: 'demo-run1' },
+      { kind: 'modelPackage', name: 'demo-run1/1', arn: PACKAGE_ARN },
+    ]);
   });
 
   test('reuses a given versioned package ARN with no AWS call', async () => {

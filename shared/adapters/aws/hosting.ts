@@ -11,12 +11,12 @@ import {
   type ProductionVariantInstanceType,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
-import { InvalidInputError } from '../../core/errors';
+import { InvalidInputError, ScaleplanError, TransientAwsError } from '../../core/errors';
 import type { EndpointStatus, HostingPort, ResourceRef } from '../../core/ports';
 import { undoCreated } from './cleanup';
 import type { AwsClientProvider } from './clients';
 import type { AwsConfig } from './config';
-import { callAws, isEndpointBusyError } from './errors';
+import { awsErrorMessage, awsErrorName, callAws, isEndpointBusyError } from './errors';
 import { checkName, ENDPOINT_NAME } from './names';
 
 const ENDPOINT_STATUSES: ReadonlySet<string> = new Set<EndpointStatus>([
@@ -96,10 +96,13 @@ export function createHosting(clients: AwsClientProvider, config: AwsConfig): Ho
       if (!Number.isInteger(input.instanceCount) || input.instanceCount < 1)
         throw new InvalidInputError(`instanceCount ${input.instanceCount} must be a whole number >= 1`);
       // The state machine resets only once InService; an endpoint that went Updating again in
-      // between (a scaling activity still in flight) is refused, and retried.
-      await callAws(
-        `reset the instance count of endpoint ${input.endpointName}`,
-        () =>
+      // between (a scaling activity still in flight) is refused, and retried. A retry after a lost
+      // response meets the update it sent in progress: when the variant already asks for the
+      // instance count, the reset took effect and the endpoint wait that follows (bounded by its
+      // rounds) waits for it, however long the update takes.
+      const action = `reset the instance count of endpoint ${input.endpointName}`;
+      try {
+        await callAws(action, () =>
           clients.sagemaker().send(
             new UpdateEndpointWeightsAndCapacitiesCommand({
               EndpointName: input.endpointName,
@@ -108,8 +111,20 @@ export function createHosting(clients: AwsClientProvider, config: AwsConfig): Ho
               ],
             }),
           ),
-        isEndpointBusyError,
-      );
+        );
+      } catch (error) {
+        const refusal = error instanceof ScaleplanError ? error.cause : error;
+        if (!isEndpointBusyError(refusal)) throw error;
+        const described = await callAws(`describe endpoint ${input.endpointName}`, () =>
+          clients.sagemaker().send(new DescribeEndpointCommand({ EndpointName: input.endpointName })),
+        );
+        const variant = described?.ProductionVariants?.find((v) => v.VariantName === input.variantName);
+        if (variant?.DesiredInstanceCount === input.instanceCount) return;
+        throw new TransientAwsError(
+          `unable to ${action}: ${awsErrorName(refusal)}: ${awsErrorMessage(refusal)}`,
+          { cause: refusal },
+        );
+      }
     },
   };
 }

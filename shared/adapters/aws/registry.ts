@@ -19,7 +19,7 @@ import type { ModelPackageSummary, ModelRegistryPort, ResourceRef } from '../../
 import type { ScalingRequest } from '../../core/request';
 import { undoCreated } from './cleanup';
 import type { AwsClientProvider } from './clients';
-import { callAws } from './errors';
+import { awsErrorMessage, awsErrorName, callAws } from './errors';
 import { checkName, GROUP_NAME } from './names';
 
 /**
@@ -28,6 +28,20 @@ import { checkName, GROUP_NAME } from './names';
  */
 export function modelPackageGroupName(requestName: string, runId: string): string {
   return runNames(requestName, runId).modelPackageGroupName;
+}
+
+/**
+ * CreateModelPackage's idempotency token for a run (ClientToken: 1..36 of [a-zA-Z0-9-]): a retry
+ * after a lost response returns the version the first call created instead of a second one.
+ * @example modelPackageClientToken('ab12cd34ef') // 'scaleplan-ab12cd34ef'
+ */
+export function modelPackageClientToken(runId: string): string {
+  return `scaleplan-${runId}`.slice(0, 36);
+}
+
+/** SageMaker's answer to a create whose name is taken: ValidationException "... already exists". */
+function isAlreadyExists(error: unknown): boolean {
+  return awsErrorName(error) === 'ValidationException' && /already exists/i.test(awsErrorMessage(error));
 }
 
 export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPort {
@@ -45,15 +59,25 @@ export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPo
       let groupName = model.modelPackageGroupName;
       if (groupName === undefined) {
         groupName = checkName('model package group', modelPackageGroupName(request.name, runId), GROUP_NAME);
-        const group = await callAws(`create model package group ${groupName}`, () =>
+        const ownGroup = groupName;
+        // A retry after a lost response meets "already exists": the name carries this run's id
+        // (a 64-bit hash of the execution ARN), so the group is this run's own and the run goes on.
+        const group = await callAws(`create model package group ${ownGroup}`, () =>
           clients.sagemaker().send(
             new CreateModelPackageGroupCommand({
-              ModelPackageGroupName: groupName,
+              ModelPackageGroupName: ownGroup,
               ModelPackageGroupDescription: `scaleplan run ${runId} of ${request.name}`.slice(0, 1024),
             }),
           ),
-        );
-        created.push({ kind: 'modelPackageGroup', name: groupName, arn: group.ModelPackageGroupArn });
+        ).catch((error: unknown) => {
+          if (error instanceof AwsRequestError && isAlreadyExists(error.cause)) return undefined;
+          throw error;
+        });
+        created.push({
+          kind: 'modelPackageGroup',
+          name: ownGroup,
+          ...(group?.ModelPackageGroupArn ? { arn: group.ModelPackageGroupArn } : {}),
+        });
       }
       const container: ModelPackageContainerDefinition = {
         Image: model.image,
@@ -76,6 +100,10 @@ export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPo
           SupportedRealtimeInferenceInstanceTypes: [request.instanceType as ProductionVariantInstanceType],
         },
       };
+      // Into the user's group (which clean-up never empties), a lost response must not leave a
+      // second version: the token makes the retry return the first. A group this call created is
+      // undone on failure, versions included, so there a retry starts over without a token.
+      if (created.length === 0) input.ClientToken = modelPackageClientToken(runId);
       const registered = await callAws(`create model package in group ${groupName}`, () =>
         clients.sagemaker().send(new CreateModelPackageCommand(input)),
       ).catch(async (error: unknown) => {
