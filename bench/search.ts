@@ -98,17 +98,26 @@ function foldRow(fold: FoldResult): { hours: number[]; slo: number[] } {
   };
 }
 
+/** Instance-hours of one instance over the fold's test window (the floor every policy pays). */
+function minimumHours(fold: FoldResult): number {
+  const staticFleet = fold.baselines[2]!;
+  return staticFleet.heldOut.instanceHours / staticFleet.policySet.maxCapacity;
+}
+
 /** Runs the rolling held-out search and prints the per-test-window table and the goals. */
 function report(title: string, input: HeldOutInput, testFrom: number): void {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const result = searchHeldOut(input);
   const elapsedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const folds = result.folds.filter(
     (f) => Date.parse(f.test.length === 10 ? f.test : `${f.test}Z`) / 1000 >= testFrom,
   );
   console.log(`\n## ${title}`);
   console.log(
-    `${result.folds.length} rolling folds (${folds.length} reported), ${result.simulations} simulations in ${(elapsedMs / 1000).toFixed(2)} s (${(elapsedMs / 1000 / result.folds.length).toFixed(2)} s per test window)`,
+    `${result.folds.length} rolling folds (${folds.length} reported), ${result.simulations} simulations in ${(elapsedMs / 1000).toFixed(2)} s wall-clock, ${cpuSeconds.toFixed(2)} s of CPU (${(elapsedMs / 1000 / result.folds.length).toFixed(2)} s wall, ${(cpuSeconds / result.folds.length).toFixed(2)} s CPU per test window; the wall-clock time depends on what else the 2 cores run)`,
   );
   const header = ['test window', 'margin', ...POLICIES.map((p) => `${p} h / SLO`), 'recommended'];
   console.log(header.join(' | '));
@@ -132,6 +141,17 @@ function report(title: string, input: HeldOutInput, testFrom: number): void {
       ].join(' | '),
     );
   }
+  // Windows where the oracle needs more than one instance at some minute: on the others every
+  // policy sits at MinCapacity all day and no policy can differ.
+  const busy = folds.filter((f) => f.oracleAtPeak.heldOutInstanceHours > minimumHours(f) + 1e-9);
+  const busyHours = [0, 0, 0, 0];
+  for (const f of busy)
+    foldRow(f).hours.forEach((h, i) => {
+      busyHours[i]! += h;
+    });
+  console.log(
+    `windows where load exceeds one instance (${busy.map((f) => f.test).join(', ')}): ${POLICIES.map((p, i) => `${p} ${busyHours[i]!.toFixed(2)} h`).join(', ')}; scaleplan ${((1 - busyHours[0]! / busyHours[1]!) * 100).toFixed(1)}% below the sample, ${((1 - busyHours[0]! / busyHours[2]!) * 100).toFixed(1)}% below the documented, ${(busyHours[0]! / busyHours[3]!).toFixed(3)}x the oracle`,
+  );
   const [ours, sample, documented, oracle] = totals.hours as [number, number, number, number];
   console.log(
     [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rollingFolds, searchHeldOut, splitIntoWindows } from '../../shared/core/sim/holdout';
+import { neighbours, rollingFolds, searchHeldOut, splitIntoWindows } from '../../shared/core/sim/holdout';
 import { simulate } from '../../shared/core/sim/results';
 import { countsTraffic } from '../../shared/core/sim/traffic';
 import { ANALYSIS, policies } from './fixtures';
@@ -125,5 +125,48 @@ describe('held-out search', () => {
     // each fold's margin is the largest error of the folds before it
     result.folds.forEach((f, k) => assert.equal(f.marginShare, Math.max(0.0002, ...errors.slice(0, k))));
     assert.ok(result.final.monthlyCostUsd! > 0);
+  });
+
+  it('refinement never costs more in-sample than the grid pick, and stays feasible', () => {
+    const gridOnly = searchHeldOut({
+      analysis: ANALYSIS,
+      base: policies({ maxCapacity: 8 }),
+      windows,
+      latencySloMs: 100,
+      sloTarget: 0.999,
+      grid: GRID,
+      refineRounds: 0,
+    });
+    result.folds.forEach((fold, k) => {
+      const grid = gridOnly.folds[k]!.recommended!;
+      assert.ok(fold.recommended!.inSample.instanceHours <= grid.inSample.instanceHours + 1e-9);
+    });
+  });
+
+  it('neighbours move one continuous parameter at a time', () => {
+    const p = policies({
+      scheduledActions: [{ name: 'up', schedule: 'cron(55 13 * * ? *)', minCapacity: 3 }],
+    });
+    const n = neighbours(p, 6000);
+    const targets = n.map((x) => x.invocationsTargetTracking!.targetValue).filter((t) => t !== 3000);
+    assert.deepEqual(
+      targets.sort((a, b) => a - b),
+      [2700, 2880, 3120, 3300],
+    );
+    assert.deepEqual(
+      n
+        .filter((x) => x.scheduledActions !== p.scheduledActions)
+        .map((x) => x.scheduledActions[0]!.minCapacity),
+      [2, 4],
+    );
+    // scale-out 300 s -> 180 or 450 s; scale-in 300 s -> 150 or 600 s
+    assert.deepEqual(
+      n.map((x) => x.invocationsTargetTracking!.scaleOutCooldownSeconds).filter((c) => c !== 300),
+      [180, 450],
+    );
+    assert.deepEqual(
+      n.map((x) => x.invocationsTargetTracking!.scaleInCooldownSeconds).filter((c) => c !== 300),
+      [150, 600],
+    );
   });
 });
