@@ -17,6 +17,7 @@ import { simulate } from '../shared/core/sim/results';
 import { type CandidateOutcome, searchPolicies } from '../shared/core/sim/search';
 import { type OpenTraffic, resampleTraffic, rescaleTraffic, windowTraffic } from '../shared/core/sim/traffic';
 import type { BenchmarkAnalysis, PolicySet } from '../shared/core/types';
+import { awsSamplePolicySet } from '../test/fixtures/aws-sample';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PEAK_RPS = 500;
@@ -47,17 +48,8 @@ const ANALYSIS: BenchmarkAnalysis = {
   reasons: [],
 };
 
-const BASE: PolicySet = {
-  minCapacity: 1,
-  maxCapacity: 8,
-  invocationsTargetTracking: {
-    targetValue: 4987,
-    scaleOutCooldownSeconds: 10,
-    scaleInCooldownSeconds: 100,
-    disableScaleIn: false,
-  },
-  scheduledActions: [],
-};
+/** The AWS sample's plan, its invocations target tracking alone (the search's baseline). */
+const BASE: PolicySet = awsSamplePolicySet({ cpuTargetTracking: undefined, stepScaling: undefined });
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

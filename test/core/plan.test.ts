@@ -14,6 +14,7 @@ import {
   ScalingRequestSchema,
 } from '../../shared/core/request';
 import type { CapacityPlan, Thresholds } from '../../shared/core/types';
+import { awsSamplePolicySet, awsSampleTracking } from '../fixtures/aws-sample';
 import { seriesOf } from '../fixtures/benchmark-series';
 
 function requestOf(overrides: Partial<ScalingRequestInput> = {}): ScalingRequest {
@@ -97,35 +98,9 @@ describe('defaultSteps', () => {
 describe('buildInitialPolicySet', () => {
   it('spiky traffic: cooldowns 10 s out / 100 s in, both target trackings and step scaling', () => {
     const set = buildInitialPolicySet(requestOf(), thresholds, capacity);
-    assert.deepEqual(set, {
-      minCapacity: 1,
-      maxCapacity: 8,
-      scheduledActions: [],
-      invocationsTargetTracking: {
-        targetValue: 4987,
-        scaleOutCooldownSeconds: 10,
-        scaleInCooldownSeconds: 100,
-        disableScaleIn: false,
-      },
-      cpuTargetTracking: {
-        targetValue: 110,
-        scaleOutCooldownSeconds: 10,
-        scaleInCooldownSeconds: 100,
-        disableScaleIn: false,
-      },
-      stepScaling: {
-        alarmThresholdInvocationsPerInstance: 4987,
-        // The AWS sample's literal bounds, in invocations per instance per minute above 4987.
-        steps: [
-          { lower: 0, upper: 5, adjustment: 1 },
-          { lower: 5, upper: 80, adjustment: 3 },
-          { lower: 80, upper: null, adjustment: 4 },
-        ],
-        cooldownSeconds: 10,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-      },
-    });
+    // The AWS sample's set, with the CPU target of the 55 % goal (110 on 2 vCPUs) and the
+    // sample's literal step bounds in invocations per instance per minute above 4987.
+    assert.deepEqual(set, awsSamplePolicySet({ cpuTargetTracking: awsSampleTracking(110) }));
   });
 
   it("stepBounds 'scaled' reads 0, 5, 80 as percent of the threshold: 4987 -> 249, 3990", () => {

@@ -14,6 +14,7 @@ import {
   withAlarmAction,
 } from '../../shared/core/policies';
 import type { PolicySet, StepAdjustment, StepScalingSpec } from '../../shared/core/types';
+import { awsSamplePolicySet, awsSampleStepScaling } from '../fixtures/aws-sample';
 
 const target = { endpointName: 'xgboost-eval', variantName: 'AllTraffic' };
 const ref = {
@@ -22,34 +23,17 @@ const ref = {
   ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
 } as const;
 
-const stepScaling: StepScalingSpec = {
-  alarmThresholdInvocationsPerInstance: 4987,
+/** The sample's step policy with its bounds read as percent of 4987 ('scaled'): 249 and 3990. */
+const stepScaling: StepScalingSpec = awsSampleStepScaling({
   steps: [
     { lower: 0, upper: 249, adjustment: 1 },
     { lower: 249, upper: 3990, adjustment: 3 },
     { lower: 3990, upper: null, adjustment: 4 },
   ],
-  cooldownSeconds: 10,
-  evaluationPeriods: 1,
-  datapointsToAlarm: 1,
-};
+});
 
 /** The AWS sample's third run: Min 1, Max 8, invocations 4987, CPU 100, step +1/+3/+4, plus a schedule. */
-const samplePolicySet: PolicySet = {
-  minCapacity: 1,
-  maxCapacity: 8,
-  invocationsTargetTracking: {
-    targetValue: 4987,
-    scaleOutCooldownSeconds: 10,
-    scaleInCooldownSeconds: 100,
-    disableScaleIn: false,
-  },
-  cpuTargetTracking: {
-    targetValue: 100,
-    scaleOutCooldownSeconds: 10,
-    scaleInCooldownSeconds: 100,
-    disableScaleIn: false,
-  },
+const samplePolicySet: PolicySet = awsSamplePolicySet({
   stepScaling,
   scheduledActions: [
     {
@@ -59,7 +43,7 @@ const samplePolicySet: PolicySet = {
       minCapacity: 3,
     },
   ],
-};
+});
 
 describe('buildScalingRequests: exact AWS request inputs', () => {
   const requests = buildScalingRequests(target, samplePolicySet);

@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../shared/core/errors';
 import { defaultSteps } from '../../shared/core/plan';
 import { canonicalKey, tunePolicies } from '../../shared/core/tuning';
 import type { PolicySet, TargetTrackingSpec, Verdict } from '../../shared/core/types';
+import { awsSampleStepScaling } from '../fixtures/aws-sample';
 
 const failed: Verdict = {
   passed: false,
@@ -39,13 +40,7 @@ const spiky: PolicySet = {
   ...smooth,
   invocationsTargetTracking: tracking(4987, 10),
   cpuTargetTracking: tracking(110, 10),
-  stepScaling: {
-    alarmThresholdInvocationsPerInstance: 4987,
-    steps: defaultSteps('sample', 4987),
-    cooldownSeconds: 10,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-  },
+  stepScaling: awsSampleStepScaling(),
 };
 const options = { iteration: 1, maxIterations: 5, maxInstancesLimit: 20 };
 

@@ -28,6 +28,7 @@ import {
   timestampsTraffic,
   windowTraffic,
 } from '../../shared/core/sim/traffic';
+import { awsSampleStepScaling } from '../fixtures/aws-sample';
 import { ANALYSIS, policies } from './fixtures';
 
 describe('latency model', () => {
@@ -230,17 +231,7 @@ describe('policy rules', () => {
   });
 
   it("the blog's steps on the sample's threshold", () => {
-    const spec = {
-      alarmThresholdInvocationsPerInstance: 4987,
-      steps: [
-        { lower: 0, upper: 5, adjustment: 1 },
-        { lower: 5, upper: 80, adjustment: 3 },
-        { lower: 80, upper: null, adjustment: 4 },
-      ],
-      cooldownSeconds: 300,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-    };
+    const spec = awsSampleStepScaling({ cooldownSeconds: 300 });
     assert.deepEqual(
       [4987, 4991, 4992, 5066, 5067, 9000].map((m) => stepAdjustment(spec, m)),
       [1, 1, 3, 3, 4, 4],
