@@ -3,7 +3,7 @@
  * phases), with the three baselines and the oracle on the same traffic. Prints a table (to stderr,
  * or to stdout with --format table) and the JSON result (stdout, unless --format table).
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { InvalidInputError } from '../../shared/core/errors';
 import {
   type CandidateOutcome,
@@ -12,28 +12,17 @@ import {
   type SearchResult,
   searchPolicies,
 } from '../../shared/core/sim/search';
+import { choiceOption, decimal, integer, listOf, nonBlankText, orWord, repeatable } from '../options';
 import {
   addCommonOptions,
+  type CommonOptions,
   latencySloMsOf,
   loadRecommendation,
-  numberOption,
   phasesScenario,
   pricingOf,
   simSettingsOf,
-  type TrafficOptions,
   traceScenario,
 } from './simulate';
-
-function listOption(
-  name: string,
-  value: string | undefined,
-  check: (n: number) => boolean,
-): number[] | undefined {
-  if (value === undefined) return undefined;
-  const list = value.split(',').map((v) => numberOption(name, v.trim(), check)!);
-  if (list.length === 0) throw new InvalidInputError(`--${name}: a comma-separated list of numbers`);
-  return list;
-}
 
 const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
 
@@ -78,8 +67,22 @@ export function searchTable(result: SearchResult): string {
   return `${rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n')}\n${result.candidatesEvaluated} candidates; ${result.reasons.map((r) => r.message).join('; ')}\n`;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
+/** The options of `search`, as commander parsed them. */
+interface SearchOptions extends CommonOptions {
+  trace?: string[];
+  sloTarget?: number;
+  allowedErrorRate?: number;
+  targets?: number[];
+  scaleOutCooldowns?: number[];
+  scaleInCooldowns?: number[];
+  stepThresholds?: (number | 'off')[];
+  minCapacityOffsets?: number[];
+  maxCapacityOffsets?: number[];
+  keepCpu?: boolean;
+  heldOut?: boolean;
+  windowHours?: number;
+  trainingWindows?: number;
+  format: 'json' | 'table';
 }
 
 export function registerSearch(program: Command): void {
@@ -88,103 +91,102 @@ export function registerSearch(program: Command): void {
       .command('search')
       .description('search policy sets in the digital twin against the AWS baselines and the oracle'),
   )
-    .option('--trace <file>', 'trace file (repeat for several scenarios)', collect)
-    .option('--slo-target <share>', 'share of requests within the latency SLO, 0..1 (default 0.999)')
-    .option('--allowed-error-rate <share>', "share of 5XX allowed, 0..1 (default: the request's, else 0)")
+    .addOption(
+      new Option('--trace <file>', 'trace file (repeat for several scenarios)')
+        .argParser(repeatable(nonBlankText))
+        .conflicts('phases'),
+    )
+    .option(
+      '--slo-target <share>',
+      'share of requests within the latency SLO, 0..1 (default 0.999)',
+      decimal({ above: 0, atMost: 1 }, '0.999'),
+    )
+    .option(
+      '--allowed-error-rate <share>',
+      "share of 5XX allowed, 0..1 (default: the request's, else 0)",
+      decimal({ atLeast: 0, atMost: 1 }, '0.001'),
+    )
     .option(
       '--targets <list>',
       `target shares of the peak (default ${DEFAULT_SEARCH_GRID.targetSharesOfPeak.join(',')})`,
+      listOf(decimal({ above: 0, atMost: 1 }, '0.5')),
     )
     .option(
       '--scale-out-cooldowns <list>',
       `seconds (default ${DEFAULT_SEARCH_GRID.scaleOutCooldownSeconds.join(',')})`,
+      listOf(decimal({ atLeast: 0 }, '60')),
     )
     .option(
       '--scale-in-cooldowns <list>',
       `seconds (default ${DEFAULT_SEARCH_GRID.scaleInCooldownSeconds.join(',')})`,
+      listOf(decimal({ atLeast: 0 }, '300')),
     )
     .option(
       '--step-thresholds <list>',
       `step scaling per candidate: off, or its alarm threshold as a multiple of the target (default ${DEFAULT_SEARCH_GRID.stepThresholdsOverTarget.map((v) => v ?? 'off').join(',')})`,
+      listOf(orWord('off', decimal({ above: 0 }, '1.3'))),
     )
     .option(
       '--min-capacity-offsets <list>',
       `integers added to the recommendation's MinCapacity (default ${DEFAULT_SEARCH_GRID.minCapacityOffsets.join(',')})`,
+      listOf(integer({}, '-1')),
     )
     .option(
       '--max-capacity-offsets <list>',
       `integers added to the recommendation's MaxCapacity (default ${DEFAULT_SEARCH_GRID.maxCapacityOffsets.join(',')})`,
+      listOf(integer({}, '2')),
     )
     .option('--keep-cpu', "keep the recommendation's CPU target tracking policy in every candidate")
-    .option('--format <format>', 'json (table on stderr) | table', 'json')
-    .action(
-      (
-        options: TrafficOptions &
-          Record<string, string | undefined> & { trace?: string[]; keepCpu?: boolean },
-      ) => {
-        if (options.format !== 'json' && options.format !== 'table')
-          throw new InvalidInputError(`--format: json or table, not '${options.format}'`);
-        const traces = options.trace ?? [];
-        if ((traces.length === 0) === (options.phases === undefined))
-          throw new InvalidInputError('pass --trace FILE (one or more) or --phases JSON');
-        const loaded = loadRecommendation(options.recommendation!);
-        const scenarios =
-          traces.length > 0
-            ? traces.map((path) => ({ name: path, traffic: traceScenario(path, options) }))
-            : [{ name: 'phases', traffic: phasesScenario(options.phases!) }];
-        const grid: Partial<SearchGrid> = {};
-        const targets = listOption('targets', options.targets, (n) => n > 0 && n <= 1);
-        if (targets) grid.targetSharesOfPeak = targets;
-        const outs = listOption('scale-out-cooldowns', options.scaleOutCooldowns, (n) => n >= 0);
-        if (outs) grid.scaleOutCooldownSeconds = outs;
-        const ins = listOption('scale-in-cooldowns', options.scaleInCooldowns, (n) => n >= 0);
-        if (ins) grid.scaleInCooldownSeconds = ins;
-        if (options.stepThresholds !== undefined)
-          grid.stepThresholdsOverTarget = options.stepThresholds
-            .split(',')
-            .map((v) =>
-              v.trim() === 'off' ? null : numberOption('step-thresholds', v.trim(), (n) => n > 0)!,
-            );
-        const minOffsets = listOption('min-capacity-offsets', options.minCapacityOffsets, Number.isInteger);
-        if (minOffsets) grid.minCapacityOffsets = minOffsets;
-        const maxOffsets = listOption('max-capacity-offsets', options.maxCapacityOffsets, Number.isInteger);
-        if (maxOffsets) {
-          const lowest = loaded.policySet.maxCapacity + Math.min(...maxOffsets);
-          if (lowest < 1)
-            throw new InvalidInputError(
-              `--max-capacity-offsets: MaxCapacity ${loaded.policySet.maxCapacity} + ${Math.min(...maxOffsets)} is below 1`,
-            );
-          grid.maxCapacityOffsets = maxOffsets;
-        }
-        const pricing = pricingOf(
-          numberOption('price-per-hour', options.pricePerHour, (n) => n >= 0),
-          loaded,
-        );
-        const result = searchPolicies({
-          analysis: loaded.analysis,
-          base: loaded.policySet,
-          scenarios,
-          latencySloMs: latencySloMsOf(options.latencySloMs, loaded),
-          sloTarget: numberOption('slo-target', options.sloTarget, (n) => n > 0 && n <= 1) ?? 0.999,
-          allowedErrorRate:
-            numberOption('allowed-error-rate', options.allowedErrorRate, (n) => n >= 0 && n <= 1) ??
-            loaded.allowedErrorRate ??
-            0,
-          grid,
-          keepCpuTargetTracking: options.keepCpu === true,
-          settings: simSettingsOf(options, pricing),
-        });
-        const table = searchTable(result);
-        if (options.format === 'table') {
-          process.stdout.write(table);
-          return;
-        }
-        process.stderr.write(table);
-        const strip = (o: CandidateOutcome | null) =>
-          o && { ...o, scenarios: o.scenarios.map((s) => ({ name: s.name, summary: s.summary })) };
-        process.stdout.write(
-          `${JSON.stringify({ ...result, best: strip(result.best), front: result.front.map(strip), baselines: result.baselines.map(strip), pricing }, null, 2)}\n`,
-        );
-      },
-    );
+    .addOption(
+      choiceOption('--format <format>', 'json (table on stderr) or table', ['json', 'table']).default('json'),
+    )
+    .action((options: SearchOptions) => {
+      const traces = options.trace ?? [];
+      if ((traces.length === 0) === (options.phases === undefined))
+        throw new InvalidInputError('pass --trace FILE (one or more) or --phases JSON');
+      const loaded = loadRecommendation(options.recommendation);
+      const scenarios =
+        traces.length > 0
+          ? traces.map((path) => ({ name: path, traffic: traceScenario(path, options) }))
+          : [{ name: 'phases', traffic: phasesScenario(options.phases!) }];
+      const grid: Partial<SearchGrid> = {};
+      if (options.targets) grid.targetSharesOfPeak = options.targets;
+      if (options.scaleOutCooldowns) grid.scaleOutCooldownSeconds = options.scaleOutCooldowns;
+      if (options.scaleInCooldowns) grid.scaleInCooldownSeconds = options.scaleInCooldowns;
+      if (options.stepThresholds)
+        grid.stepThresholdsOverTarget = options.stepThresholds.map((v) => (v === 'off' ? null : v));
+      if (options.minCapacityOffsets) grid.minCapacityOffsets = options.minCapacityOffsets;
+      const maxOffsets = options.maxCapacityOffsets;
+      if (maxOffsets) {
+        const lowest = loaded.policySet.maxCapacity + Math.min(...maxOffsets);
+        if (lowest < 1)
+          throw new InvalidInputError(
+            `--max-capacity-offsets: MaxCapacity ${loaded.policySet.maxCapacity} + ${Math.min(...maxOffsets)} is below 1`,
+          );
+        grid.maxCapacityOffsets = maxOffsets;
+      }
+      const pricing = pricingOf(options.pricePerHour, loaded);
+      const result = searchPolicies({
+        analysis: loaded.analysis,
+        base: loaded.policySet,
+        scenarios,
+        latencySloMs: latencySloMsOf(options.latencySloMs, loaded),
+        sloTarget: options.sloTarget ?? 0.999,
+        allowedErrorRate: options.allowedErrorRate ?? loaded.allowedErrorRate ?? 0,
+        grid,
+        keepCpuTargetTracking: options.keepCpu === true,
+        settings: simSettingsOf(options, pricing),
+      });
+      const table = searchTable(result);
+      if (options.format === 'table') {
+        process.stdout.write(table);
+        return;
+      }
+      process.stderr.write(table);
+      const strip = (o: CandidateOutcome | null) =>
+        o && { ...o, scenarios: o.scenarios.map((s) => ({ name: s.name, summary: s.summary })) };
+      process.stdout.write(
+        `${JSON.stringify({ ...result, best: strip(result.best), front: result.front.map(strip), baselines: result.baselines.map(strip), pricing }, null, 2)}\n`,
+      );
+    });
 }

@@ -8,8 +8,7 @@
  * policy set under `policySet` (or `plan.policySet`, or the last `iterations[].policySet`), and
  * an optional `request` (a ScalingRequest: its latency SLO, maxRps and error budget are used).
  */
-import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readTraceFile, type TraceFormat } from '../../shared/adapters/local/traces';
 import { InvalidInputError } from '../../shared/core/errors';
 import { type InstancePricing, resolveInstancePricing } from '../../shared/core/instance-types';
@@ -26,7 +25,7 @@ import {
 } from '../../shared/core/sim/traffic';
 import type { BenchmarkAnalysis, PolicySet } from '../../shared/core/types';
 import { renderSeriesCsv } from '../../shared/outputs/csv';
-import { parsePlainNumber } from '../numbers';
+import { asNumeric, choiceOption, decimal, nonBlankText, parseWith, readJsonFile } from '../options';
 import { PHASES_HELP, parsePhases } from '../phases';
 
 export interface LoadedRecommendation {
@@ -57,12 +56,7 @@ function looksLikePolicySet(x: unknown): x is PolicySet {
 
 /** Reads the recommendation file; throws InvalidInputError naming what is missing. */
 export function loadRecommendation(path: string): LoadedRecommendation {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InvalidInputError(`recommendation ${path}: ${(error as Error).message}`);
-  }
+  const data = readJsonFile(path, 'recommendation file');
   if (!isObject(data)) throw new InvalidInputError(`recommendation ${path}: a JSON object is expected`);
   const benchmark = data.benchmark;
   const analysis = [benchmark, data.analysis, isObject(benchmark) ? benchmark.analysis : undefined].find(
@@ -85,14 +79,8 @@ export function loadRecommendation(path: string): LoadedRecommendation {
     analysis,
     policySet: { ...policySet, scheduledActions: policySet.scheduledActions ?? [] },
   };
-  if (data.request !== undefined) {
-    const parsed = ScalingRequestSchema.safeParse(data.request);
-    if (!parsed.success)
-      throw new InvalidInputError(
-        `recommendation ${path}: request: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
-      );
-    out.request = parsed.data;
-  }
+  if (data.request !== undefined)
+    out.request = parseWith(ScalingRequestSchema, data.request, `recommendation ${path}: request`);
   // The recommendation scaleplan writes has no request, but keeps its expectations.
   const expectations = isObject(data.expectations) ? data.expectations : undefined;
   const expectedSlo =
@@ -115,38 +103,31 @@ export function loadRecommendation(path: string): LoadedRecommendation {
   return out;
 }
 
-/** Parses a number option; throws InvalidInputError with the option's name. */
-export function numberOption(
-  name: string,
-  value: string | undefined,
-  check: (n: number) => boolean = () => true,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = parsePlainNumber(value);
-  if (!Number.isFinite(n) || !check(n))
-    throw new InvalidInputError(
-      `--${name}: bad value '${value}' (expected a plain decimal number in range, e.g. 500 or 0.5)`,
-    );
-  return n;
-}
-
 export interface TrafficOptions {
   trace?: string[] | string;
-  traceFormat?: string;
-  peakRps?: string;
+  traceFormat?: TraceFormat;
+  peakRps?: number;
   start?: string;
-  minutes?: string;
+  minutes?: number;
   /** Parsed by commander ({@link parsePhases}). */
   phases?: TrafficPhase[];
 }
 
+/** The options simulate and search share (addCommonOptions), as commander parsed them. */
+export interface CommonOptions extends TrafficOptions {
+  recommendation: string;
+  latencySloMs?: number;
+  startupSeconds?: number;
+  metricDelaySeconds?: number;
+  stepSeconds?: number;
+  pricePerHour?: number;
+}
+
 /** Reads one trace and applies --start, --minutes and --peak-rps. */
 export function traceScenario(path: string, options: TrafficOptions): OpenTraffic {
-  const format = options.traceFormat as TraceFormat | undefined;
-  if (format !== undefined && !['counts', 'requests', 'cloudwatch'].includes(format))
-    throw new InvalidInputError(`--trace-format: counts, requests or cloudwatch, not '${format}'`);
+  const format = options.traceFormat;
   let traffic: OpenTraffic = readTraceFile(path, format ? { format } : {});
-  const minutes = numberOption('minutes', options.minutes, (n) => n > 0);
+  const minutes = options.minutes;
   let startEpochSeconds: number | undefined;
   if (options.start !== undefined) {
     const ms = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(options.start) ? options.start : `${options.start}Z`);
@@ -159,7 +140,7 @@ export function traceScenario(path: string, options: TrafficOptions): OpenTraffi
       ...(startEpochSeconds !== undefined ? { startEpochSeconds } : {}),
       ...(minutes !== undefined ? { durationSeconds: minutes * 60 } : {}),
     });
-  const peak = numberOption('peak-rps', options.peakRps, (n) => n > 0);
+  const peak = options.peakRps;
   return peak === undefined ? traffic : rescaleTraffic(traffic, peak);
 }
 
@@ -169,15 +150,11 @@ export function phasesScenario(phases: TrafficPhase[]): Traffic {
 }
 
 /** The twin settings from the common options. */
-export function settingsFromOptions(options: Record<string, string | undefined>): Partial<SimSettings> {
+export function settingsFromOptions(options: CommonOptions): Partial<SimSettings> {
   const out: Partial<SimSettings> = {};
-  const set = (key: keyof SimSettings, optionKey: string, name: string, check: (n: number) => boolean) => {
-    const v = numberOption(name, options[optionKey], check);
-    if (v !== undefined) (out as Record<string, number>)[key] = v;
-  };
-  set('startupSeconds', 'startupSeconds', 'startup-seconds', (n) => n >= 0);
-  set('metricDelaySeconds', 'metricDelaySeconds', 'metric-delay-seconds', (n) => n >= 0);
-  set('stepSeconds', 'stepSeconds', 'step-seconds', (n) => n > 0 && 60 % n === 0);
+  if (options.startupSeconds !== undefined) out.startupSeconds = options.startupSeconds;
+  if (options.metricDelaySeconds !== undefined) out.metricDelaySeconds = options.metricDelaySeconds;
+  if (options.stepSeconds !== undefined) out.stepSeconds = options.stepSeconds;
   return out;
 }
 
@@ -193,19 +170,16 @@ export function pricingOf(option: number | undefined, loaded: LoadedRecommendati
 }
 
 /** The twin settings of the common options, with the price of {@link pricingOf}. */
-export function simSettingsOf(
-  options: Record<string, string | undefined>,
-  pricing: InstancePricing,
-): Partial<SimSettings> {
+export function simSettingsOf(options: CommonOptions, pricing: InstancePricing): Partial<SimSettings> {
   return { ...settingsFromOptions(options), pricePerInstanceHourUsd: pricing.pricePerInstanceHourUsd };
 }
 
 /** The latency SLO: --latency-slo-ms, else the file's; InvalidInputError when neither. */
 export function latencySloMsOf(
-  option: string | undefined,
+  option: number | undefined,
   loaded: Pick<LoadedRecommendation, 'latencySloMs'>,
 ): number {
-  const ms = numberOption('latency-slo-ms', option, (n) => n > 0) ?? loaded.latencySloMs;
+  const ms = option ?? loaded.latencySloMs;
   if (ms === undefined)
     throw new InvalidInputError(
       'no latency SLO: pass --latency-slo-ms, or use a file with expectations.latencySlo or a request with latencySlo',
@@ -213,24 +187,52 @@ export function latencySloMsOf(
   return ms;
 }
 
+/** `--step-seconds`: a step of the twin, a divisor of the 60 s CloudWatch period (10, 15, 30, 60). */
+const parseStepSeconds = asNumeric((text: string) => {
+  const seconds = decimal({ above: 0 }, '10')(text);
+  if (60 % seconds !== 0)
+    throw new InvalidArgumentError('expected a step in seconds that divides 60 (e.g. 10)');
+  return seconds;
+}, 'decimal');
+
 export function addCommonOptions(command: Command): Command {
   return command
     .requiredOption(
       '--recommendation <file>',
       'recommendation JSON (benchmark analysis, policySet, optional request)',
+      nonBlankText,
     )
-    .option('--trace-format <format>', 'counts | requests | cloudwatch (guessed from the file otherwise)')
-    .option('--peak-rps <n>', 'rescale the trace so that its peak is n requests per second')
-    .option('--start <iso>', 'start of the window of the trace (UTC when no zone)')
-    .option('--minutes <n>', 'length of the window, minutes')
+    .addOption(
+      choiceOption('--trace-format <format>', 'trace format (guessed from the file otherwise)', [
+        'counts',
+        'requests',
+        'cloudwatch',
+      ]),
+    )
+    .option(
+      '--peak-rps <n>',
+      'rescale the trace so that its peak is n requests per second',
+      decimal({ above: 0 }),
+    )
+    .option('--start <iso>', 'start of the window of the trace (UTC when no zone)', nonBlankText)
+    .option('--minutes <n>', 'length of the window, minutes', decimal({ above: 0 }))
     .option('--phases <json>', `${PHASES_HELP}, instead of a trace`, parsePhases)
-    .option('--latency-slo-ms <ms>', "latency SLO per request, ms (default: the request's)")
-    .option('--startup-seconds <s>', 'instance start-up time (default 240)')
-    .option('--metric-delay-seconds <s>', 'CloudWatch publication delay (default 60)')
-    .option('--step-seconds <s>', 'simulation step, divides 60 (default 10)')
+    .option(
+      '--latency-slo-ms <ms>',
+      "latency SLO per request, ms (default: the request's)",
+      decimal({ above: 0 }),
+    )
+    .option('--startup-seconds <s>', 'instance start-up time (default 240)', decimal({ atLeast: 0 }))
+    .option(
+      '--metric-delay-seconds <s>',
+      'CloudWatch publication delay (default 60)',
+      decimal({ atLeast: 0 }),
+    )
+    .option('--step-seconds <s>', 'simulation step, divides 60 (default 10)', parseStepSeconds)
     .option(
       '--price-per-hour <usd>',
       "price of one instance-hour (default: the recommendation's CostPerHour from Inference Recommender, else the instance type's list price)",
+      decimal({ atLeast: 0 }),
     );
 }
 
@@ -240,27 +242,28 @@ export function registerSimulate(program: Command): void {
       .command('simulate')
       .description('run a policy set in the digital twin on a trace or IR phases; prints JSON results'),
   )
-    .option('--trace <file>', 'trace file: per-minute counts CSV, per-request CSV or CloudWatch JSON')
-    .option('--no-series', 'leave the per-minute series out of the output')
-    .option(
-      '--format <format>',
-      'json (summary, activities and series) | csv (the per-minute series only)',
-      'json',
+    .addOption(
+      new Option('--trace <file>', 'trace file: per-minute counts CSV, per-request CSV or CloudWatch JSON')
+        .argParser(nonBlankText)
+        .conflicts('phases'),
     )
-    .action((options: TrafficOptions & Record<string, string | undefined> & { series: boolean }) => {
-      const trace = Array.isArray(options.trace) ? options.trace[0] : options.trace;
-      if (options.format !== 'json' && options.format !== 'csv')
-        throw new InvalidInputError(`--format: json or csv, not '${options.format}'`);
+    .option('--no-series', 'leave the per-minute series out of the output')
+    .addOption(
+      choiceOption(
+        '--format <format>',
+        'json (summary, activities and series) or csv (the per-minute series only)',
+        ['json', 'csv'],
+      ).default('json'),
+    )
+    .action((options: CommonOptions & { trace?: string; series: boolean; format: 'json' | 'csv' }) => {
+      const trace = options.trace;
       if ((trace === undefined) === (options.phases === undefined))
         throw new InvalidInputError('pass exactly one of --trace FILE or --phases JSON');
-      const loaded = loadRecommendation(options.recommendation!);
+      const loaded = loadRecommendation(options.recommendation);
       const traffic = trace !== undefined ? traceScenario(trace, options) : phasesScenario(options.phases!);
       const latencySloMs = latencySloMsOf(options.latencySloMs, loaded);
       const stop = traffic.kind === 'closed' && loaded.maxRps !== undefined ? loaded.maxRps * 60 : undefined;
-      const pricing = pricingOf(
-        numberOption('price-per-hour', options.pricePerHour, (n) => n >= 0),
-        loaded,
-      );
+      const pricing = pricingOf(options.pricePerHour, loaded);
       const result = simulate({
         policySet: loaded.policySet,
         analysis: loaded.analysis,

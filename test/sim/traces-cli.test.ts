@@ -155,7 +155,7 @@ describe('scaleplan simulate and search', () => {
     assert.equal(json.durationSeconds, 300);
   });
 
-  it('bad input: one clear line on stderr and a non-zero exit', () => {
+  it('bad input: one clear line on stderr and exit code 2', () => {
     const cases = [
       {
         args: ['simulate', '--recommendation', recommendation, '--latency-slo-ms', '100'],
@@ -180,7 +180,8 @@ describe('scaleplan simulate and search', () => {
       },
       {
         args: searchArgs('--targets', '2'),
-        message: /--targets: bad value/,
+        message:
+          /option '--targets <list>' argument '2' is invalid\. item 1 '2': expected a decimal number > 0 and <= 1/,
       },
       // plain decimals only: hex, exponents and empty list items are refused, not read as numbers
       ...(
@@ -192,12 +193,12 @@ describe('scaleplan simulate and search', () => {
         ] as const
       ).map(([flag, value]) => ({
         args: searchArgs(flag, value),
-        message: new RegExp(`${flag}: bad value`),
+        message: new RegExp(`option '${flag} <[a-z]+>' argument '${value}' is invalid`),
       })),
     ];
     for (const c of cases) {
       const r = cli(...c.args);
-      assert.notEqual(r.status, 0);
+      assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, c.message);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
@@ -250,12 +251,20 @@ describe('scaleplan simulate and search', () => {
         option: ['--max-capacity-offsets', '-4'],
         message: /--max-capacity-offsets: MaxCapacity 4 \+ -4 is below 1/,
       },
-      { option: ['--max-capacity-offsets', '0.5'], message: /--max-capacity-offsets: bad value/ },
-      { option: ['--step-thresholds', 'on'], message: /--step-thresholds: bad value 'on'/ },
+      {
+        option: ['--max-capacity-offsets', '0.5'],
+        message:
+          /option '--max-capacity-offsets <list>' argument '0\.5' is invalid\. item 1 '0\.5': expected a whole number/,
+      },
+      {
+        option: ['--step-thresholds', 'on'],
+        message:
+          /option '--step-thresholds <list>' argument 'on' is invalid\. item 1 'on': expected a decimal number > 0 .*, or off/,
+      },
     ];
     for (const c of cases) {
       const r = cli(...searchArgs(...c.option));
-      assert.notEqual(r.status, 0);
+      assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, c.message);
     }
   });
