@@ -149,9 +149,11 @@ function report(title: string, input: HeldOutInput, testFrom: number): void {
     foldRow(f).hours.forEach((h, i) => {
       busyHours[i]! += h;
     });
-  console.log(
-    `windows where load exceeds one instance (${busy.map((f) => f.test).join(', ')}): ${POLICIES.map((p, i) => `${p} ${busyHours[i]!.toFixed(2)} h`).join(', ')}; scaleplan ${((1 - busyHours[0]! / busyHours[1]!) * 100).toFixed(1)}% below the sample, ${((1 - busyHours[0]! / busyHours[2]!) * 100).toFixed(1)}% below the documented, ${(busyHours[0]! / busyHours[3]!).toFixed(3)}x the oracle`,
-  );
+  if (busy.length === 0) console.log('no window where load exceeds one instance');
+  else
+    console.log(
+      `windows where load exceeds one instance (${busy.map((f) => f.test).join(', ')}): ${POLICIES.map((p, i) => `${p} ${busyHours[i]!.toFixed(2)} h`).join(', ')}; scaleplan ${((1 - busyHours[0]! / busyHours[1]!) * 100).toFixed(1)}% below the sample, ${((1 - busyHours[0]! / busyHours[2]!) * 100).toFixed(1)}% below the documented, ${(busyHours[0]! / busyHours[3]!).toFixed(3)}x the oracle`,
+    );
   const [ours, sample, documented, oracle] = totals.hours as [number, number, number, number];
   console.log(
     [
