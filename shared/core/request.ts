@@ -35,6 +35,23 @@ export const MAX_TRAFFIC_RPS = 1_000_000;
 /** Highest step bound, invocations per instance per minute above the alarm threshold (finite, int32). */
 export const MAX_STEP_BOUND = INT32_MAX;
 
+/** Default cost guard, instance-hours (`maxInstanceHours`): above the default request's worst case of 211.5. */
+export const DEFAULT_MAX_INSTANCE_HOURS = 250;
+
+/**
+ * How long the state machine lets each paid thing live at most, seconds (its wait loops'
+ * maxRounds x Wait Seconds in statemachines/scaleplan.asl.yml; test/aws/cost-guard.test.ts reads
+ * them from the definition): the Default job 90 x 60 s, the endpoint's creation 60 x 30 s, an
+ * evaluation 330 x 60 s, the wait before a reset 60 x 30 s and the one after it 60 x 30 s.
+ */
+export const PAID_WAIT_BOUNDS_SECONDS = {
+  benchmarkJob: 90 * 60,
+  endpointInService: 60 * 30,
+  evaluationJob: 330 * 60,
+  beforeReset: 60 * 30,
+  afterReset: 60 * 30,
+} as const;
+
 /** A whole number AWS takes as a 32-bit integer. */
 const int32 = () => z.number().int().max(INT32_MAX);
 
@@ -284,6 +301,12 @@ export const ScalingRequestSchema = z
       .string()
       .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/, 'an IAM role ARN')
       .optional(),
+    /**
+     * Cost guard, instance-hours: a request whose worst case (`worstCaseInstanceHours`) is above
+     * it is refused at NormalizeInput on AWS, before the first paid step. Default 250 (about $25
+     * on ml.c5.large); the default request's worst case is 211.5.
+     */
+    maxInstanceHours: z.number().positive().max(1_000_000).default(DEFAULT_MAX_INSTANCE_HOURS),
     /** Delete everything the execution created when it ends (default true). */
     cleanup: z.boolean().default(true),
   })
@@ -330,6 +353,11 @@ export function awsRequestLimitProblems(request: ScalingRequest): string[] {
     problems.push(
       'model.kind "local" runs on this machine only: on AWS give a "container" or a "modelPackage"',
     );
+  const worst = worstCaseInstanceHours(request);
+  if (worst.hours > request.maxInstanceHours)
+    problems.push(
+      `maxInstanceHours ${request.maxInstanceHours}: the worst case of this run is ${worst.formula} instance-hours (benchmark, then maxIterations x maxInstancesLimit instances for each evaluation and its endpoint waits); raise maxInstanceHours, or lower evaluation.maxIterations, maxInstancesLimit or evaluation.jobDurationSeconds`,
+    );
   const invocationsPerMinute = Math.ceil(request.traffic.maxRps * 60);
   if (invocationsPerMinute > AWS_MAX_INVOCATIONS_PER_MINUTE)
     problems.push(
@@ -358,4 +386,27 @@ export function timezoneProblems(request: ScalingRequest, check: TimezoneCheck):
       `policies.scheduledActions[${index}].timezone: ${JSON.stringify(action.timezone)} is not an IANA time zone (like "Europe/Paris" or "UTC")${hint}`,
     ];
   });
+}
+
+/**
+ * The execution's worst-case instance-hours, known before anything is paid: the Default job's
+ * single instance for its whole wait bound, then, for every iteration up to maxIterations, the
+ * evaluation endpoint at MaxCapacity (at most `maxInstancesLimit`, since MaxCapacity is derived
+ * only after the benchmark) for the evaluation (its jobDurationSeconds, within the poll bound) and
+ * the endpoint waits around it (creation, before and after the reset).
+ * @example worstCaseInstanceHours(defaultRequest) // { hours: 211.5, formula: '1.5 h + 3 x 20 x (2 + 1.5) h = 211.5' }
+ */
+export function worstCaseInstanceHours(request: ScalingRequest): { hours: number; formula: string } {
+  const bounds = PAID_WAIT_BOUNDS_SECONDS;
+  const benchmarkHours = bounds.benchmarkJob / 3600;
+  const evaluationHours = Math.min(request.evaluation.jobDurationSeconds, bounds.evaluationJob) / 3600;
+  const waitsHours = (bounds.endpointInService + bounds.beforeReset + bounds.afterReset) / 3600;
+  const iterations = request.evaluation.maxIterations;
+  const instances = request.maxInstancesLimit;
+  const hours = benchmarkHours + iterations * instances * (evaluationHours + waitsHours);
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return {
+    hours: round(hours),
+    formula: `${round(benchmarkHours)} h + ${iterations} x ${instances} x (${round(evaluationHours)} + ${round(waitsHours)}) h = ${round(hours)}`,
+  };
 }
