@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { createFleetEvaluationDriver, usersInPhases } from '../../shared/adapters/local/fleet';
+import { createFleetEvaluationDriver } from '../../shared/adapters/local/fleet';
 import { DEMO_PAYLOAD_PATH } from '../../shared/adapters/local/model-server';
 import type { EvaluationInput } from '../../shared/core/ports';
 
@@ -18,7 +18,7 @@ function evaluationInput(name: string, extra: Partial<EvaluationInput>): Evaluat
     endpointName: name,
     variantName: 'AllTraffic',
     instanceType: 'ml.c5.large',
-    phases: [{ initialUsers: 2, spawnRate: 0, durationSeconds: 1200 }],
+    phases: [{ initialUsers: 2, spawnRatePerMinute: 0, durationSeconds: 1200 }],
     jobDurationSeconds: 1200,
     maxInvocationsPerMinute: 1e9,
     latencySlo: { percentile: 'P95', ms: 10_000 },
@@ -34,7 +34,7 @@ function evaluationInput(name: string, extra: Partial<EvaluationInput>): Evaluat
       scheduledActions: [],
     },
     ...extra,
-  } as EvaluationInput;
+  };
 }
 
 async function finished(driver: ReturnType<typeof createFleetEvaluationDriver>, name: string) {
@@ -46,17 +46,6 @@ async function finished(driver: ReturnType<typeof createFleetEvaluationDriver>, 
 }
 
 describe('fleet evaluation driver', { timeout: 60_000 }, () => {
-  it('users follow IR phases: each phase restarts from its initial users', () => {
-    const phases = [
-      { initialUsers: 1, spawnRatePerMinute: 3, durationSeconds: 600 },
-      { initialUsers: 2, spawnRatePerMinute: 0, durationSeconds: 60 },
-    ];
-    assert.deepEqual(
-      [0, 120, 599, 600, 659, 660].map((t) => usersInPhases(phases, t)),
-      [1, 7, 30, 2, 2, 0],
-    );
-  });
-
   it('runs closed-loop users against a real fleet that scales out, and measures per-period metrics', async () => {
     const driver = createFleetEvaluationDriver({
       endpoint: {

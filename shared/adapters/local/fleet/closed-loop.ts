@@ -1,31 +1,17 @@
 /**
  * Inference Recommender's closed-loop users against the local endpoint: each user sends one
  * request, waits for its answer, and sends the next. The number of users follows IR's PHASES on
- * the scaled clock: a phase starts with its initial users and adds SpawnRate users per minute
- * until it ends; the next phase starts again from its own initial users (1 user + 3 per minute
- * has 1 + floor(3 x 120 / 60) = 7 users at 120 s).
+ * the scaled clock, by the same formula as the twin and the load generator (usersInPhasesAt).
  */
 import { type TrafficPhase, usersInPhasesAt } from '../../../core/load/phases';
 import { createTransport } from '../loadgen/transport';
 import type { ScaledClock } from './clock';
 
-/** One IR phase; durations in AWS seconds, spawn rate in users per AWS minute (the core's one phase type). */
-export type UserPhase = TrafficPhase;
-
-/**
- * Users at `elapsedSeconds` of the phases (0 after the last one): the one formula the twin and
- * the load generator use too (shared/core/load/phases.ts).
- *
- * @example
- * usersInPhases([{ initialUsers: 1, spawnRatePerMinute: 3, durationSeconds: 600 }], 120); // 7
- */
-export const usersInPhases = usersInPhasesAt;
-
 export interface ClosedLoopOptions {
   invocationsUrl: string;
   payload: Buffer;
   contentType: string;
-  phases: readonly UserPhase[];
+  phases: readonly TrafficPhase[];
   clock: ScaledClock;
   /** Stops the users early (a stopping condition, or the job stopped). */
   signal: AbortSignal;
@@ -63,7 +49,7 @@ export async function runClosedLoopUsers(options: ClosedLoopOptions): Promise<{ 
   const user = async (rank: number) => {
     running.add(rank);
     try {
-      while (!done() && rank < usersInPhases(options.phases, elapsed())) {
+      while (!done() && rank < usersInPhasesAt(options.phases, elapsed())) {
         sent++;
         await transport.send();
       }
@@ -73,7 +59,7 @@ export async function runClosedLoopUsers(options: ClosedLoopOptions): Promise<{ 
   };
   try {
     while (!done()) {
-      const wanted = usersInPhases(options.phases, elapsed());
+      const wanted = usersInPhasesAt(options.phases, elapsed());
       for (let rank = 0; rank < wanted; rank++) if (!running.has(rank)) users.push(user(rank));
       await new Promise((resolve) => setTimeout(resolve, ADJUST_MS));
     }

@@ -4,7 +4,8 @@
  * IR's PHASES of closed-loop users on the scaled clock with IR's stopping conditions
  * (MaxInvocations: the invocations per minute the endpoint must reach; ModelLatencyThresholds: the
  * SLO's percentile over its limit in a period), and serves the measured per-period metrics read
- * through GetMetricData. Not wired into the local composition root yet (docs/local-endpoint.md).
+ * through GetMetricData. `fleetEvaluationDriverFactory` gives the factory the local backend takes
+ * (`createLocalPorts({ evaluationDriver })`); the local run does not select it yet (docs/local-endpoint.md).
  */
 import type { ScalingRequests } from '../../../core/aws-requests';
 import { JobFailedError, ResourceNotFoundError } from '../../../core/errors';
@@ -12,7 +13,7 @@ import { buildScalingRequests } from '../../../core/policies';
 import type { EvaluationDriverPort, EvaluationInput, JobDescription, JobStatus } from '../../../core/ports';
 import type { EvaluationMetrics, EvaluationPoint } from '../../../core/types';
 import { applyScalingRequests, type FleetActivity } from './autoscaling';
-import { runClosedLoopUsers, type UserPhase } from './closed-loop';
+import { runClosedLoopUsers } from './closed-loop';
 import { LOCAL_FLEET_NAMESPACE, type MetricDataQuery, SAGEMAKER_NAMESPACE } from './cloudwatch';
 import { createLocalEndpoint, type LocalEndpoint, type LocalEndpointOptions } from './endpoint';
 
@@ -45,11 +46,6 @@ const EVALUATION_QUERIES: [id: string, namespace: string, metricName: string, st
   ['latencyP99', SAGEMAKER_NAMESPACE, 'ModelLatency', 'p99'],
   ['instances', LOCAL_FLEET_NAMESPACE, 'InServiceInstances', 'Maximum'],
 ];
-
-/** The evaluation's phases (IR's SpawnRate is users per minute), as the fleet's users follow them. */
-function userPhasesOf(input: EvaluationInput): UserPhase[] {
-  return input.phases;
-}
 
 /**
  * Per-period EvaluationPoints of the endpoint between `fromSeconds` and `toSeconds` (scaled clock),
@@ -141,7 +137,7 @@ export function createFleetEvaluationDriver(options: FleetEvaluationOptions): Ev
         invocationsUrl: endpoint.invocationsUrl,
         payload: options.payload,
         contentType: options.contentType,
-        phases: userPhasesOf(input),
+        phases: input.phases,
         clock: endpoint.clock,
         signal: evaluation.abort.signal,
         timeoutMs: 2 * endpoint.clock.realMs(60) + 5_000,
@@ -210,4 +206,15 @@ export function createFleetEvaluationDriver(options: FleetEvaluationOptions): Ev
     },
     activitiesOf: (evaluationName) => find(evaluationName).activities,
   };
+}
+
+/**
+ * The driver as the local backend's `evaluationDriver` factory (it keeps its own state: the
+ * evaluation's resources are the fleet's processes, stopped when the evaluation ends).
+ *
+ * @example
+ * createLocalPorts({ runDir, runBenchmark, now, evaluationDriver: fleetEvaluationDriverFactory(options) });
+ */
+export function fleetEvaluationDriverFactory(options: FleetEvaluationOptions): () => EvaluationDriverPort {
+  return () => createFleetEvaluationDriver(options);
 }

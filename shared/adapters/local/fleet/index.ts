@@ -11,7 +11,7 @@ export {
   type ScaledVariant,
 } from './autoscaling';
 export { createScaledClock, type ScaledClock } from './clock';
-export { runClosedLoopUsers, type UserPhase, usersInPhases } from './closed-loop';
+export { runClosedLoopUsers } from './closed-loop';
 export {
   createLocalCloudWatch,
   ENDPOINT_INSTANCE_NAMESPACE,
@@ -36,6 +36,7 @@ export {
 export {
   createFleetEvaluationDriver,
   type FleetEvaluationOptions,
+  fleetEvaluationDriverFactory,
   readEvaluationMetrics,
 } from './evaluation-driver';
 export { PORT_PLACEHOLDER, type ServerCommand } from './instance';
