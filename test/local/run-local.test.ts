@@ -394,7 +394,11 @@ describe('the whole local workflow on the demo model (tiny durations)', () => {
 
 describe('scaleplan run (CLI)', () => {
   const cases = [
-    { name: 'a file that does not exist', file: 'does-not-exist.json', expected: /cannot read it/ },
+    {
+      name: 'a file that does not exist',
+      file: 'does-not-exist.json',
+      expected: /cannot read request file 'does-not-exist.json'/,
+    },
     { name: 'a request with maxRps below minRps', file: 'bad', expected: /minRps/ },
     {
       name: 'a 30 s period in the default 75 s benchmark',
