@@ -4,13 +4,12 @@
  * line naming the bad field, no AWS call; model.kind "local" is refused), then starts an execution of the deployed state machine with the file as input.
  * See docs/aws.md.
  */
-import { readFileSync } from 'node:fs';
 import { SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import type { z } from 'zod';
 import { translateAwsError } from '../../shared/adapters/aws/errors';
 import { InvalidInputError } from '../../shared/core/errors';
 import { awsRequestLimitProblems, ScalingRequestSchema } from '../../shared/core/request';
+import { nonBlankText, parseWith, readJsonFile } from '../options';
 
 /** arn:<partition>:states:<region>:<account>:stateMachine:<name> */
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
@@ -35,35 +34,15 @@ export interface StartResult {
   startDate: string;
 }
 
-/** One line for all zod issues: `traffic.maxRps: Too small: expected number to be >0`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ')
-    .replace(/\s*\n\s*/g, ' ');
-}
-
 /**
  * Reads and validates the request file.
  * @throws InvalidInputError naming the file and the bad field
  */
 export function readScalingRequestFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InvalidInputError(`${file}: cannot read it (${(error as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(`${file}: not JSON (${(error as Error).message})`);
-  }
-  const parsed = ScalingRequestSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidInputError(`${file}: ${formatIssues(parsed.error.issues)}`);
+  const raw = readJsonFile(file, 'request file');
+  const request = parseWith(ScalingRequestSchema, raw, file);
   // The deployed state machine runs on AWS: refuse here what its first state would refuse.
-  const problems = awsRequestLimitProblems(parsed.data);
+  const problems = awsRequestLimitProblems(request);
   if (problems.length > 0) throw new InvalidInputError(`${file}: ${problems.join('; ')}`);
   return raw;
 }
@@ -118,9 +97,10 @@ export function registerStart(program: Command): void {
     .requiredOption(
       '--state-machine-arn <arn>',
       'ARN of the deployed state machine (stack output ScaleplanStateMachineArn)',
+      nonBlankText,
     )
-    .option('--name <name>', 'execution name (default: <request name>-<UTC timestamp>)')
-    .option('--region <region>', 'AWS Region (default: the Region in the state machine ARN)')
+    .option('--name <name>', 'execution name (default: <request name>-<UTC timestamp>)', nonBlankText)
+    .option('--region <region>', 'AWS Region (default: the Region in the state machine ARN)', nonBlankText)
     .action(async (file: string, flags: { stateMachineArn: string; name?: string; region?: string }) => {
       const result = await startExecution({ file, ...flags });
       process.stdout.write(`${JSON.stringify(result)}\n`);

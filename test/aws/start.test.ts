@@ -86,7 +86,7 @@ describe('scaleplan start', () => {
     {
       name: 'an unknown key',
       body: { ...REQUEST, instances: 3 },
-      message: /bad-2\.json: \(root\): Unrecognized key: "instances"/,
+      message: /bad-2\.json: \(top level\): unknown field\(s\) "instances"/,
     },
     {
       name: 'minRps above maxRps',
@@ -98,7 +98,7 @@ describe('scaleplan start', () => {
       body: { ...REQUEST, instanceType: 'c5.large' },
       message: /instanceType: /,
     },
-    { name: 'not JSON', body: '{"name": ', message: /bad-5\.json: not JSON/ },
+    { name: 'not JSON', body: '{"name": ', message: /bad-5\.json' is not valid JSON/ },
     {
       name: 'maxRps 600 (MaxInvocations 36000 > 30000 on AWS)',
       body: { ...REQUEST, traffic: { minRps: 70, maxRps: 600 } },
@@ -168,7 +168,7 @@ describe('scaleplan start', () => {
     });
   });
 
-  test('the real command prints one line and exits 1 on a bad file, with no AWS call', () => {
+  test('the real command prints one line and exits 2 (bad input) on a bad file, with no AWS call', () => {
     const file = writeRequest('cli-bad.json', { ...REQUEST, latencySlo: { percentile: 'P90', ms: 100 } });
     const run = spawnSync(process.execPath, ['bin/scaleplan.js', 'start', '--state-machine-arn', ARN, file], {
       encoding: 'utf8',
@@ -179,7 +179,7 @@ describe('scaleplan start', () => {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
     });
-    assert.equal(run.status, 1);
+    assert.equal(run.status, 2, run.stderr);
     const lines = run.stderr.trim().split('\n');
     assert.equal(lines.length, 1);
     assert.match(lines[0] ?? '', /^scaleplan: InvalidInputError: .*cli-bad\.json: latencySlo\.percentile: /);
