@@ -128,6 +128,10 @@ describe('state machine, executed locally', () => {
     assert.equal(recommendation.iterations.length, 1);
     assert.equal(recommendation.iterations[0]?.outcome, 'passed');
     assert.equal(recommendation.iterations[0]?.prediction?.verdict.passed, true);
+    // The twin's prediction is priced like the recommendation: the job's 0.115, not the table's 0.102.
+    const predicted = recommendation.iterations[0]?.prediction?.simulation;
+    assert.ok(predicted && predicted.instanceHours > 0);
+    assert.ok(Math.abs(predicted.costUsd - predicted.instanceHours * 0.115) < 1e-9, `${predicted.costUsd}`);
     assert.equal(
       recommendation.storedAt,
       `s3://scaleplan-test/recommendations/${recommendation.runId}/recommendation.json`,
