@@ -29,7 +29,8 @@ export function runHeldOut(
   const heldOutInput: HeldOutInput = {
     ...input,
     windows,
-    minTrainingWindows: Math.min(trainingWindows, windows.length - 1),
+    // Every window after the first is a test window, trained on up to trainingWindows before it.
+    minTrainingWindows: 1,
     maxTrainingWindows: trainingWindows,
     trainingCandidates: (training) =>
       forecastCandidates(training, input.base, input.analysis.peakInvocationsPerMinute),
