@@ -17,7 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { readTraceFile, sharedTracePath } from '../shared/adapters/local/traces';
-import { approximatePricePerHourUsd } from '../shared/core/instance-types';
+import { resolveInstancePricing } from '../shared/core/instance-types';
 import { forecastCandidates } from '../shared/core/sim/forecast';
 import {
   type FoldResult,
@@ -180,7 +180,8 @@ function report(title: string, input: HeldOutInput, testFrom: number): void {
 }
 
 function main(): void {
-  const price = approximatePricePerHourUsd(ANALYSIS.instanceType) ?? 0.119;
+  // The table's list price of the benchmarked type (0.102 for ml.c5.large), one price for every tool.
+  const { pricePerInstanceHourUsd: price } = resolveInstancePricing(ANALYSIS.instanceType);
   const settings = { pricePerInstanceHourUsd: price };
   const at = (iso: string) => Date.parse(iso) / 1000;
   const trace = readTraceFile(sharedTracePath(REPO_ROOT, 'worldcup98-per-minute.csv'));
