@@ -3,7 +3,7 @@
  * phases), with the three baselines and the oracle on the same traffic. Prints a table (to stderr,
  * or to stdout with --format table) and the JSON result (stdout, unless --format table).
  */
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { InvalidInputError } from '../../shared/core/errors';
 import {
   type CandidateOutcome,
@@ -12,7 +12,17 @@ import {
   type SearchResult,
   searchPolicies,
 } from '../../shared/core/sim/search';
-import { choiceOption, decimal, integer, listOf, nonBlankText, orWord, repeatable } from '../options';
+import {
+  asNumeric,
+  choiceOption,
+  decimal,
+  integer,
+  listOf,
+  nonBlankText,
+  orWord,
+  repeatable,
+} from '../options';
+import { heldOutTable, historyWindows, runHeldOut } from './search-held-out';
 import {
   addCommonOptions,
   type CommonOptions,
@@ -66,6 +76,14 @@ export function searchTable(result: SearchResult): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return `${rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n')}\n${result.candidatesEvaluated} candidates; ${result.reasons.map((r) => r.message).join('; ')}\n`;
 }
+
+/** `--window-hours`: hours in whole minutes, the step of a trace. */
+const parseWindowHours = asNumeric((text: string) => {
+  const hours = decimal({ above: 0 }, '24')(text);
+  if (!Number.isInteger(hours * 60))
+    throw new InvalidArgumentError('expected hours in whole minutes (e.g. 24 or 0.5)');
+  return hours;
+}, 'decimal');
 
 /** The options of `search`, as commander parsed them. */
 interface SearchOptions extends CommonOptions {
@@ -137,6 +155,13 @@ export function registerSearch(program: Command): void {
       listOf(integer({}, '2')),
     )
     .option('--keep-cpu', "keep the recommendation's CPU target tracking policy in every candidate")
+    .option('--no-held-out', "in-sample only: no rolling held-out validation over the traces' windows")
+    .option('--window-hours <hours>', 'held-out windows, hours (default 24: UTC days)', parseWindowHours)
+    .option(
+      '--training-windows <n>',
+      'windows each held-out fold trains on, the ones just before it (default 7)',
+      integer({ atLeast: 1 }, '7'),
+    )
     .addOption(
       choiceOption('--format <format>', 'json (table on stderr) or table', ['json', 'table']).default('json'),
     )
@@ -166,7 +191,7 @@ export function registerSearch(program: Command): void {
         grid.maxCapacityOffsets = maxOffsets;
       }
       const pricing = pricingOf(options.pricePerHour, loaded);
-      const result = searchPolicies({
+      const searchInput = {
         analysis: loaded.analysis,
         base: loaded.policySet,
         scenarios,
@@ -176,8 +201,18 @@ export function registerSearch(program: Command): void {
         grid,
         keepCpuTargetTracking: options.keepCpu === true,
         settings: simSettingsOf(options, pricing),
-      });
-      const table = searchTable(result);
+      };
+      const result = searchPolicies(searchInput);
+      // Held out by default: rolling folds over the traces' windows (needs two windows or more).
+      const windowHours = options.windowHours ?? 24;
+      const trainingWindows = options.trainingWindows ?? 7;
+      const windows = options.heldOut === false ? [] : historyWindows(scenarios, windowHours * 3600);
+      const heldOut = windows.length >= 2 ? runHeldOut(searchInput, windows, trainingWindows) : null;
+      const heldOutNote =
+        options.heldOut === false || windows.length >= 2
+          ? ''
+          : `held-out validation skipped: ${windows.length} window(s) of ${windowHours} h in the traffic, at least 2 are needed; the figures above are in-sample\n`;
+      const table = `${searchTable(result)}${heldOut ? heldOutTable(heldOut) : heldOutNote}`;
       if (options.format === 'table') {
         process.stdout.write(table);
         return;
@@ -186,7 +221,7 @@ export function registerSearch(program: Command): void {
       const strip = (o: CandidateOutcome | null) =>
         o && { ...o, scenarios: o.scenarios.map((s) => ({ name: s.name, summary: s.summary })) };
       process.stdout.write(
-        `${JSON.stringify({ ...result, best: strip(result.best), front: result.front.map(strip), baselines: result.baselines.map(strip), pricing }, null, 2)}\n`,
+        `${JSON.stringify({ ...result, best: strip(result.best), front: result.front.map(strip), baselines: result.baselines.map(strip), heldOut, pricing }, null, 2)}\n`,
       );
     });
 }
