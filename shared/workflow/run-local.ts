@@ -2,8 +2,9 @@
  * `scaleplan run --backend local`: the real state machine definition, executed in-process by
  * aws-local-stepfunctions, with the real handlers wired to the local ports. The Default job is a
  * real benchmark of a real server on the SageMaker contract (the bundled demo XGBoost server,
- * started and stopped here, or the user's own at `model.url`); the Advanced job is the digital
- * twin. Waits are shortened; everything lands in the run's folder.
+ * started and stopped by the job, or the user's own at `model.url`); the Advanced job is the
+ * digital twin. NormalizeInput validates the request, as on AWS. Waits are shortened and sized
+ * from the definition's bounds, which the runner passes up; everything lands in the run's folder.
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
