@@ -123,7 +123,8 @@ describe('held-out search', () => {
     const errors = result.folds.map((f) => f.heldOutErrorShare);
     assert.equal(result.final.marginShare, Math.max(0.0002, ...errors));
     // each fold's margin is the largest error of the folds before it
-    result.folds.forEach((f, k) => assert.equal(f.marginShare, Math.max(0.0002, ...errors.slice(0, k))));
+    for (const [k, f] of result.folds.entries())
+      assert.equal(f.marginShare, Math.max(0.0002, ...errors.slice(0, k)));
     assert.ok(result.final.monthlyCostUsd! > 0);
   });
 
