@@ -45,7 +45,7 @@ export interface RunEnd {
 
 export class BenchmarkRun {
   readonly sender: RequestSender;
-  /** Unset until the run stops. */
+  /** How the run ended: its reason is unset until it stops. */
   readonly end: RunEnd = { message: '' };
   private readonly driver: LoadDriver;
   private readonly timers: NodeJS.Timeout[] = [];
