@@ -111,6 +111,12 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+/** Model-server processes this test process started and that still run. */
+function serverChildren(): string[] {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes('server-main'));
+}
+
 const target = (name: string) => ({ endpointName: name, variantName: 'AllTraffic' });
 
 describe('local endpoint on real processes', { timeout: 120_000 }, () => {
@@ -334,6 +340,16 @@ describe('local endpoint on real processes', { timeout: 120_000 }, () => {
       await endpoint.stop();
     }
     assert.deepEqual(pids.filter(alive), []);
+  });
+
+  it('stopping during a scale-out stops the instances that are still starting', async () => {
+    const name = 'fleet-stop-updating';
+    const endpoint = await createLocalEndpoint(options(name));
+    endpoint.updateInstanceCount(3);
+    await until('the new processes', () => serverChildren().length === 3, 10_000);
+    await endpoint.stop();
+    assert.deepEqual(serverChildren(), []);
+    assert.equal(noCgroupsOf(name), true);
   });
 
   it('a bad server command fails with EndpointFailedError and leaves no process behind', async () => {

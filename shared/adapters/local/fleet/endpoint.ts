@@ -115,6 +115,8 @@ interface FleetInstance {
   state: 'Pending' | 'InService' | 'Draining' | 'Stopped';
   inFlight: number;
   url: string;
+  /** Known from the spawn on, so the exit guard can kill an instance that is still starting. */
+  pid?: number;
   running?: RunningInstance;
 }
 
@@ -205,7 +207,7 @@ export async function createLocalEndpoint(options: LocalEndpointOptions): Promis
   };
   const release = guardExit(() => {
     for (const instance of instances.values()) {
-      const pid = instance.running?.pid;
+      const pid = instance.running?.pid ?? instance.pid;
       if (pid)
         try {
           process.kill(-pid, 'SIGKILL');
@@ -250,8 +252,16 @@ export async function createLocalEndpoint(options: LocalEndpointOptions): Promis
     emit('instanceStopped', `instance ${instance.id} stopped`);
   };
 
+  const launches = new Set<Promise<unknown>>();
   /** Starts one process; it joins the router after /ping and the start-up time. */
-  const launch = async (waitStartup: boolean): Promise<FleetInstance> => {
+  const launch = (waitStartup: boolean): Promise<FleetInstance> => {
+    const started = launchOne(waitStartup);
+    launches.add(started);
+    const forget = () => launches.delete(started);
+    started.then(forget, forget);
+    return started;
+  };
+  const launchOne = async (waitStartup: boolean): Promise<FleetInstance> => {
     serial += 1;
     const id = `${options.endpointName}-${serial}`;
     const instance: FleetInstance = { id, state: 'Pending', inFlight: 0, url: '' };
@@ -265,6 +275,10 @@ export async function createLocalEndpoint(options: LocalEndpointOptions): Promis
         limiter,
         cores: instanceCores,
         startTimeoutMs: options.startTimeoutMs ?? 30_000,
+        signal: abort.signal,
+        onSpawn: (pid) => {
+          instance.pid = pid;
+        },
         onUnexpectedExit: (deadId, why) => onDeath(deadId, why),
       });
       instance.url = instance.running.url;
@@ -400,6 +414,8 @@ export async function createLocalEndpoint(options: LocalEndpointOptions): Promis
     stopped ??= (async () => {
       abort.abort();
       if (ticker) clearTimeout(ticker);
+      // Instances still starting stop themselves on the abort; wait for them too.
+      await Promise.allSettled([...launches]);
       await router.close();
       await Promise.all([...instances.values()].map((instance) => instance.running?.stop()));
       instances.clear();

@@ -28,6 +28,10 @@ export interface InstanceOptions {
   cores: number;
   /** Real milliseconds to wait for /ping. */
   startTimeoutMs: number;
+  /** Aborts a start in progress: the process is stopped and the start fails. */
+  signal?: AbortSignal;
+  /** Called with the pid as soon as the process exists (before it is healthy). */
+  onSpawn?: (pid: number) => void;
   /** Called once when the process exits without being asked to. */
   onUnexpectedExit: (id: string, why: string) => void;
 }
@@ -129,6 +133,9 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     if (!stopping && ready) options.onUnexpectedExit(options.id, exitWhy);
   });
   const pid = child.pid ?? 0;
+  if (pid) options.onSpawn?.(pid);
+  const onAbort = () => killGroup(pid, 'SIGTERM');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   const stop = async () => {
     stopping = true;
     if (child.exitCode === null && child.signalCode === null) killGroup(pid, 'SIGTERM');
@@ -144,6 +151,10 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + options.startTimeoutMs;
   while (!ready) {
+    if (options.signal?.aborted) {
+      await stop();
+      throw new EndpointFailedError(`instance ${options.id} was stopped while starting`);
+    }
     if (exitWhy !== undefined || pid === 0) {
       await stop();
       throw new EndpointFailedError(
@@ -159,5 +170,6 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     ready = await pingOnce(url);
     if (!ready) await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  options.signal?.removeEventListener('abort', onAbort);
   return { id: options.id, url, port, pid, stop };
 }
