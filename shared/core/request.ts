@@ -52,6 +52,19 @@ export const PAID_WAIT_BOUNDS_SECONDS = {
   afterReset: 60 * 30,
 } as const;
 
+/**
+ * Scheduled actions per request and the length of their names. Application Auto Scaling allows
+ * 200 per target with 256-character names, but every policy set the run tries carries them, and
+ * the execution state holds up to maxIterations of those sets: 200 x 200 characters came to 760 KB
+ * of state at 10 iterations, past Step Functions' 256 KiB (States.DataLimitExceeded, which no
+ * Catch sees, so Cleanup would never run). At 25 x 64 the worst case stays under the 160 KiB
+ * budget that test/aws/state-size.test.ts measures.
+ */
+export const MAX_SCHEDULED_ACTIONS = 25;
+export const MAX_SCHEDULED_ACTION_NAME_LENGTH = 64;
+/** Characters of a Schedule expression: room for long cron lists, within the same budget. */
+export const MAX_SCHEDULE_LENGTH = 100;
+
 /** A whole number AWS takes as a 32-bit integer. */
 const int32 = () => z.number().int().max(INT32_MAX);
 
@@ -86,16 +99,22 @@ export const ModelSourceSchema = z.discriminatedUnion('kind', [
       /** Inference image URI in ECR. */
       image: z.string().min(1).max(255),
       /** S3 URI of model.tar.gz, same Region. */
-      modelDataUrl: z.string().regex(/^s3:\/\//, 'an s3:// URI'),
+      modelDataUrl: z
+        .string()
+        .regex(/^s3:\/\//, 'an s3:// URI')
+        .max(1024),
       /** S3 URI of a tar.gz of sample payloads. */
-      samplePayloadUrl: z.string().regex(/^s3:\/\//, 'an s3:// URI'),
+      samplePayloadUrl: z
+        .string()
+        .regex(/^s3:\/\//, 'an s3:// URI')
+        .max(1024),
       framework: z.enum(['TENSORFLOW', 'PYTORCH', 'XGBOOST', 'SAGEMAKER-SCIKIT-LEARN']),
       frameworkVersion: z
         .string()
         .regex(/^[0-9]\.[A-Za-z0-9.-]+$/, 'like "1.5-1"')
         .min(3)
         .max(10),
-      nearestModelName: z.string().optional(),
+      nearestModelName: z.string().max(256).optional(),
       domain: z
         .enum(['COMPUTER_VISION', 'NATURAL_LANGUAGE_PROCESSING', 'MACHINE_LEARNING'])
         .default('MACHINE_LEARNING'),
@@ -111,7 +130,7 @@ export const ModelSourceSchema = z.discriminatedUnion('kind', [
           'OTHER',
         ])
         .default('OTHER'),
-      contentType: z.string().default('text/csv'),
+      contentType: z.string().max(256).default('text/csv'),
       /** Existing model package group to register into; created per execution when absent. */
       modelPackageGroupName: awsName.optional(),
     })
@@ -120,12 +139,12 @@ export const ModelSourceSchema = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('local'),
       /** URL of a running server on the SageMaker contract (GET /ping, POST /invocations). */
-      url: z.url().optional(),
+      url: z.url().max(2048).optional(),
       /** Start the bundled demo XGBoost server instead of using `url`. */
       demo: z.boolean().default(false),
       /** Payload file sent on every request (defaults to the demo model's sample). */
-      payloadFile: z.string().optional(),
-      contentType: z.string().default('text/csv'),
+      payloadFile: z.string().max(4096).optional(),
+      contentType: z.string().max(256).default('text/csv'),
     })
     .strict()
     .refine((m) => m.demo || m.url !== undefined, { message: 'set either "url" or "demo": true' }),
@@ -217,14 +236,14 @@ export const ScheduledActionSchema = z
       .string()
       .regex(/^[^:/|]+$/, "no ':' '/' or '|'")
       .min(1)
-      .max(200)
+      .max(MAX_SCHEDULED_ACTION_NAME_LENGTH)
       .refine(isValidScheduledActionName, {
         message: 'no control characters and no leading or trailing space',
       }),
     /** at(...), rate(...) or cron(...) in Application Auto Scaling's dialect (shared/core/schedule). */
     schedule: z
       .string()
-      .max(200)
+      .max(MAX_SCHEDULE_LENGTH)
       .superRefine((schedule, context) => {
         for (const problem of scheduleProblems(schedule))
           context.addIssue({ code: 'custom', message: problem });
@@ -251,7 +270,7 @@ export const PolicyChoiceSchema = z
     stepScaling: z.union([z.boolean(), StepScalingSettingsSchema]).optional(),
     scheduledActions: z
       .array(ScheduledActionSchema)
-      .max(200)
+      .max(MAX_SCHEDULED_ACTIONS)
       // ScheduledActionName is unique per scalable target: a second PutScheduledAction of the
       // same name would silently replace the first.
       .superRefine((actions, context) => {
@@ -300,6 +319,7 @@ export const ScalingRequestSchema = z
     roleArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/, 'an IAM role ARN')
+      .max(2048)
       .optional(),
     /**
      * Cost guard, instance-hours: a request whose worst case (`worstCaseInstanceHours`) is above

@@ -7,25 +7,18 @@
  * AWS adapters on aws-sdk-client-mock'd clients (NormalizeInput wired as production wires it), and
  * asserts that the execution fails at NormalizeInput with a named error whose cause names the
  * faulty field, and that no AWS call but a read (Describe, List, Get) was sent.
- *
- * The machine is built and validated once (asl-validator takes seconds per build on a shared
- * machine, which runWorkflowLocally pays per run) and run for every input with the real handlers
- * of functions/index.ts, as runWorkflowLocally wires them.
+ * The machine is built and validated once (test/aws/machine.ts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import fc from 'fast-check';
-import { type FunctionName, handlerFactories } from '../../functions/index';
 import {
   AWS_NORMALIZE_INPUT_OPTIONS,
   createNormalizeInputHandler,
 } from '../../functions/normalizeInput/handler';
 import { localLambdaContext } from '../../shared/contract/handler';
-import type { WorkflowPorts } from '../../shared/core/ports';
 import { INT32_MAX, MAX_GROWTH_FACTOR, MAX_LATENCY_SLO_MS } from '../../shared/core/request';
-import { loadDefinition, taskFunctionKeys } from '../../shared/workflow/definition';
-import { localExecutionArn } from '../../shared/workflow/local-runner';
+import { machineOver } from './machine';
 import { ACCOUNT, createMockedAws } from './mocks';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -313,51 +306,6 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
   hostileKeys,
   hostileStrings,
 );
-
-type Json = Parameters<StateMachine['run']>[0];
-
-/**
- * The real definition with the real handlers over `ports` (NormalizeInput as production wires it):
- * a runner of executions that returns the states entered and the error.
- */
-function machineOver(ports: WorkflowPorts) {
-  const machine = new StateMachine(loadDefinition() as StateMachineDefinition, {
-    validationOptions: { checkArn: true, checkPaths: true },
-  });
-  const handlers: Record<string, (event: Json) => Promise<Json>> = {};
-  for (const [state, key] of Object.entries(taskFunctionKeys())) {
-    const name = key as FunctionName;
-    const handler =
-      name === 'normalizeInput'
-        ? createNormalizeInputHandler(ports, AWS_NORMALIZE_INPUT_OPTIONS)
-        : handlerFactories[name](ports);
-    handlers[state] = async (event) => (await handler(event, localLambdaContext(name))) as Json;
-  }
-  return async (input: unknown, executionName: string) => {
-    const execution = machine.run(input as Json, {
-      overrides: { taskResourceLocalHandlers: handlers },
-      context: {
-        Execution: { Id: localExecutionArn(executionName), Name: executionName, Input: input as Json },
-      },
-    });
-    const states: string[] = [];
-    const collecting = (async () => {
-      for await (const event of execution.eventLogs)
-        if (event.type === 'StateEntered') states.push(event.state.name);
-    })();
-    let error: { name: string; cause: string } | null = null;
-    try {
-      await execution.result;
-    } catch (failure) {
-      if (!(failure instanceof ExecutionError)) throw failure;
-      const cause = (failure as ExecutionError & { cause?: unknown }).cause;
-      const named = cause instanceof Error ? cause : failure;
-      error = { name: named.name, cause: named.message };
-    }
-    await collecting;
-    return { status: error ? 'FAILED' : 'SUCCEEDED', error, states };
-  };
-}
 
 /** Reads are allowed (an event may describe its package); nothing that creates, changes or deletes. */
 const READ_ONLY = /^(Describe|List|Get)/;
