@@ -3,13 +3,14 @@
  * the recommended policy set, retargeted to the user's endpoint, as CloudFormation, Terraform, a
  * CDK construct or an AWS CLI script (shared/outputs renders them; see docs/outputs.md).
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../shared/core/errors';
 import { RECOMMENDATION_FORMAT_VERSION, type Recommendation } from '../../shared/core/recommendation';
 import { EXPORT_FORMATS } from '../../shared/outputs/evidence';
 import { parseExportFormat, renderExport } from '../../shared/outputs/export';
 import { scaleplanVersion } from '../../shared/workflow/report-file';
+import { choiceOption, nonBlankText, readJsonFile } from '../options';
 
 const REQUIRED_FIELDS = [
   'runId',
@@ -32,12 +33,7 @@ const REQUIRED_FIELDS = [
  * @throws InvalidInputError naming the file and what is missing
  */
 export function readRecommendationFile(path: string): Recommendation {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InvalidInputError(`recommendation ${path}: ${(error as Error).message}`);
-  }
+  const data = readJsonFile(path, 'recommendation file');
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new InvalidInputError(`recommendation ${path}: a JSON object is expected`);
   const record = data as Record<string, unknown>;
@@ -68,11 +64,11 @@ export function registerExport(program: Command): void {
     .description(
       'write the recommended policies for your endpoint as CloudFormation, Terraform, CDK or AWS CLI',
     )
-    .requiredOption('--recommendation <file>', 'recommendation.json of a run')
-    .requiredOption('--endpoint <name>', 'your SageMaker endpoint')
-    .option('--variant <name>', 'its production variant', 'AllTraffic')
-    .requiredOption('--format <format>', EXPORT_FORMATS.join(' | '))
-    .option('--out <file>', 'write to this file instead of stdout')
+    .requiredOption('--recommendation <file>', 'recommendation.json of a run', nonBlankText)
+    .requiredOption('--endpoint <name>', 'your SageMaker endpoint', nonBlankText)
+    .option('--variant <name>', 'its production variant', nonBlankText, 'AllTraffic')
+    .addOption(choiceOption('--format <format>', 'what to write', EXPORT_FORMATS).makeOptionMandatory())
+    .option('--out <file>', 'write to this file instead of stdout', nonBlankText)
     .action(
       (options: {
         recommendation: string;

@@ -3,7 +3,7 @@
  * [--request FILE] [--out FILE]`: regenerates the self-contained HTML report of a run
  * (shared/outputs/report.ts renders it; see docs/outputs.md).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { type BenchmarkSeries, parseBenchmarkSeries } from '../../shared/core/benchmark-file';
@@ -15,15 +15,11 @@ import type { SimulatedMinute } from '../../shared/core/sim/results';
 import type { SearchSummary } from '../../shared/outputs/report';
 import type { Timeline } from '../../shared/outputs/timelines';
 import { buildReportHtml } from '../../shared/workflow/report-file';
+import { parseWith, readJsonFile } from '../options';
 import { readRecommendationFile, writeOutput } from './export';
 
-function readJsonFile(kind: string, path: string): Record<string, unknown> {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InvalidInputError(`${kind} ${path}: ${(error as Error).message}`);
-  }
+function readJsonObject(kind: string, path: string): Record<string, unknown> {
+  const data = readJsonFile(path, `${kind} file`);
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new InvalidInputError(`${kind} ${path}: a JSON object is expected`);
   return data as Record<string, unknown>;
@@ -31,7 +27,7 @@ function readJsonFile(kind: string, path: string): Record<string, unknown> {
 
 /** A `scaleplan simulate` output (with its series) as a timeline shown beside the iterations. */
 export function simulationTimeline(path: string, recommendation: Recommendation): Timeline {
-  const data = readJsonFile('simulation', path);
+  const data = readJsonObject('simulation', path);
   if (!Array.isArray(data.series))
     throw new InvalidInputError(
       `simulation ${path}: no series (write it with "scaleplan simulate" without --no-series)`,
@@ -49,7 +45,7 @@ export function simulationTimeline(path: string, recommendation: Recommendation)
 
 /** A `scaleplan search` JSON output. */
 export function readSearchFile(path: string): SearchSummary {
-  const data = readJsonFile('search result', path);
+  const data = readJsonObject('search result', path);
   if (!Array.isArray(data.front) || !Array.isArray(data.baselines) || typeof data.oracle !== 'object')
     throw new InvalidInputError(
       `search result ${path}: front, baselines and oracle expected (the JSON of "scaleplan search")`,
@@ -71,16 +67,14 @@ export function buildReport(options: ReportOptions): string {
   const sibling = join(dirname(options.recommendation), 'benchmark.json');
   const benchmarkPath = options.benchmark ?? (existsSync(sibling) ? sibling : undefined);
   let benchmark: BenchmarkSeries | undefined;
-  if (benchmarkPath) benchmark = parseBenchmarkSeries(readJsonFile('benchmark', benchmarkPath));
+  if (benchmarkPath)
+    benchmark = parseBenchmarkSeries(
+      readJsonFile(benchmarkPath, 'benchmark file'),
+      `benchmark file '${benchmarkPath}'`,
+    );
   let request: ScalingRequest | undefined;
-  if (options.request) {
-    const parsed = ScalingRequestSchema.safeParse(readJsonFile('request', options.request));
-    if (!parsed.success)
-      throw new InvalidInputError(
-        `request ${options.request}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
-      );
-    request = parsed.data;
-  }
+  if (options.request)
+    request = parseWith(ScalingRequestSchema, readJsonFile(options.request, 'request file'), options.request);
   return buildReportHtml({
     recommendation,
     ...(request ? { request } : {}),

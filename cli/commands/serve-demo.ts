@@ -12,7 +12,12 @@ export function registerServeDemo(program: Command): void {
     .description(
       'serve the demo XGBoost model on the SageMaker contract (GET /ping, POST /invocations text/csv)',
     )
-    .option('--port <n>', 'TCP port (0 picks a free one)', integer({ atLeast: 0, atMost: 65_535 }), 8080)
+    .option(
+      '--port <n>',
+      'TCP port (0 picks a free one)',
+      integer({ atLeast: 0, atMost: 65_535 }, '8080'),
+      8080,
+    )
     .option('--host <host>', 'interface to listen on', nonBlankText, '127.0.0.1')
     .option('--workers <n>', 'worker processes', integer({ atLeast: 1 }), 1)
     .option('--model <file>', 'XGBoost JSON model', nonBlankText, DEMO_MODEL_PATH)
