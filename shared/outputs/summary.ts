@@ -4,6 +4,7 @@
  * its evaluation was done (the local backend's twin, for one).
  */
 import type { Recommendation } from '../core/recommendation';
+import { pullRequestSections } from './pr-sections';
 
 /** What the summary reads: the run's end and, when it succeeded, its recommendation. */
 export interface RunSummaryInput {
@@ -22,6 +23,11 @@ export interface RunSummaryInput {
   evaluationNote?: string;
   /** What an iteration's evaluation is called, e.g. "twin evaluation"; default "evaluation". */
   evaluationLabel?: string;
+  /**
+   * Where recommendation.json is, when the run wrote one: adds the sections a pull request needs
+   * (verdict, policy table, cost per month, the export commands; shared/outputs/pr-sections.ts).
+   */
+  recommendationPath?: string;
 }
 
 /**
@@ -39,6 +45,8 @@ export function renderRunSummary(run: RunSummaryInput): string {
   if (run.status === 'SUCCEEDED' && run.recommendation)
     lines.push(...recommendationLines(run.recommendation, run));
   lines.push(`- states: ${run.states.length} entered, last ${run.states.at(-1) ?? 'none'}`);
+  if (run.status === 'SUCCEEDED' && run.recommendation && run.recommendationPath)
+    lines.push('', ...pullRequestSections(run.recommendation, run.recommendationPath));
   return `${lines.join('\n')}\n`;
 }
 

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchmarkSeries, parseBenchmarkSeries } from '../core/benchmark-file';
 import type { Recommendation } from '../core/recommendation';
-import type { ScalingRequest } from '../core/request';
+import { type ScalingRequest, ScalingRequestSchema } from '../core/request';
 import { renderReport, type SearchSummary } from '../outputs/report';
 import { predictedTimelines, type Timeline } from '../outputs/timelines';
 
@@ -53,14 +53,13 @@ export function buildReportHtml(input: ReportFileInput): string {
 }
 
 /**
- * Writes `<outDir>/report.html` for a run, with the run's `benchmark.json` when it is there.
+ * Writes `<outDir>/report.html` for a run, with the run's `benchmark.json` when it is there and
+ * the evaluation phases of its request (as given: NormalizeInput validated it).
  * @returns the path written
  */
-export function writeRunReport(
-  outDir: string,
-  recommendation: Recommendation,
-  request?: ScalingRequest,
-): string {
+export function writeRunReport(outDir: string, recommendation: Recommendation, rawRequest?: unknown): string {
+  const parsed = rawRequest === undefined ? undefined : ScalingRequestSchema.safeParse(rawRequest);
+  const request = parsed?.success ? parsed.data : undefined;
   const benchmarkPath = join(outDir, 'benchmark.json');
   const benchmark = existsSync(benchmarkPath)
     ? parseBenchmarkSeries(JSON.parse(readFileSync(benchmarkPath, 'utf8')), benchmarkPath)

@@ -23,6 +23,7 @@ import type { Recommendation } from '../core/recommendation';
 import { renderRunSummary } from '../outputs/summary';
 import type { DefinitionBounds } from './definition';
 import { type LocalRunResult, runWorkflowLocally } from './local-runner';
+import { writeRunReport } from './report-file';
 
 /** Default length of the local Default job's benchmark, seconds (the whole run stays under 5 minutes). */
 export const DEFAULT_LOCAL_BENCHMARK_SECONDS = 75;
@@ -239,12 +240,15 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
     const summary = renderRunSummary({
       ...result,
       recommendation,
+      ...(recommendationPath ? { recommendationPath } : {}),
       folder: outDir,
       evaluationNote: TWIN_EVALUATION_NOTE,
       evaluationLabel: 'twin evaluation',
       ...(typeof stillRising === 'string' ? { benchmarkWarning: stillRising } : {}),
     });
     writeFileSync(summaryPath, summary);
+    // The charts beside the file they are drawn from (docs/outputs.md).
+    if (recommendation) writeRunReport(outDir, recommendation, options.request);
     if (result.status === 'FAILED')
       writeFileSync(join(outDir, 'error.json'), `${JSON.stringify(result.error, null, 2)}\n`);
     return { ...result, outDir, recommendation, recommendationPath, summaryPath };

@@ -13,6 +13,7 @@ import { buildReport } from '../../cli/commands/report';
 import { ScalingRequestSchema } from '../../shared/core/request';
 import { reportData } from '../../shared/outputs/report';
 import { predictedTimelines } from '../../shared/outputs/timelines';
+import { writeRunReport } from '../../shared/workflow/report-file';
 import { isCi } from '../contract/botocore';
 import { FIXTURE_PATH, loadFixture, REPO_ROOT, scratchDir } from './tools';
 
@@ -138,5 +139,18 @@ describe('the report in headless Chromium', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('the report of a run', () => {
+  test("writeRunReport writes report.html beside recommendation.json, with the run's benchmark and request", () => {
+    const dir = scratchDir('run-');
+    writeFileSync(join(dir, 'benchmark.json'), readFileSync(join(FIXTURES, 'benchmark.json')));
+    const path = writeRunReport(dir, loadFixture(), JSON.parse(readFileSync(REQUEST, 'utf8')));
+    assert.equal(path, join(dir, 'report.html'));
+    const text = readFileSync(path, 'utf8');
+    assert.match(text, /data-chart="benchmark-throughput"/);
+    // The run's request gives the stored prediction: no note of defaults or of a difference.
+    assert.doesNotMatch(text, /default evaluation phases|the stored prediction reached/);
   });
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HOURS_PER_MONTH, monthlyCosts } from '../../shared/outputs/monthly-cost';
 import { policyTable, pullRequestSections } from '../../shared/outputs/pr-sections';
+import { renderRunSummary } from '../../shared/outputs/summary';
 import { loadFixture, withScheduledActions } from './tools';
 
 describe('monthly cost', () => {
@@ -65,5 +66,25 @@ describe('pull-request sections', () => {
       '| scheduled | cron(0 8 ? * MON-FRI *) Europe/Paris | Min 3, Max - | - |',
       '| scheduled | cron(0 20 ? * MON-FRI *) UTC | Min 1, Max 12 | - |',
     ]);
+  });
+});
+
+describe('summary.md of a succeeded run', () => {
+  test('ends with the pull-request sections when it knows where recommendation.json is', () => {
+    const run = {
+      status: 'SUCCEEDED' as const,
+      error: null,
+      states: ['NormalizeInput', 'Succeeded'],
+      recommendation: loadFixture(),
+      folder: 'out/run',
+    };
+    assert.doesNotMatch(renderRunSummary(run), /## Verdict/);
+    const text = renderRunSummary({ ...run, recommendationPath: 'out/run/recommendation.json' });
+    assert.match(text, /- states: 2 entered, last Succeeded\n\n## Verdict\n/);
+    assert.match(text, /## Cost per month\n/);
+    assert.match(
+      text,
+      /--recommendation out\/run\/recommendation.json --endpoint YOUR-ENDPOINT --format terraform/,
+    );
   });
 });
