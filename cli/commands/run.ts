@@ -57,6 +57,10 @@ export function registerRun(program: Command): void {
     )
     .option('--server-pid <pid...>', 'pids of your own server (model.url) so its CPU is measured', pidList())
     .option('--quiet', 'print only where the results are')
+    .option(
+      '--json',
+      'print the recommendation (recommendation.json) to stdout instead of where the results are',
+    )
     .action(async (file: string, options) => {
       if (options.backend === 'aws')
         throw new InvalidInputError(
@@ -95,12 +99,14 @@ export function registerRun(program: Command): void {
         },
       });
       if (!options.quiet) process.stderr.write(`\n${readFileSync(result.summaryPath, 'utf8')}\n`);
-      if (result.status === 'SUCCEEDED') {
+      if (result.status === 'SUCCEEDED' && options.json) {
+        process.stdout.write(`${JSON.stringify(result.recommendation, null, 2)}\n`);
+      } else if (result.status === 'SUCCEEDED') {
         process.stdout.write(
           `recommendation: ${result.recommendationPath}\nsummary: ${result.summaryPath}\n`,
         );
       } else {
-        process.stdout.write(`summary: ${result.summaryPath}\n`);
+        if (!options.json) process.stdout.write(`summary: ${result.summaryPath}\n`);
         process.stderr.write(`scaleplan run failed: ${result.error?.name}: ${result.error?.cause}\n`);
         // A request the workflow refuses is bad input, as when it is refused before the run.
         process.exitCode =
