@@ -14,6 +14,7 @@ import { registerServeDemo } from './commands/serve-demo';
 import { registerSimulate } from './commands/simulate';
 import { registerStart } from './commands/start';
 import { EXIT_CODES } from './exit-codes';
+import { describeOption } from './options';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
     // Set before the sub-commands are added, which copy these settings: a usage error throws a
     // CommanderError to main() instead of calling process.exit(1), and is one line on stderr.
     .exitOverride()
+    .configureHelp({ optionDescription: describeOption })
     .configureOutput({
       outputError: (text, write) =>
         write(`scaleplan: ${text.replace(/^error: /, '').trimEnd()} (run with --help for usage)\n`),

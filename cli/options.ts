@@ -12,7 +12,7 @@
  * are read in the action with {@link readJsonFile}, whose InvalidInputError also exits with 2.
  */
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError, Option } from 'commander';
+import { Help, InvalidArgumentError, Option } from 'commander';
 import type { z } from 'zod';
 import { InvalidInputError } from '../shared/core/errors';
 import { describeIssues } from '../shared/core/issues';
@@ -168,6 +168,15 @@ export function choiceOption(flags: string, description: string, values: readonl
     if (found === undefined) throw new InvalidArgumentError(`Allowed choices are ${values.join(', ')}.`);
     return found;
   });
+}
+
+/**
+ * Commander's option description with `(required)` for a mandatory option: commander's help lists
+ * choices and defaults, not which options must be given. Used by cli/index.ts for every command.
+ */
+export function describeOption(this: Help, option: Option): string {
+  const text = Help.prototype.optionDescription.call(this, option);
+  return option.mandatory ? `${text} (required)` : text;
 }
 
 /** The numeric kind of an option built with these parsers, else undefined. */

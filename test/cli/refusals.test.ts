@@ -194,13 +194,16 @@ describe('numbers on the command line: every command, spawned', () => {
       };
     }),
   );
-  const finished = inPairs(
-    rows.map((row) => () => runCli([row.command, ...row.args, row.flag, row.bad.text])),
-  );
+  // Started by the first row that needs them (not while the file is collected), two at a time.
+  let started: Promise<Finished[]> | undefined;
+  const finished = () =>
+    (started ??= inPairs(
+      rows.map((row) => () => runCli([row.command, ...row.args, row.flag, row.bad.text])),
+    ));
 
   rows.forEach((row, i) => {
     it(`refuses ${row.name}: one line, exit 2`, async () => {
-      const run = (await finished)[i]!;
+      const run = (await finished())[i]!;
       assert.equal(run.code, BAD_INPUT, run.stderr);
       assert.equal(run.stdout, '');
       const lines = run.stderr.trimEnd().split('\n');
@@ -235,11 +238,12 @@ describe('numbers on the command line: every command, spawned', () => {
     assert.equal(typeof out.thresholds.invocationsPerInstance, 'number');
   });
 
-  it('bad usage exits 2, help exits 0, and --help lists the exit codes', async () => {
-    const [unknown, help, missing] = await inPairs([
+  it('bad usage exits 2, help exits 0; --help lists the exit codes, the choices and the required options', async () => {
+    const [unknown, help, missing, deriveHelp] = await inPairs([
       () => runCli(['derive', ...SPAWNED.derive!.args, '--bogus']),
       () => runCli(['--help']),
       () => runCli(['derive', '--min-rps', '1', '--max-rps', '2']),
+      () => runCli(['derive', '--help']),
     ]);
     assert.equal(unknown!.code, BAD_INPUT);
     assert.match(unknown!.stderr, /^scaleplan: unknown option '--bogus'/);
@@ -250,5 +254,11 @@ describe('numbers on the command line: every command, spawned', () => {
     );
     assert.equal(missing!.code, BAD_INPUT);
     assert.match(missing!.stderr, /^scaleplan: required option '--benchmark <file>' not specified/);
+    assert.equal(deriveHelp!.code, 0);
+    assert.match(deriveHelp!.stdout, /--benchmark <file>\s+benchmark file .*\s+\(required\)/);
+    assert.match(
+      deriveHelp!.stdout,
+      /--percentile <P95\|P99>\s+percentile of the latency SLO \(choices: "P95",\s+"P99", default: "P95"\)/,
+    );
   });
 });
