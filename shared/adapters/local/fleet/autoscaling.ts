@@ -149,6 +149,226 @@ function checkAlarmSupported(alarm: PutMetricAlarmRequest, periodSeconds: number
     );
 }
 
+interface ScalerOptions {
+  settings: SimSettings;
+  periodSeconds: number;
+  startEpochSeconds: number;
+  read: MetricReader;
+}
+
+/** What the local service holds for its one scalable target. */
+interface Scaler {
+  options: ScalerOptions;
+  target?: RegisterScalableTargetRequest;
+  minCapacity: number;
+  maxCapacity: number;
+  policies: Map<string, StoredPolicy>;
+  alarms: Map<string, PutMetricAlarmRequest>;
+  scheduled: Map<string, PutScheduledActionRequest>;
+  notScaled: Partial<Record<NotScaledCode, number>>;
+  cooldown: CooldownState;
+  scheduledUpTo: number;
+  pendingBoundsCause: string | null;
+}
+
+function countNotScaled(scaler: Scaler, code: NotScaledCode): void {
+  scaler.notScaled[code] = (scaler.notScaled[code] ?? 0) + 1;
+}
+
+/** Per-period datapoints of a metric, period 0 .. lastIndex, missing ones 0 (as SageMaker emits). */
+function datapoints(
+  scaler: Scaler,
+  metric: { namespace: string; metricName: string; stat: string },
+  lastIndex: number,
+  nowSeconds: number,
+): Float64Array {
+  const { periodSeconds, startEpochSeconds } = scaler.options;
+  const values = new Float64Array(lastIndex + 1);
+  const [, endpointName = '', , variantName = ''] = scaler.target!.ResourceId.split('/');
+  const dimensions = [
+    { Name: 'EndpointName', Value: endpointName },
+    { Name: 'VariantName', Value: variantName },
+  ];
+  const [result] = scaler.options.read(
+    {
+      MetricDataQueries: [
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: dimensions },
+            Period: periodSeconds,
+            Stat: metric.stat,
+          },
+        },
+      ],
+      StartTime: new Date(startEpochSeconds * 1000),
+      EndTime: new Date((startEpochSeconds + (lastIndex + 1) * periodSeconds) * 1000),
+      ScanBy: 'TimestampAscending',
+    },
+    nowSeconds,
+  );
+  result?.Timestamps.forEach((timestamp, i) => {
+    const index = Math.round((timestamp.getTime() / 1000 - startEpochSeconds) / periodSeconds);
+    if (index >= 0 && index <= lastIndex) values[index] = result.Values[i]!;
+  });
+  return values;
+}
+
+/** Applies the scheduled actions due in (last call, now]: new Min and Max, a move pending. */
+function runSchedules(scaler: Scaler, nowSeconds: number): void {
+  const actions = [...scaler.scheduled.values()].map((action) => ({
+    name: action.ScheduledActionName,
+    schedule: action.Schedule,
+    ...(action.Timezone ? { timezone: action.Timezone } : {}),
+    ...(action.ScalableTargetAction.MinCapacity !== undefined
+      ? { minCapacity: action.ScalableTargetAction.MinCapacity }
+      : {}),
+    ...(action.ScalableTargetAction.MaxCapacity !== undefined
+      ? { maxCapacity: action.ScalableTargetAction.MaxCapacity }
+      : {}),
+  }));
+  for (const run of scheduledRuns(actions, scaler.scheduledUpTo, nowSeconds + 1e-6)) {
+    if (run.action.minCapacity !== undefined) scaler.minCapacity = run.action.minCapacity;
+    if (run.action.maxCapacity !== undefined) scaler.maxCapacity = run.action.maxCapacity;
+    if (scaler.minCapacity > scaler.maxCapacity) scaler.maxCapacity = scaler.minCapacity;
+    scaler.pendingBoundsCause = `scheduledAction:${run.action.name}`;
+  }
+  scaler.scheduledUpTo = nowSeconds + 1e-6;
+}
+
+/** What every policy asks for at this evaluation (not-scaled reasons are counted). */
+function proposals(
+  scaler: Scaler,
+  nowSeconds: number,
+  variant: ScaledVariant,
+  lastIndex: number,
+): Proposal[] {
+  const { settings } = scaler.options;
+  const found: Proposal[] = [];
+  const consider = (result: Proposal | NotScaledCode | null) => {
+    if (result === null) return;
+    if (typeof result === 'string') countNotScaled(scaler, result);
+    else found.push(result);
+  };
+  const read = (namespace: string, metricName: string, stat: string) =>
+    datapoints(scaler, { namespace, metricName, stat }, lastIndex, nowSeconds);
+  const invocations = read(SAGEMAKER_NAMESPACE, 'Invocations', 'Sum')[lastIndex] ?? 0;
+  const perInstance = read(SAGEMAKER_NAMESPACE, 'InvocationsPerInstance', 'Sum')[lastIndex] ?? 0;
+  // The fleet the datapoint was measured on: InvocationsPerInstance is Invocations over InService.
+  const datapointInstances = perInstance > 0 ? invocations / perInstance : variant.desiredCapacity;
+  const common = {
+    lastIndex,
+    currentCapacity: variant.desiredCapacity,
+    nowSeconds,
+    cooldown: scaler.cooldown,
+    settings,
+  };
+  for (const [name, policy] of scaler.policies) {
+    if (policy.input.PolicyType === 'TargetTrackingScaling') {
+      const metric = trackedMetric(policy.input);
+      consider(
+        targetTrackingProposal({
+          ...common,
+          // AWS policy names, not the twin's three labels: several policies of a kind may coexist.
+          policy: name as PolicyName,
+          spec: trackingSpecOf(policy.input),
+          values: read(metric.namespace, metric.metricName, metric.stat),
+          datapointInstances,
+          memory: policy.memory,
+        }),
+      );
+      continue;
+    }
+    for (const alarm of scaler.alarms.values()) {
+      if (!alarm.AlarmActions.includes(policy.arn)) continue;
+      const result = stepScalingProposal({
+        ...common,
+        spec: stepSpecOf(policy.input, alarm),
+        values: read(alarm.Namespace, alarm.MetricName, alarm.Statistic),
+        memory: policy.memory,
+      });
+      consider(result && typeof result !== 'string' ? { ...result, policy: name as PolicyName } : result);
+    }
+  }
+  return found;
+}
+
+/** A move into new bounds (scheduled actions and registration ignore cooldowns), or null. */
+function boundsActivity(scaler: Scaler, nowSeconds: number, variant: ScaledVariant): FleetActivity | null {
+  if (variant.updating || scaler.pendingBoundsCause === null) return null;
+  const cause = scaler.pendingBoundsCause;
+  scaler.pendingBoundsCause = null;
+  const from = variant.desiredCapacity;
+  const { minCapacity, maxCapacity } = scaler;
+  if (from < minCapacity)
+    return {
+      atSeconds: nowSeconds,
+      fromCapacity: from,
+      toCapacity: minCapacity,
+      cause,
+      reason: `capacity ${from} below MinCapacity ${minCapacity}`,
+    };
+  if (from > maxCapacity)
+    return {
+      atSeconds: nowSeconds,
+      fromCapacity: from,
+      toCapacity: maxCapacity,
+      cause,
+      reason: `capacity ${from} above MaxCapacity ${maxCapacity}`,
+    };
+  return null;
+}
+
+function evaluateScaler(scaler: Scaler, nowSeconds: number, variant: ScaledVariant): FleetActivity | null {
+  if (!scaler.target) return null;
+  runSchedules(scaler, nowSeconds);
+  const moved = boundsActivity(scaler, nowSeconds, variant);
+  if (moved) return moved;
+  const { settings, periodSeconds, startEpochSeconds } = scaler.options;
+  // The datapoint of period k is visible once the period has ended and the delay has passed.
+  const elapsed = nowSeconds - startEpochSeconds;
+  const lastIndex = Math.floor((elapsed - settings.metricDelaySeconds) / periodSeconds + 1e-9) - 1;
+  if (lastIndex < 0) return null;
+  const found = proposals(scaler, nowSeconds, variant, lastIndex);
+  if (found.length === 0) return null;
+  if (variant.updating) {
+    countNotScaled(scaler, 'updateInProgress');
+    return null;
+  }
+  const voters = [...scaler.policies.entries()]
+    .filter(
+      ([, p]) => p.input.PolicyType === 'TargetTrackingScaling' && !trackingSpecOf(p.input).disableScaleIn,
+    )
+    .map(([name]) => name as PolicyName);
+  const decision = combineProposals(
+    found,
+    voters,
+    variant.desiredCapacity,
+    scaler.minCapacity,
+    scaler.maxCapacity,
+  );
+  if (decision === null) return null;
+  if (typeof decision === 'string') {
+    countNotScaled(scaler, decision);
+    return null;
+  }
+  const { cooldown } = scaler;
+  if (decision.direction === 'out') {
+    cooldown.lastScaleOutAtSeconds = nowSeconds;
+    cooldown.lastScaleOutFromCapacity = variant.desiredCapacity;
+    cooldown.lastScaleOutToCapacity = decision.desiredCapacity;
+    // A scale-out cancels the scale-in cooldown (AAS user guide).
+    cooldown.lastScaleInAtSeconds = null;
+  } else cooldown.lastScaleInAtSeconds = nowSeconds;
+  return {
+    atSeconds: nowSeconds,
+    fromCapacity: variant.desiredCapacity,
+    toCapacity: decision.desiredCapacity,
+    cause: decision.policies[0] ?? 'policy',
+    reason: decision.reason,
+  };
+}
+
 /**
  * A local Application Auto Scaling for one endpoint variant, reading metrics through `read`.
  *
@@ -157,158 +377,41 @@ function checkAlarmSupported(alarm: PutMetricAlarmRequest, periodSeconds: number
  * aas.registerScalableTarget(requests.registerScalableTarget);
  * aas.evaluate(now, { desiredCapacity: 1, updating: false }); // { toCapacity: 3, cause: '...', ... } or null
  */
-export function createLocalAutoScaling(options: {
-  settings: SimSettings;
-  periodSeconds: number;
-  startEpochSeconds: number;
-  read: MetricReader;
-}): LocalAutoScaling {
-  const { settings, periodSeconds, startEpochSeconds } = options;
-  let target: RegisterScalableTargetRequest | undefined;
-  let minCapacity = 0;
-  let maxCapacity = 0;
-  const policies = new Map<string, StoredPolicy>();
-  const alarms = new Map<string, PutMetricAlarmRequest>();
-  const scheduled = new Map<string, PutScheduledActionRequest>();
-  const notScaled: Partial<Record<NotScaledCode, number>> = {};
-  const cooldown: CooldownState = {
-    lastScaleOutAtSeconds: null,
-    lastScaleOutFromCapacity: 0,
-    lastScaleOutToCapacity: 0,
-    lastScaleInAtSeconds: null,
+export function createLocalAutoScaling(options: ScalerOptions): LocalAutoScaling {
+  const scaler: Scaler = {
+    options,
+    minCapacity: 0,
+    maxCapacity: 0,
+    policies: new Map(),
+    alarms: new Map(),
+    scheduled: new Map(),
+    notScaled: {},
+    cooldown: {
+      lastScaleOutAtSeconds: null,
+      lastScaleOutFromCapacity: 0,
+      lastScaleOutToCapacity: 0,
+      lastScaleInAtSeconds: null,
+    },
+    scheduledUpTo: options.startEpochSeconds,
+    pendingBoundsCause: null,
   };
-  let scheduledUpTo = startEpochSeconds;
-  let pendingBoundsCause: string | null = null;
-  const count = (code: NotScaledCode) => {
-    notScaled[code] = (notScaled[code] ?? 0) + 1;
-  };
+  const { policies } = scaler;
   const requireTarget = (resourceId: string) => {
-    if (!target || target.ResourceId !== resourceId)
+    if (!scaler.target || scaler.target.ResourceId !== resourceId)
       throw new ResourceNotFoundError(`no scalable target ${resourceId} is registered`);
   };
-
-  /** Per-period datapoints of a metric, period 0 .. lastIndex, missing ones 0 (as SageMaker emits). */
-  const datapoints = (
-    namespace: string,
-    metricName: string,
-    stat: string,
-    lastIndex: number,
-    nowSeconds: number,
-  ) => {
-    const values = new Float64Array(lastIndex + 1);
-    const dimensions = [
-      { Name: 'EndpointName', Value: target!.ResourceId.split('/')[1] ?? '' },
-      { Name: 'VariantName', Value: target!.ResourceId.split('/')[3] ?? '' },
-    ];
-    const [result] = options.read(
-      {
-        MetricDataQueries: [
-          {
-            Id: 'm',
-            MetricStat: {
-              Metric: { Namespace: namespace, MetricName: metricName, Dimensions: dimensions },
-              Period: periodSeconds,
-              Stat: stat,
-            },
-          },
-        ],
-        StartTime: new Date(startEpochSeconds * 1000),
-        EndTime: new Date((startEpochSeconds + (lastIndex + 1) * periodSeconds) * 1000),
-        ScanBy: 'TimestampAscending',
-      },
-      nowSeconds,
-    );
-    result?.Timestamps.forEach((timestamp, i) => {
-      const index = Math.round((timestamp.getTime() / 1000 - startEpochSeconds) / periodSeconds);
-      if (index >= 0 && index <= lastIndex) values[index] = result.Values[i]!;
-    });
-    return values;
-  };
-
-  const runSchedules = (nowSeconds: number) => {
-    const actions = [...scheduled.values()].map((action) => ({
-      name: action.ScheduledActionName,
-      schedule: action.Schedule,
-      ...(action.Timezone ? { timezone: action.Timezone } : {}),
-      ...(action.ScalableTargetAction.MinCapacity !== undefined
-        ? { minCapacity: action.ScalableTargetAction.MinCapacity }
-        : {}),
-      ...(action.ScalableTargetAction.MaxCapacity !== undefined
-        ? { maxCapacity: action.ScalableTargetAction.MaxCapacity }
-        : {}),
-    }));
-    for (const run of scheduledRuns(actions, scheduledUpTo, nowSeconds + 1e-6)) {
-      if (run.action.minCapacity !== undefined) minCapacity = run.action.minCapacity;
-      if (run.action.maxCapacity !== undefined) maxCapacity = run.action.maxCapacity;
-      if (minCapacity > maxCapacity) maxCapacity = minCapacity;
-      pendingBoundsCause = `scheduledAction:${run.action.name}`;
-    }
-    scheduledUpTo = nowSeconds + 1e-6;
-  };
-
-  const proposals = (nowSeconds: number, variant: ScaledVariant, lastIndex: number): Proposal[] => {
-    const found: Proposal[] = [];
-    const consider = (result: Proposal | NotScaledCode | null) => {
-      if (result === null) return;
-      if (typeof result === 'string') count(result);
-      else found.push(result);
-    };
-    const invocations =
-      datapoints(SAGEMAKER_NAMESPACE, 'Invocations', 'Sum', lastIndex, nowSeconds)[lastIndex] ?? 0;
-    const perInstance =
-      datapoints(SAGEMAKER_NAMESPACE, 'InvocationsPerInstance', 'Sum', lastIndex, nowSeconds)[lastIndex] ?? 0;
-    // The fleet the datapoint was measured on: InvocationsPerInstance is Invocations over InService.
-    const datapointInstances = perInstance > 0 ? invocations / perInstance : variant.desiredCapacity;
-    for (const [name, policy] of policies) {
-      if (policy.input.PolicyType === 'TargetTrackingScaling') {
-        const metric = trackedMetric(policy.input);
-        consider(
-          targetTrackingProposal({
-            // AWS policy names, not the twin's three labels: several policies of a kind may coexist.
-            policy: name as PolicyName,
-            spec: trackingSpecOf(policy.input),
-            values: datapoints(metric.namespace, metric.metricName, metric.stat, lastIndex, nowSeconds),
-            lastIndex,
-            currentCapacity: variant.desiredCapacity,
-            datapointInstances,
-            nowSeconds,
-            cooldown,
-            memory: policy.memory,
-            settings,
-          }),
-        );
-        continue;
-      }
-      for (const alarm of alarms.values()) {
-        if (!alarm.AlarmActions.includes(policy.arn)) continue;
-        const result = stepScalingProposal({
-          spec: stepSpecOf(policy.input, alarm),
-          values: datapoints(alarm.Namespace, alarm.MetricName, alarm.Statistic, lastIndex, nowSeconds),
-          lastIndex,
-          currentCapacity: variant.desiredCapacity,
-          nowSeconds,
-          cooldown,
-          memory: policy.memory,
-          settings,
-        });
-        consider(result && typeof result !== 'string' ? { ...result, policy: name as PolicyName } : result);
-      }
-    }
-    return found;
-  };
-
   return {
-    notScaled,
+    notScaled: scaler.notScaled,
     registerScalableTarget(input) {
       refuse('RegisterScalableTarget', validateRegisterScalableTarget(input));
-      if (target && target.ResourceId !== input.ResourceId)
+      if (scaler.target && scaler.target.ResourceId !== input.ResourceId)
         throw new InvalidInputError(
-          `RegisterScalableTarget refused: this local endpoint is ${target.ResourceId}, not ${input.ResourceId}`,
+          `RegisterScalableTarget refused: this local endpoint is ${scaler.target.ResourceId}, not ${input.ResourceId}`,
         );
-      target = input;
-      minCapacity = input.MinCapacity;
-      maxCapacity = input.MaxCapacity;
-      pendingBoundsCause = 'bounds';
+      scaler.target = input;
+      scaler.minCapacity = input.MinCapacity;
+      scaler.maxCapacity = input.MaxCapacity;
+      scaler.pendingBoundsCause = 'bounds';
     },
     putScalingPolicy(input) {
       requireTarget(input.ResourceId);
@@ -330,78 +433,17 @@ export function createLocalAutoScaling(options: {
     putMetricAlarm(input) {
       const arns = new Set([...policies.values()].map((policy) => policy.arn));
       refuse('PutMetricAlarm', validatePutMetricAlarm(input, arns));
-      checkAlarmSupported(input, periodSeconds);
-      alarms.set(input.AlarmName, input);
+      checkAlarmSupported(input, options.periodSeconds);
+      scaler.alarms.set(input.AlarmName, input);
     },
     putScheduledAction(input) {
       requireTarget(input.ResourceId);
-      refuse('PutScheduledAction', validatePutScheduledAction(input, scheduled.size));
-      scheduled.set(input.ScheduledActionName, input);
+      refuse('PutScheduledAction', validatePutScheduledAction(input, scaler.scheduled.size));
+      scaler.scheduled.set(input.ScheduledActionName, input);
     },
-    bounds: () => (target ? { minCapacity, maxCapacity } : undefined),
-    evaluate(nowSeconds, variant) {
-      if (!target) return null;
-      runSchedules(nowSeconds);
-      if (!variant.updating && pendingBoundsCause !== null) {
-        const cause = pendingBoundsCause;
-        pendingBoundsCause = null;
-        const from = variant.desiredCapacity;
-        // Scheduled actions and bounds ignore cooldowns.
-        if (from < minCapacity)
-          return {
-            atSeconds: nowSeconds,
-            fromCapacity: from,
-            toCapacity: minCapacity,
-            cause,
-            reason: `capacity ${from} below MinCapacity ${minCapacity}`,
-          };
-        if (from > maxCapacity)
-          return {
-            atSeconds: nowSeconds,
-            fromCapacity: from,
-            toCapacity: maxCapacity,
-            cause,
-            reason: `capacity ${from} above MaxCapacity ${maxCapacity}`,
-          };
-      }
-      // The datapoint of period k is visible once the period has ended and the delay has passed.
-      const elapsed = nowSeconds - startEpochSeconds;
-      const lastIndex = Math.floor((elapsed - settings.metricDelaySeconds) / periodSeconds + 1e-9) - 1;
-      if (lastIndex < 0) return null;
-      const found = proposals(nowSeconds, variant, lastIndex);
-      if (found.length === 0) return null;
-      if (variant.updating) {
-        count('updateInProgress');
-        return null;
-      }
-      const voters = [...policies.entries()]
-        .filter(
-          ([, policy]) =>
-            policy.input.PolicyType === 'TargetTrackingScaling' &&
-            !trackingSpecOf(policy.input).disableScaleIn,
-        )
-        .map(([name]) => name as PolicyName);
-      const decision = combineProposals(found, voters, variant.desiredCapacity, minCapacity, maxCapacity);
-      if (decision === null) return null;
-      if (typeof decision === 'string') {
-        count(decision);
-        return null;
-      }
-      if (decision.direction === 'out') {
-        cooldown.lastScaleOutAtSeconds = nowSeconds;
-        cooldown.lastScaleOutFromCapacity = variant.desiredCapacity;
-        cooldown.lastScaleOutToCapacity = decision.desiredCapacity;
-        // A scale-out cancels the scale-in cooldown (AAS user guide).
-        cooldown.lastScaleInAtSeconds = null;
-      } else cooldown.lastScaleInAtSeconds = nowSeconds;
-      return {
-        atSeconds: nowSeconds,
-        fromCapacity: variant.desiredCapacity,
-        toCapacity: decision.desiredCapacity,
-        cause: decision.policies[0] ?? 'policy',
-        reason: decision.reason,
-      };
-    },
+    bounds: () =>
+      scaler.target ? { minCapacity: scaler.minCapacity, maxCapacity: scaler.maxCapacity } : undefined,
+    evaluate: (nowSeconds, variant) => evaluateScaler(scaler, nowSeconds, variant),
   };
 }
 

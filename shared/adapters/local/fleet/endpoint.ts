@@ -16,21 +16,30 @@ import { availableParallelism, totalmem } from 'node:os';
 import { ConfigurationError, EndpointFailedError, InvalidInputError } from '../../../core/errors';
 import type { EndpointStatus } from '../../../core/ports';
 import { resolveSimSettings, type SimSettings } from '../../../core/sim/settings';
-import { cpuUtilizationPercent, type ProcessSample, sampleProcesses } from '../loadgen/proc-stats';
 import { createLocalAutoScaling, type FleetActivity, type LocalAutoScaling } from './autoscaling';
 import { createScaledClock, type ScaledClock } from './clock';
 import {
   createLocalCloudWatch,
-  ENDPOINT_INSTANCE_NAMESPACE,
   type GetMetricDataInput,
   type GetMetricDataOutput,
-  LOCAL_FLEET_NAMESPACE,
   SAGEMAKER_NAMESPACE,
 } from './cloudwatch';
 import { type CpuLimitMode, detectCpuLimiter } from './cpu-limit';
 import { guardExit } from './exit-guard';
-import { type RunningInstance, type ServerCommand, startInstance } from './instance';
+import type { ServerCommand } from './instance';
+import {
+  emit,
+  type FleetContext,
+  type FleetEvent,
+  inServiceOf,
+  launchInstance,
+  setStatus,
+  updateInstanceCount,
+} from './lifecycle';
+import { startPeriodTicker } from './period-ticker';
 import { type InvocationRecord, type RoutingStrategy, startRouter } from './router';
+
+export type { FleetEvent } from './lifecycle';
 
 /** Cores kept free for the router, the load generator and everything else on the machine. */
 export const DEFAULT_RESERVED_CORES = 0.5;
@@ -92,34 +101,6 @@ export interface LocalEndpointOptions {
   onEvent?: (event: FleetEvent) => void;
 }
 
-export interface FleetEvent {
-  /** Epoch seconds of the scaled clock. */
-  atSeconds: number;
-  kind:
-    | 'status'
-    | 'instanceStarting'
-    | 'instanceInService'
-    | 'instanceDraining'
-    | 'instanceStopped'
-    | 'instanceDied'
-    | 'instanceFailed'
-    | 'scaling';
-  message: string;
-  status: EndpointStatus;
-  desiredInstances: number;
-  inServiceInstances: number;
-}
-
-interface FleetInstance {
-  id: string;
-  state: 'Pending' | 'InService' | 'Draining' | 'Stopped';
-  inFlight: number;
-  url: string;
-  /** Known from the spawn on, so the exit guard can kill an instance that is still starting. */
-  pid?: number;
-  running?: RunningInstance;
-}
-
 export interface LocalEndpoint {
   endpointName: string;
   variantName: string;
@@ -144,20 +125,19 @@ export interface LocalEndpoint {
   stop(): Promise<void>;
 }
 
-/**
- * Creates the endpoint (status Creating) and resolves once it is InService.
- * @throws EndpointFailedError when an instance does not start (no process is left behind)
- *
- * @example
- * const endpoint = await createLocalEndpoint({ endpointName: 'ep', command: { kind: 'demo' }, initialInstanceCount: 1, maxInstances: 3, timeScale: 60 });
- * for (const request of buildScalingRequests(...)) endpoint.autoscaling.put...(request);
- * // POST endpoint.invocationsUrl ...
- * await endpoint.stop();
- */
-export async function createLocalEndpoint(options: LocalEndpointOptions): Promise<LocalEndpoint> {
-  const settings = resolveSimSettings(options.settings);
-  const periodSeconds = options.periodSeconds ?? 60;
-  const variantName = options.variantName ?? 'AllTraffic';
+function recordInvocation(ctx: FleetContext, r: InvocationRecord): void {
+  const at = ctx.clock.atSeconds(r.receivedAtMs);
+  const put = (name: string, value: number) => ctx.cloudWatch.put(SAGEMAKER_NAMESPACE, name, at, value);
+  put('Invocations', 1);
+  put('InvocationsPerInstance', 1 / Math.max(1, r.inServiceInstances));
+  put('Invocation4XXErrors', r.outcome === '4xx' ? 1 : 0);
+  put('Invocation5XXErrors', r.outcome === '5xx' ? 1 : 0);
+  put('InvocationModelErrors', r.modelError ? 1 : 0);
+  if (r.modelLatencyUs !== undefined) put('ModelLatency', r.modelLatencyUs);
+  if (r.overheadLatencyUs !== undefined) put('OverheadLatency', r.overheadLatencyUs);
+}
+
+function fleetContext(options: LocalEndpointOptions): FleetContext {
   if (!(Number.isInteger(options.initialInstanceCount) && options.initialInstanceCount >= 1))
     throw new InvalidInputError(
       `initialInstanceCount must be an integer >= 1, got ${options.initialInstanceCount}`,
@@ -166,75 +146,86 @@ export async function createLocalEndpoint(options: LocalEndpointOptions): Promis
     throw new InvalidInputError(
       `initialInstanceCount ${options.initialInstanceCount} is above maxInstances ${options.maxInstances}`,
     );
+  const settings = resolveSimSettings(options.settings);
+  const periodSeconds = options.periodSeconds ?? 60;
   const clock = createScaledClock(options.timeScale);
-  const limiter = detectCpuLimiter(options.cpuLimitMode);
-  const instanceCores = options.instanceCores ?? defaultInstanceCores(options.maxInstances);
-  const vcpus = options.vcpusPerInstance ?? DEFAULT_VCPUS_PER_INSTANCE;
-  const memoryBytes = options.instanceMemoryBytes ?? Math.min(DEFAULT_INSTANCE_MEMORY_BYTES, totalmem());
-  const cloudWatch = createLocalCloudWatch({
-    startEpochSeconds: clock.startEpochSeconds,
+  return {
+    endpointName: options.endpointName,
+    command: options.command,
+    startTimeoutMs: options.startTimeoutMs ?? 30_000,
+    settings,
+    clock,
+    limiter: detectCpuLimiter(options.cpuLimitMode),
+    instanceCores: options.instanceCores ?? defaultInstanceCores(options.maxInstances),
+    vcpus: options.vcpusPerInstance ?? DEFAULT_VCPUS_PER_INSTANCE,
+    memoryBytes: options.instanceMemoryBytes ?? Math.min(DEFAULT_INSTANCE_MEMORY_BYTES, totalmem()),
     periodSeconds,
-    publicationDelaySeconds: settings.metricDelaySeconds,
-  });
-  const instances = new Map<string, FleetInstance>();
-  const activities: FleetActivity[] = [];
-  const events: FleetEvent[] = [];
-  const abort = new AbortController();
-  let status: EndpointStatus = 'Creating';
-  let failure: string | undefined;
-  let desired = options.initialInstanceCount;
-  let serial = 0;
-  let statusWaiters: (() => void)[] = [];
+    cloudWatch: createLocalCloudWatch({
+      startEpochSeconds: clock.startEpochSeconds,
+      periodSeconds,
+      publicationDelaySeconds: settings.metricDelaySeconds,
+    }),
+    instances: new Map(),
+    activities: [],
+    events: [],
+    abort: new AbortController(),
+    state: { status: 'Creating', desired: options.initialInstanceCount, serial: 0 },
+    statusWaiters: [],
+    launches: new Set(),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  };
+}
 
-  const inService = () => [...instances.values()].filter((instance) => instance.state === 'InService');
-  const emit = (kind: FleetEvent['kind'], message: string) => {
-    const event: FleetEvent = {
-      atSeconds: clock.nowSeconds(),
-      kind,
-      message,
-      status,
-      desiredInstances: desired,
-      inServiceInstances: inService().length,
+/** Kills every instance's process group at once (the synchronous way out). */
+function killAllNow(ctx: FleetContext): void {
+  for (const instance of ctx.instances.values()) {
+    const pid = instance.running?.pid ?? instance.pid;
+    if (pid)
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    ctx.limiter.remove(instance.id);
+  }
+}
+
+function waitInService(ctx: FleetContext, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const check = () => {
+      const { status, failure } = ctx.state;
+      if (status === 'InService') return resolve();
+      if (status === 'Failed') return reject(new EndpointFailedError(failure ?? 'endpoint Failed'));
+      if (Date.now() > deadline)
+        return reject(new EndpointFailedError(`endpoint still ${status} after ${timeoutMs} ms`));
+      ctx.statusWaiters.push(check);
+      setTimeout(check, 50);
     };
-    events.push(event);
-    options.onEvent?.(event);
-  };
-  const setStatus = (next: EndpointStatus, message: string) => {
-    status = next;
-    emit('status', message);
-    for (const waiter of statusWaiters) waiter();
-    statusWaiters = [];
-  };
-  const release = guardExit(() => {
-    for (const instance of instances.values()) {
-      const pid = instance.running?.pid ?? instance.pid;
-      if (pid)
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      limiter.remove(instance.id);
-    }
+    check();
   });
+}
 
-  const record = (r: InvocationRecord) => {
-    const at = clock.atSeconds(r.receivedAtMs);
-    const put = (name: string, value: number) => cloudWatch.put(SAGEMAKER_NAMESPACE, name, at, value);
-    put('Invocations', 1);
-    put('InvocationsPerInstance', 1 / Math.max(1, r.inServiceInstances));
-    put('Invocation4XXErrors', r.outcome === '4xx' ? 1 : 0);
-    put('Invocation5XXErrors', r.outcome === '5xx' ? 1 : 0);
-    put('InvocationModelErrors', r.modelError ? 1 : 0);
-    if (r.modelLatencyUs !== undefined) put('ModelLatency', r.modelLatencyUs);
-    if (r.overheadLatencyUs !== undefined) put('OverheadLatency', r.overheadLatencyUs);
-  };
+/**
+ * Creates the endpoint (status Creating) and resolves once it is InService.
+ * @throws EndpointFailedError when an instance does not start (no process is left behind)
+ *
+ * @example
+ * const endpoint = await createLocalEndpoint({ endpointName: 'ep', command: { kind: 'demo' }, initialInstanceCount: 1, maxInstances: 3, timeScale: 60 });
+ * applyScalingRequests(endpoint.autoscaling, buildScalingRequests(target, policySet));
+ * // POST endpoint.invocationsUrl ...
+ * await endpoint.stop();
+ */
+export async function createLocalEndpoint(options: LocalEndpointOptions): Promise<LocalEndpoint> {
+  const ctx = fleetContext(options);
+  const { clock, limiter, settings, cloudWatch } = ctx;
+  const release = guardExit(() => killAllNow(ctx));
   const router = await startRouter({
     endpointName: options.endpointName,
     strategy: options.routingStrategy ?? 'RANDOM',
     invocationTimeoutMs: clock.realMs(settings.invocationTimeoutSeconds),
-    inService,
-    record,
+    inService: () => inServiceOf(ctx),
+    record: (r) => recordInvocation(ctx, r),
     ...(limiter.mode === 'concurrency'
       ? {
           concurrency: {
@@ -244,236 +235,67 @@ export async function createLocalEndpoint(options: LocalEndpointOptions): Promis
         }
       : {}),
   });
-
-  const stopInstance = async (instance: FleetInstance) => {
-    instance.state = 'Stopped';
-    await instance.running?.stop();
-    instances.delete(instance.id);
-    emit('instanceStopped', `instance ${instance.id} stopped`);
-  };
-
-  const launches = new Set<Promise<unknown>>();
-  /** Starts one process; it joins the router after /ping and the start-up time. */
-  const launch = (waitStartup: boolean): Promise<FleetInstance> => {
-    const started = launchOne(waitStartup);
-    launches.add(started);
-    const forget = () => launches.delete(started);
-    started.then(forget, forget);
-    return started;
-  };
-  const launchOne = async (waitStartup: boolean): Promise<FleetInstance> => {
-    serial += 1;
-    const id = `${options.endpointName}-${serial}`;
-    const instance: FleetInstance = { id, state: 'Pending', inFlight: 0, url: '' };
-    instances.set(id, instance);
-    emit('instanceStarting', `instance ${id} starting`);
-    const startup = waitStartup ? clock.sleep(settings.startupSeconds, abort.signal) : Promise.resolve();
-    try {
-      instance.running = await startInstance({
-        id,
-        command: options.command,
-        limiter,
-        cores: instanceCores,
-        startTimeoutMs: options.startTimeoutMs ?? 30_000,
-        signal: abort.signal,
-        onSpawn: (pid) => {
-          instance.pid = pid;
-        },
-        onUnexpectedExit: (deadId, why) => onDeath(deadId, why),
-      });
-      instance.url = instance.running.url;
-      await startup;
-    } catch (error) {
-      instances.delete(id);
-      emit('instanceFailed', (error as Error).message);
-      throw error;
-    }
-    if (abort.signal.aborted || instance.state !== 'Pending') return instance;
-    instance.state = 'InService';
-    emit('instanceInService', `instance ${id} InService`);
-    return instance;
-  };
-
-  const onDeath = (id: string, why: string) => {
-    const instance = instances.get(id);
-    if (!instance || instance.state === 'Stopped' || abort.signal.aborted) return;
-    instance.state = 'Stopped';
-    instances.delete(id);
-    emit('instanceDied', `instance ${id} died (${why}); replacing it`);
-    // SageMaker replaces an unhealthy instance without a change of the desired count.
-    launch(true).catch(() => {
-      // The replacement's failure is in the events; the fleet keeps serving with fewer instances.
-    });
-  };
-
-  const scaleOut = async (count: number) => {
-    const results = await Promise.allSettled(Array.from({ length: count }, () => launch(true)));
-    const failed = results.filter((r) => r.status === 'rejected');
-    if (failed.length > 0) {
-      // The update fails and rolls back to the instances that did start (UpdateRollback).
-      desired -= failed.length;
-      failure = ((failed[0] as PromiseRejectedResult).reason as Error).message;
-    }
-  };
-
-  const scaleIn = async (count: number) => {
-    const removed = inService().slice(-count);
-    await clock.sleep(settings.scaleInUpdateSeconds, abort.signal);
-    for (const instance of removed) {
-      instance.state = 'Draining';
-      emit('instanceDraining', `instance ${instance.id} draining ${instance.inFlight} request(s)`);
-    }
-    const drainDeadline = Date.now() + clock.realMs(settings.invocationTimeoutSeconds) + 1_000;
-    while (removed.some((instance) => instance.inFlight > 0) && Date.now() < drainDeadline)
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    await Promise.all(removed.map(stopInstance));
-  };
-
-  const updateInstanceCount = (count: number, cause = 'UpdateEndpointWeightsAndCapacities') => {
-    if (status !== 'InService')
-      throw new InvalidInputError(
-        `Cannot update in-progress endpoint ${options.endpointName}: its status is ${status}`,
-      );
-    if (!(Number.isInteger(count) && count >= 1))
-      throw new InvalidInputError(`DesiredInstanceCount must be an integer >= 1, got ${count}`);
-    const from = desired;
-    if (count === from) return;
-    desired = count;
-    setStatus('Updating', `${cause}: ${from} -> ${count} instances`);
-    const work = count > from ? scaleOut(count - from) : scaleIn(from - count);
-    work
-      .catch((error: unknown) => {
-        failure = (error as Error).message;
-      })
-      .finally(() => {
-        if (!abort.signal.aborted) setStatus('InService', `update to ${desired} instances complete`);
-      });
-  };
-
-  // Per period: the instances' CPU and memory from /proc, the fleet size, then the scaler.
-  let previous: { samples: ProcessSample[]; realMs: number } | undefined;
-  let nextBoundary = clock.startEpochSeconds + periodSeconds;
-  let ticker: NodeJS.Timeout | undefined;
-  const tick = () => {
-    const boundary = nextBoundary;
-    nextBoundary += periodSeconds;
-    const periodAt = boundary - periodSeconds;
-    const serving = inService();
-    const samples = sampleProcesses(serving.map((instance) => instance.running?.pid ?? 0));
-    const nowMs = Date.now();
-    if (previous) {
-      const wallSeconds = (nowMs - previous.realMs) / 1000;
-      for (const sample of samples) {
-        const used = cpuUtilizationPercent(previous.samples, [sample], wallSeconds);
-        // Percent of the instance's quota, times its vCPUs: 0..100 x vCPUs as SageMaker reports.
-        cloudWatch.put(
-          ENDPOINT_INSTANCE_NAMESPACE,
-          'CPUUtilization',
-          periodAt,
-          (used / instanceCores) * vcpus,
-        );
-        cloudWatch.put(
-          ENDPOINT_INSTANCE_NAMESPACE,
-          'MemoryUtilization',
-          periodAt,
-          (100 * (sample.rssBytes ?? 0)) / memoryBytes,
-        );
-      }
-    }
-    previous = { samples, realMs: nowMs };
-    cloudWatch.put(LOCAL_FLEET_NAMESPACE, 'InServiceInstances', periodAt, serving.length);
-    const activity = autoscaling.evaluate(boundary, {
-      desiredCapacity: desired,
-      updating: status !== 'InService',
-    });
-    if (activity && status === 'InService') {
-      activities.push(activity);
-      emit(
-        'scaling',
-        `${activity.cause}: ${activity.fromCapacity} -> ${activity.toCapacity} (${activity.reason})`,
-      );
-      updateInstanceCount(activity.toCapacity, activity.cause);
-    }
-    schedule();
-  };
-  const schedule = () => {
-    if (abort.signal.aborted) return;
-    const delayMs = Math.max(0, clock.realMs(nextBoundary - clock.nowSeconds()));
-    ticker = setTimeout(tick, delayMs);
-  };
   const autoscaling = createLocalAutoScaling({
     settings,
-    periodSeconds,
+    periodSeconds: ctx.periodSeconds,
     startEpochSeconds: clock.startEpochSeconds,
     // At the period boundary being evaluated (the timer fires a little late, never the data early).
     read: (input, nowSeconds) => cloudWatch.getMetricData(input, nowSeconds).MetricDataResults,
   });
-
+  let stopTicker = () => {};
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      abort.abort();
-      if (ticker) clearTimeout(ticker);
+      ctx.abort.abort();
+      stopTicker();
       // Instances still starting stop themselves on the abort; wait for them too.
-      await Promise.allSettled([...launches]);
+      await Promise.allSettled([...ctx.launches]);
       await router.close();
-      await Promise.all([...instances.values()].map((instance) => instance.running?.stop()));
-      instances.clear();
+      await Promise.all([...ctx.instances.values()].map((instance) => instance.running?.stop()));
+      ctx.instances.clear();
       release();
     })();
     return stopped;
   };
-
   const endpoint: LocalEndpoint = {
     endpointName: options.endpointName,
-    variantName,
+    variantName: options.variantName ?? 'AllTraffic',
     invocationsUrl: router.invocationsUrl,
     clock,
-    capacityMode: { mode: limiter.mode, note: limiter.note, instanceCores, vcpusPerInstance: vcpus },
+    capacityMode: {
+      mode: limiter.mode,
+      note: limiter.note,
+      instanceCores: ctx.instanceCores,
+      vcpusPerInstance: ctx.vcpus,
+    },
     autoscaling,
-    status: () => status,
-    failureReason: () => failure,
-    desiredInstanceCount: () => desired,
+    status: () => ctx.state.status,
+    failureReason: () => ctx.state.failure,
+    desiredInstanceCount: () => ctx.state.desired,
     inServiceInstances: () =>
-      inService().map((instance) => ({
-        id: instance.id,
-        pid: instance.running?.pid ?? 0,
-        inFlight: instance.inFlight,
-      })),
-    activities,
-    events,
+      inServiceOf(ctx).map((i) => ({ id: i.id, pid: i.running?.pid ?? 0, inFlight: i.inFlight })),
+    activities: ctx.activities,
+    events: ctx.events,
     getMetricData: (input, nowSeconds) => cloudWatch.getMetricData(input, nowSeconds ?? clock.nowSeconds()),
-    updateInstanceCount,
-    waitInService: (timeoutMs) =>
-      new Promise((resolve, reject) => {
-        const deadline = Date.now() + timeoutMs;
-        const check = () => {
-          if (status === 'InService') return resolve();
-          if (status === 'Failed') return reject(new EndpointFailedError(failure ?? 'endpoint Failed'));
-          if (Date.now() > deadline)
-            return reject(new EndpointFailedError(`endpoint still ${status} after ${timeoutMs} ms`));
-          statusWaiters.push(check);
-          setTimeout(check, 50);
-        };
-        check();
-      }),
+    updateInstanceCount: (count, cause = 'UpdateEndpointWeightsAndCapacities') =>
+      updateInstanceCount(ctx, count, cause),
+    waitInService: (timeoutMs) => waitInService(ctx, timeoutMs),
     stop,
   };
-
-  emit('status', `Creating ${options.initialInstanceCount} instance(s); ${limiter.note}`);
+  emit(ctx, 'status', `Creating ${options.initialInstanceCount} instance(s); ${limiter.note}`);
   const created = await Promise.allSettled(
-    Array.from({ length: options.initialInstanceCount }, () => launch(false)),
+    Array.from({ length: options.initialInstanceCount }, () => launchInstance(ctx, false)),
   );
   const failed = created.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed) {
-    failure = (failed.reason as Error).message;
-    setStatus('Failed', failure);
+    ctx.state.failure = (failed.reason as Error).message;
+    setStatus(ctx, 'Failed', ctx.state.failure);
     await stop();
-    throw new EndpointFailedError(`endpoint ${options.endpointName} Failed: ${failure}`, {
+    throw new EndpointFailedError(`endpoint ${options.endpointName} Failed: ${ctx.state.failure}`, {
       cause: failed.reason,
     });
   }
-  setStatus('InService', `${options.initialInstanceCount} instance(s) InService`);
-  schedule();
+  setStatus(ctx, 'InService', `${options.initialInstanceCount} instance(s) InService`);
+  stopTicker = startPeriodTicker(ctx, autoscaling);
   return endpoint;
 }
