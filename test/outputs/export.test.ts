@@ -36,8 +36,12 @@ const input = (recommendation: Recommendation) => ({
   scaleplanVersion: VERSION,
 });
 const RESOURCE_ID = 'endpoint/prod-endpoint/variant/blue';
+/** An interpolation as HCL and the shell write it: `${name}`. */
+const tfRef = (name: string) => `$${'{'}${name}}`;
 
-type Resource = { Type: string; Properties: Record<string, any> };
+// biome-ignore lint/suspicious/noExplicitAny: parsed templates and HCL are untyped JSON
+type Json = any;
+type Resource = { Type: string; Properties: Record<string, Json> };
 type Template = { Resources: Record<string, Resource> };
 
 const byType = (template: Template, type: string) =>
@@ -51,7 +55,7 @@ function assertTemplateNumbers(template: Template, recommendation: Recommendatio
   assert.equal(target?.Properties.MinCapacity, set.minCapacity);
   assert.equal(target?.Properties.MaxCapacity, set.maxCapacity);
   assert.deepEqual(
-    (target?.Properties.ScheduledActions ?? []).map((a: any) => [
+    (target?.Properties.ScheduledActions ?? []).map((a: Json) => [
       a.ScheduledActionName,
       a.Schedule,
       a.ScalableTargetAction,
@@ -76,7 +80,7 @@ function assertTemplateNumbers(template: Template, recommendation: Recommendatio
   const step = policies.find((p) => p.Properties.PolicyType === 'StepScaling');
   const stepSpec = set.stepScaling!;
   assert.deepEqual(
-    step?.Properties.StepScalingPolicyConfiguration.StepAdjustments.map((s: any) => [
+    step?.Properties.StepScalingPolicyConfiguration.StepAdjustments.map((s: Json) => [
       s.MetricIntervalLowerBound,
       s.MetricIntervalUpperBound ?? null,
       s.ScalingAdjustment,
@@ -174,7 +178,7 @@ describe('Terraform', () => {
     const text = renderTerraform(input(recommendation));
     assertEvidence(text, recommendation);
     const parsed = (await parseHcl('scaling.tf', text)) as {
-      resource: Record<string, Record<string, Record<string, any>[]>>;
+      resource: Record<string, Record<string, Record<string, Json>[]>>;
     };
     const problems: string[] = [];
     for (const [type, resources] of Object.entries(parsed.resource)) {
@@ -206,7 +210,7 @@ describe('Terraform', () => {
     const steps =
       r.aws_appautoscaling_policy!.step_scaling![0]!.step_scaling_policy_configuration[0].step_adjustment;
     assert.deepEqual(
-      steps.map((s: any) => [
+      steps.map((s: Json) => [
         Number(s.metric_interval_lower_bound),
         s.metric_interval_upper_bound === undefined ? null : Number(s.metric_interval_upper_bound),
         s.scaling_adjustment,
@@ -215,7 +219,7 @@ describe('Terraform', () => {
     );
     const alarm = r.aws_cloudwatch_metric_alarm!.step_scaling![0]!;
     assert.equal(alarm.threshold, set.stepScaling!.alarmThresholdInvocationsPerInstance);
-    assert.deepEqual(alarm.alarm_actions, ['${aws_appautoscaling_policy.step_scaling.arn}']);
+    assert.deepEqual(alarm.alarm_actions, [tfRef('aws_appautoscaling_policy.step_scaling.arn')]);
     assert.deepEqual(alarm.dimensions, { EndpointName: 'prod-endpoint', VariantName: 'blue' });
     const scheduled = Object.values(r.aws_appautoscaling_scheduled_action!).map(([a]) => a!);
     assert.deepEqual(
@@ -226,7 +230,7 @@ describe('Terraform', () => {
       ],
     );
     // Chained: one scalable target takes one update at a time.
-    assert.deepEqual(scheduled[1]!.depends_on, ['${aws_appautoscaling_scheduled_action.scheduled_1}']);
+    assert.deepEqual(scheduled[1]!.depends_on, [tfRef('aws_appautoscaling_scheduled_action.scheduled_1')]);
   });
 
   test('the schema check catches an unknown argument, a wrong type and a missing required one', () => {
@@ -260,7 +264,7 @@ describe('AWS CLI', () => {
       operation: step.operation,
       input: JSON.parse(
         JSON.stringify(step.input).replace(
-          '${STEP_POLICY_ARN}',
+          tfRef('STEP_POLICY_ARN'),
           'arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1:resource/sagemaker/x:policyName/y',
         ),
       ),
