@@ -5,11 +5,11 @@
  * judges the simulated metrics with the same judge as a paid evaluation.
  */
 import { judgeEvaluation } from '../judge';
+import { evaluationPhases, type TrafficPhase } from '../load/phases';
 import type { ScalingRequest } from '../request';
 import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet, Verdict } from '../types';
 import { evaluationPoints, type SimulationResult, type SimulationSummary, simulate } from './results';
 import type { SimSettings } from './settings';
-import { evaluationPhases, type TrafficPhase } from '../load/phases';
 import { phasesTraffic } from './traffic';
 
 export interface EvaluationSimulationInput {
