@@ -8,15 +8,15 @@
  * command with a number on its command line and every bad value, the options taken in turn.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type Command, InvalidArgumentError, type Option } from 'commander';
 import { buildProgram } from '../../cli/index';
 import { numericKindOf } from '../../cli/options';
+import { type FinishedCli, runCli } from '../fakes/processes';
 
-const REPO = join(import.meta.dirname, '..', '..');
 const BAD_INPUT = 2;
+/** A refusal takes about a second; a value let through would start a run, which this ends. */
+const RUN_TIMEOUT_MS = 30_000;
 
 const BAD_VALUES = [
   { name: 'a hexadecimal number', text: '0x10' },
@@ -136,35 +136,6 @@ describe('numbers on the command line: the options table (in-process)', () => {
     }
 });
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI to its end; kills it after `timeoutMs` (a refusal takes about a second). */
-function runCli(args: string[], timeoutMs = 30_000): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/scaleplan.js', ...args], { cwd: REPO });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scaleplan ${JSON.stringify(args)} still running after ${timeoutMs} ms: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 /** Runs `jobs` at most two at a time (the machine has two cores), in order of the results. */
 async function inPairs<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
   const results: T[] = new Array(jobs.length);
@@ -195,10 +166,10 @@ describe('numbers on the command line: every command, spawned', () => {
     }),
   );
   // Started by the first row that needs them (not while the file is collected), two at a time.
-  let started: Promise<Finished[]> | undefined;
+  let started: Promise<FinishedCli[]> | undefined;
   const finished = () =>
     (started ??= inPairs(
-      rows.map((row) => () => runCli([row.command, ...row.args, row.flag, row.bad.text])),
+      rows.map((row) => () => runCli([row.command, ...row.args, row.flag, row.bad.text], RUN_TIMEOUT_MS)),
     ));
 
   rows.forEach((row, i) => {
@@ -218,21 +189,24 @@ describe('numbers on the command line: every command, spawned', () => {
   });
 
   it('accepts good values: derive with plain decimals, a percent goal and an integer limit exits 0', async () => {
-    const run = await runCli([
-      'derive',
-      ...SPAWNED.derive!.args,
-      '--goal',
-      '55.5%',
-      '--growth',
-      '1.2',
-      '--latency-slo-ms',
-      '50',
-      '--max-instances',
-      '20',
-      '--percentile',
-      'p95',
-      '--compact',
-    ]);
+    const run = await runCli(
+      [
+        'derive',
+        ...SPAWNED.derive!.args,
+        '--goal',
+        '55.5%',
+        '--growth',
+        '1.2',
+        '--latency-slo-ms',
+        '50',
+        '--max-instances',
+        '20',
+        '--percentile',
+        'p95',
+        '--compact',
+      ],
+      RUN_TIMEOUT_MS,
+    );
     assert.equal(run.code, 0, run.stderr);
     const out = JSON.parse(run.stdout);
     assert.equal(typeof out.thresholds.invocationsPerInstance, 'number');
@@ -240,10 +214,10 @@ describe('numbers on the command line: every command, spawned', () => {
 
   it('bad usage exits 2, help exits 0; --help lists the exit codes, the choices and the required options', async () => {
     const [unknown, help, missing, deriveHelp] = await inPairs([
-      () => runCli(['derive', ...SPAWNED.derive!.args, '--bogus']),
-      () => runCli(['--help']),
-      () => runCli(['derive', '--min-rps', '1', '--max-rps', '2']),
-      () => runCli(['derive', '--help']),
+      () => runCli(['derive', ...SPAWNED.derive!.args, '--bogus'], RUN_TIMEOUT_MS),
+      () => runCli(['--help'], RUN_TIMEOUT_MS),
+      () => runCli(['derive', '--min-rps', '1', '--max-rps', '2'], RUN_TIMEOUT_MS),
+      () => runCli(['derive', '--help'], RUN_TIMEOUT_MS),
     ]);
     assert.equal(unknown!.code, BAD_INPUT);
     assert.match(unknown!.stderr, /^scaleplan: unknown option '--bogus'/);

@@ -15,38 +15,9 @@ import {
 } from '../../shared/adapters/local/model-server';
 import { BenchmarkSeriesSchema } from '../../shared/core/benchmark-file';
 import type { Recommendation } from '../../shared/core/recommendation';
-import { isAlive } from '../fakes/processes';
+import { isAlive, runCli } from '../fakes/processes';
 
 const REPO = join(import.meta.dirname, '..', '..');
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI to its end; kills it and fails after `timeoutMs`. */
-function runCli(args: string[], timeoutMs: number): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/scaleplan.js', ...args], { cwd: REPO });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scaleplan ${args.join(' ')} still running after ${timeoutMs} ms:\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** Resolves with the first stdout line matching `pattern`; rejects after `timeoutMs` or on exit. */
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
