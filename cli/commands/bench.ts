@@ -137,98 +137,116 @@ export function registerBench(program: Command): void {
     )
     .option('--out <file>', 'write the benchmark file here (default: stdout)', nonBlankText)
     .option('--quiet', 'no progress lines on stderr')
-    .action(async (opts: BenchOptions, command: Command) => {
-      if (!opts.url && !opts.demo)
-        throw new InvalidInputError('give --url URL of a running server, or --demo');
-      const phases = opts.phases;
-      const { periodSeconds, usersPerStep, openLoopRps } = opts;
-      const maxDurationSeconds =
-        phases && command.getOptionValueSource('maxSeconds') === 'default'
-          ? phasesDurationSeconds(phases)
-          : opts.maxSeconds;
-      const numberOfSteps = Math.max(1, Math.floor(maxDurationSeconds / periodSeconds));
-      const load: LoadProfile | 'paced' = phases
-        ? { kind: 'phases', phases }
-        : openLoopRps !== undefined
-          ? {
-              kind: 'openLoop',
-              requestsPerSecond: openLoopRps,
-              rampRequestsPerSecond: opts.rampRps,
-              rampEverySeconds: periodSeconds,
-              durationSeconds: maxDurationSeconds,
-            }
-          : opts.load === 'unpaced'
-            ? { kind: 'stairs', durationSeconds: numberOfSteps * periodSeconds, numberOfSteps, usersPerStep }
-            : 'paced';
-      let payload: Buffer;
-      try {
-        payload = readFileSync(opts.payload);
-      } catch (error) {
-        throw new InvalidInputError(`cannot read --payload ${opts.payload}: ${(error as Error).message}`);
-      }
-      let server: RunningModelServer | undefined;
-      let serverPids = opts.serverPid ?? [];
-      let serverCpus = opts.serverCpus;
-      if (opts.demo) {
-        serverCpus ??= defaultServerCpus();
-        server = await startModelServer({ port: 0, ...(serverCpus ? { cpus: serverCpus } : {}) });
-        serverPids = server.pids;
-      }
-      const generatorCpus = opts.generatorCpus ?? (opts.demo ? defaultGeneratorCpus(serverCpus) : undefined);
-      const url = server?.url ?? opts.url!;
-      if (!opts.quiet) {
-        process.stderr.write(
-          `benchmarking ${url} for at most ${maxDurationSeconds} s (periods of ${periodSeconds} s)\n`,
-        );
-        const outsideAwsLimits = phases ? phasesOutsideAwsLimits(phases) : [];
-        if (outsideAwsLimits.length > 0) {
-          process.stderr.write(
-            `note: Inference Recommender would refuse these phases (${outsideAwsLimits.join('; ')}); run locally anyway\n`,
-          );
+    .action(runBench);
+}
+
+/** The load of a bench run and how long it may last, seconds, from the options. */
+function chooseLoad(
+  opts: BenchOptions,
+  command: Command,
+): { load: LoadProfile | 'paced'; maxDurationSeconds: number } {
+  const { phases, periodSeconds, usersPerStep, openLoopRps } = opts;
+  const maxDurationSeconds =
+    phases && command.getOptionValueSource('maxSeconds') === 'default'
+      ? phasesDurationSeconds(phases)
+      : opts.maxSeconds;
+  const numberOfSteps = Math.max(1, Math.floor(maxDurationSeconds / periodSeconds));
+  const load: LoadProfile | 'paced' = phases
+    ? { kind: 'phases', phases }
+    : openLoopRps !== undefined
+      ? {
+          kind: 'openLoop',
+          requestsPerSecond: openLoopRps,
+          rampRequestsPerSecond: opts.rampRps,
+          rampEverySeconds: periodSeconds,
+          durationSeconds: maxDurationSeconds,
         }
-        if (phases && phasesDurationSeconds(phases) > maxDurationSeconds) {
-          process.stderr.write(
-            `note: the phases last ${phasesDurationSeconds(phases)} s; --max-seconds ${maxDurationSeconds} ends the run first\n`,
-          );
-        }
-        if (serverPids.length === 0) {
-          process.stderr.write(
-            'no --server-pid: CPU cannot be measured for a remote server; 0 is recorded\n',
-          );
-        }
-      }
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      try {
-        const series = await runLocalBenchmark({
-          url,
-          payload,
-          contentType: opts.contentType,
-          serverPids,
-          ...(serverCpus ? { serverCpus } : {}),
-          ...(generatorCpus ? { generatorCpus } : {}),
-          ...(opts.vcpus !== undefined ? { vcpus: opts.vcpus } : {}),
-          periodSeconds,
-          maxDurationSeconds,
-          ...(opts.maxRequests !== undefined ? { maxRequests: opts.maxRequests } : {}),
-          load,
-          transport: opts.transport,
-          signal: controller.signal,
-          onPeriod: opts.quiet ? undefined : (p) => process.stderr.write(`${formatProgress(p)}\n`),
-        });
-        const text = `${JSON.stringify(series, null, 2)}\n`;
-        if (opts.out) {
-          writeFileSync(opts.out, text);
-          if (!opts.quiet) {
-            process.stderr.write(
-              `peak ${String(series.source?.peakInvocationsPerMinute)} invocations/min; benchmark file written to ${opts.out}\n`,
-            );
-          }
-        } else process.stdout.write(text);
-      } finally {
-        process.off('SIGINT', onSignal);
-        await server?.stop();
-      }
+      : opts.load === 'unpaced'
+        ? { kind: 'stairs', durationSeconds: numberOfSteps * periodSeconds, numberOfSteps, usersPerStep }
+        : 'paced';
+  return { load, maxDurationSeconds };
+}
+
+/** What the user should know before the load starts, on stderr. */
+function printNotes(opts: BenchOptions, url: string, maxDurationSeconds: number, serverPids: number[]): void {
+  const { phases, periodSeconds } = opts;
+  process.stderr.write(
+    `benchmarking ${url} for at most ${maxDurationSeconds} s (periods of ${periodSeconds} s)\n`,
+  );
+  const outsideAwsLimits = phases ? phasesOutsideAwsLimits(phases) : [];
+  if (outsideAwsLimits.length > 0)
+    process.stderr.write(
+      `note: Inference Recommender would refuse these phases (${outsideAwsLimits.join('; ')}); run locally anyway\n`,
+    );
+  if (phases && phasesDurationSeconds(phases) > maxDurationSeconds)
+    process.stderr.write(
+      `note: the phases last ${phasesDurationSeconds(phases)} s; --max-seconds ${maxDurationSeconds} ends the run first\n`,
+    );
+  if (serverPids.length === 0)
+    process.stderr.write('no --server-pid: CPU cannot be measured for a remote server; 0 is recorded\n');
+}
+
+function readPayload(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new InvalidInputError(`cannot read --payload ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Writes the benchmark file to --out (with a line on stderr) or to stdout. */
+function writeSeries(opts: BenchOptions, series: { source?: { peakInvocationsPerMinute?: unknown } }): void {
+  const text = `${JSON.stringify(series, null, 2)}\n`;
+  if (!opts.out) {
+    process.stdout.write(text);
+    return;
+  }
+  writeFileSync(opts.out, text);
+  if (!opts.quiet)
+    process.stderr.write(
+      `peak ${String(series.source?.peakInvocationsPerMinute)} invocations/min; benchmark file written to ${opts.out}\n`,
+    );
+}
+
+/** The action of `scaleplan bench`: choose the load, start the demo server if asked, run, write. */
+async function runBench(opts: BenchOptions, command: Command): Promise<void> {
+  if (!opts.url && !opts.demo) throw new InvalidInputError('give --url URL of a running server, or --demo');
+  const { load, maxDurationSeconds } = chooseLoad(opts, command);
+  const payload = readPayload(opts.payload);
+  let server: RunningModelServer | undefined;
+  let serverPids = opts.serverPid ?? [];
+  let serverCpus = opts.serverCpus;
+  if (opts.demo) {
+    serverCpus ??= defaultServerCpus();
+    server = await startModelServer({ port: 0, ...(serverCpus ? { cpus: serverCpus } : {}) });
+    serverPids = server.pids;
+  }
+  const generatorCpus = opts.generatorCpus ?? (opts.demo ? defaultGeneratorCpus(serverCpus) : undefined);
+  const url = server?.url ?? (opts.url as string);
+  if (!opts.quiet) printNotes(opts, url, maxDurationSeconds, serverPids);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const series = await runLocalBenchmark({
+      url,
+      payload,
+      contentType: opts.contentType,
+      serverPids,
+      ...(serverCpus ? { serverCpus } : {}),
+      ...(generatorCpus ? { generatorCpus } : {}),
+      ...(opts.vcpus !== undefined ? { vcpus: opts.vcpus } : {}),
+      periodSeconds: opts.periodSeconds,
+      maxDurationSeconds,
+      ...(opts.maxRequests !== undefined ? { maxRequests: opts.maxRequests } : {}),
+      load,
+      transport: opts.transport,
+      signal: controller.signal,
+      onPeriod: opts.quiet ? undefined : (p) => process.stderr.write(`${formatProgress(p)}\n`),
     });
+    writeSeries(opts, series);
+  } finally {
+    process.off('SIGINT', onSignal);
+    await server?.stop();
+  }
 }

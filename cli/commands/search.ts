@@ -165,63 +165,71 @@ export function registerSearch(program: Command): void {
     .addOption(
       choiceOption('--format <format>', 'json (table on stderr) or table', ['json', 'table']).default('json'),
     )
-    .action((options: SearchOptions) => {
-      const traces = options.trace ?? [];
-      if ((traces.length === 0) === (options.phases === undefined))
-        throw new InvalidInputError('pass --trace FILE (one or more) or --phases JSON');
-      const loaded = loadRecommendation(options.recommendation);
-      const scenarios =
-        traces.length > 0
-          ? traces.map((path) => ({ name: path, traffic: traceScenario(path, options) }))
-          : [{ name: 'phases', traffic: phasesScenario(options.phases!) }];
-      const grid: Partial<SearchGrid> = {};
-      if (options.targets) grid.targetSharesOfPeak = options.targets;
-      if (options.scaleOutCooldowns) grid.scaleOutCooldownSeconds = options.scaleOutCooldowns;
-      if (options.scaleInCooldowns) grid.scaleInCooldownSeconds = options.scaleInCooldowns;
-      if (options.stepThresholds)
-        grid.stepThresholdsOverTarget = options.stepThresholds.map((v) => (v === 'off' ? null : v));
-      if (options.minCapacityOffsets) grid.minCapacityOffsets = options.minCapacityOffsets;
-      const maxOffsets = options.maxCapacityOffsets;
-      if (maxOffsets) {
-        const lowest = loaded.policySet.maxCapacity + Math.min(...maxOffsets);
-        if (lowest < 1)
-          throw new InvalidInputError(
-            `--max-capacity-offsets: MaxCapacity ${loaded.policySet.maxCapacity} + ${Math.min(...maxOffsets)} is below 1`,
-          );
-        grid.maxCapacityOffsets = maxOffsets;
-      }
-      const pricing = pricingOf(options.pricePerHour, loaded);
-      const searchInput = {
-        analysis: loaded.analysis,
-        base: loaded.policySet,
-        scenarios,
-        latencySloMs: latencySloMsOf(options.latencySloMs, loaded),
-        sloTarget: options.sloTarget ?? 0.999,
-        allowedErrorRate: options.allowedErrorRate ?? loaded.allowedErrorRate ?? 0,
-        grid,
-        keepCpuTargetTracking: options.keepCpu === true,
-        settings: simSettingsOf(options, pricing),
-      };
-      const result = searchPolicies(searchInput);
-      // Held out by default: rolling folds over the traces' windows (needs two windows or more).
-      const windowHours = options.windowHours ?? 24;
-      const trainingWindows = options.trainingWindows ?? 7;
-      const windows = options.heldOut === false ? [] : historyWindows(scenarios, windowHours * 3600);
-      const heldOut = windows.length >= 2 ? runHeldOut(searchInput, windows, trainingWindows) : null;
-      const heldOutNote =
-        options.heldOut === false || windows.length >= 2
-          ? ''
-          : `held-out validation skipped: ${windows.length} window(s) of ${windowHours} h in the traffic, at least 2 are needed; the figures above are in-sample\n`;
-      const table = `${searchTable(result)}${heldOut ? heldOutTable(heldOut) : heldOutNote}`;
-      if (options.format === 'table') {
-        process.stdout.write(table);
-        return;
-      }
-      process.stderr.write(table);
-      const strip = (o: CandidateOutcome | null) =>
-        o && { ...o, scenarios: o.scenarios.map((s) => ({ name: s.name, summary: s.summary })) };
-      process.stdout.write(
-        `${JSON.stringify({ ...result, best: strip(result.best), front: result.front.map(strip), baselines: result.baselines.map(strip), heldOut, pricing }, null, 2)}\n`,
+    .action(runSearch);
+}
+
+/** The grid of the options: only what the user set overrides the default grid. */
+function gridOf(options: SearchOptions, base: { maxCapacity: number }): Partial<SearchGrid> {
+  const grid: Partial<SearchGrid> = {};
+  if (options.targets) grid.targetSharesOfPeak = options.targets;
+  if (options.scaleOutCooldowns) grid.scaleOutCooldownSeconds = options.scaleOutCooldowns;
+  if (options.scaleInCooldowns) grid.scaleInCooldownSeconds = options.scaleInCooldowns;
+  if (options.stepThresholds)
+    grid.stepThresholdsOverTarget = options.stepThresholds.map((v) => (v === 'off' ? null : v));
+  if (options.minCapacityOffsets) grid.minCapacityOffsets = options.minCapacityOffsets;
+  const maxOffsets = options.maxCapacityOffsets;
+  if (maxOffsets) {
+    const lowest = base.maxCapacity + Math.min(...maxOffsets);
+    if (lowest < 1)
+      throw new InvalidInputError(
+        `--max-capacity-offsets: MaxCapacity ${base.maxCapacity} + ${Math.min(...maxOffsets)} is below 1`,
       );
-    });
+    grid.maxCapacityOffsets = maxOffsets;
+  }
+  return grid;
+}
+
+/** The action of `scaleplan search`: the in-sample search, then the held-out folds by default. */
+function runSearch(options: SearchOptions): void {
+  const traces = options.trace ?? [];
+  if ((traces.length === 0) === (options.phases === undefined))
+    throw new InvalidInputError('pass --trace FILE (one or more) or --phases JSON');
+  const loaded = loadRecommendation(options.recommendation);
+  const scenarios =
+    traces.length > 0
+      ? traces.map((path) => ({ name: path, traffic: traceScenario(path, options) }))
+      : [{ name: 'phases', traffic: phasesScenario(options.phases!) }];
+  const pricing = pricingOf(options.pricePerHour, loaded);
+  const searchInput = {
+    analysis: loaded.analysis,
+    base: loaded.policySet,
+    scenarios,
+    latencySloMs: latencySloMsOf(options.latencySloMs, loaded),
+    sloTarget: options.sloTarget ?? 0.999,
+    allowedErrorRate: options.allowedErrorRate ?? loaded.allowedErrorRate ?? 0,
+    grid: gridOf(options, loaded.policySet),
+    keepCpuTargetTracking: options.keepCpu === true,
+    settings: simSettingsOf(options, pricing),
+  };
+  const result = searchPolicies(searchInput);
+  // Held out by default: rolling folds over the traces' windows (needs two windows or more).
+  const windowHours = options.windowHours ?? 24;
+  const trainingWindows = options.trainingWindows ?? 7;
+  const windows = options.heldOut === false ? [] : historyWindows(scenarios, windowHours * 3600);
+  const heldOut = windows.length >= 2 ? runHeldOut(searchInput, windows, trainingWindows) : null;
+  const heldOutNote =
+    options.heldOut === false || windows.length >= 2
+      ? ''
+      : `held-out validation skipped: ${windows.length} window(s) of ${windowHours} h in the traffic, at least 2 are needed; the figures above are in-sample\n`;
+  const table = `${searchTable(result)}${heldOut ? heldOutTable(heldOut) : heldOutNote}`;
+  if (options.format === 'table') {
+    process.stdout.write(table);
+    return;
+  }
+  process.stderr.write(table);
+  const strip = (o: CandidateOutcome | null) =>
+    o && { ...o, scenarios: o.scenarios.map((s) => ({ name: s.name, summary: s.summary })) };
+  process.stdout.write(
+    `${JSON.stringify({ ...result, best: strip(result.best), front: result.front.map(strip), baselines: result.baselines.map(strip), heldOut, pricing }, null, 2)}\n`,
+  );
 }
