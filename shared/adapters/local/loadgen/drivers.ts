@@ -1,11 +1,9 @@
 /**
  * The drivers of the load: closed-loop users (Inference Recommender's model, in phases or stairs,
  * unpaced or paced) or an open-loop rate. A driver starts the requests the profile asks for and
- * stops when told; the run records the answers and decides when to stop.
+ * stops when told; the run records the answers and decides when to stop. This file holds what a
+ * driver is; the run (run.ts) picks one for its profile.
  */
-import type { LoadProfile } from '../../../core/load/profile';
-import { ClosedLoopUsers } from './closed-loop-users';
-import { OpenLoopRate } from './open-loop-rate';
 import type { RequestSender } from './sender';
 
 export interface LoadDriver {
@@ -26,9 +24,4 @@ export interface DriverContext {
   isStopped(): boolean;
   /** Closed loop: the users the profile wants now (the period records the most). */
   onUsersWanted(users: number): void;
-}
-
-/** The driver of a profile: open loop for 'openLoop', closed-loop users otherwise. */
-export function createDriver(load: LoadProfile, context: DriverContext): LoadDriver {
-  return load.kind === 'openLoop' ? new OpenLoopRate(load, context) : new ClosedLoopUsers(load, context);
 }

@@ -15,7 +15,9 @@ import {
   stillRisingAtEnd,
 } from '../../../core/load/stop-rule';
 import type { RunClock } from './clock';
-import { createDriver, type LoadDriver } from './drivers';
+import { ClosedLoopUsers } from './closed-loop-users';
+import type { DriverContext, LoadDriver } from './drivers';
+import { OpenLoopRate } from './open-loop-rate';
 import type { BenchmarkProgress } from './options';
 import type { ClosedPeriod, PeriodRecorder } from './period-recorder';
 import { roundTo } from './rounding';
@@ -184,4 +186,9 @@ export class BenchmarkRun {
       ...(this.end.stillRising ? { stillRising: this.end.stillRising } : {}),
     });
   }
+}
+
+/** The driver of a profile: open loop for 'openLoop', closed-loop users otherwise. */
+function createDriver(load: LoadProfile, context: DriverContext): LoadDriver {
+  return load.kind === 'openLoop' ? new OpenLoopRate(load, context) : new ClosedLoopUsers(load, context);
 }
