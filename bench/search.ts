@@ -26,7 +26,8 @@ import {
   splitIntoWindows,
 } from '../shared/core/sim/holdout';
 import { rescaleTraffic, windowTraffic } from '../shared/core/sim/traffic';
-import type { BenchmarkAnalysis, PolicySet } from '../shared/core/types';
+import type { PolicySet } from '../shared/core/types';
+import { AWS_SAMPLE_ANALYSIS as ANALYSIS } from '../test/fixtures/aws-sample';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PEAK_RPS = 500;
@@ -37,28 +38,6 @@ const LAST_DAY_EXCLUSIVE = '1998-07-10T00:00:00Z';
 const TRAINING_DAYS = 7;
 /** The Azure traces per second, rescaled so that their busiest second needs several instances. */
 const AZURE_PEAK_RPS = 400;
-
-const ANALYSIS: BenchmarkAnalysis = {
-  instanceType: 'ml.c5.large',
-  vcpus: 2,
-  periodSeconds: 60,
-  peakInvocationsPerMinute: 9068,
-  peakTimestamp: '2022-12-14T00:00:00.000Z',
-  latencyAtPeak: { avgMs: 12, p95Ms: 25, p99Ms: 40 },
-  cpuFit: {
-    slopePercentPerInvocationPerMinute: 0.0198,
-    interceptPercent: 10,
-    rSquared: 0.98,
-    sampleCount: 30,
-  },
-  bottleneck: 'cpu',
-  latencyCurve: [
-    { invocationsPerMinute: 0, avgMs: 4, p50Ms: 4, p95Ms: 7, p99Ms: 10 },
-    { invocationsPerMinute: 4500, avgMs: 5, p50Ms: 5, p95Ms: 9, p99Ms: 14 },
-    { invocationsPerMinute: 9068, avgMs: 12, p50Ms: 11, p95Ms: 25, p99Ms: 40 },
-  ],
-  reasons: [],
-};
 
 const BASE: PolicySet = {
   minCapacity: 1,

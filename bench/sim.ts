@@ -16,8 +16,8 @@ import { readTraceFile, sharedTracePath } from '../shared/adapters/local/traces'
 import { simulate } from '../shared/core/sim/results';
 import { type CandidateOutcome, searchPolicies } from '../shared/core/sim/search';
 import { type OpenTraffic, resampleTraffic, rescaleTraffic, windowTraffic } from '../shared/core/sim/traffic';
-import type { BenchmarkAnalysis, PolicySet } from '../shared/core/types';
-import { awsSamplePolicySet } from '../test/fixtures/aws-sample';
+import type { PolicySet } from '../shared/core/types';
+import { AWS_SAMPLE_ANALYSIS as ANALYSIS, awsSamplePolicySet } from '../test/fixtures/aws-sample';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PEAK_RPS = 500;
@@ -25,28 +25,6 @@ const LATENCY_SLO_MS = 100;
 const SLO_TARGET = 0.999;
 const DAY = '1998-07-07T00:00:00Z';
 const WEEK = '1998-06-24T00:00:00Z';
-
-const ANALYSIS: BenchmarkAnalysis = {
-  instanceType: 'ml.c5.large',
-  vcpus: 2,
-  periodSeconds: 60,
-  peakInvocationsPerMinute: 9068,
-  peakTimestamp: '2022-12-14T00:00:00.000Z',
-  latencyAtPeak: { avgMs: 12, p95Ms: 25, p99Ms: 40 },
-  cpuFit: {
-    slopePercentPerInvocationPerMinute: 0.0198,
-    interceptPercent: 10,
-    rSquared: 0.98,
-    sampleCount: 30,
-  },
-  bottleneck: 'cpu',
-  latencyCurve: [
-    { invocationsPerMinute: 0, avgMs: 4, p50Ms: 4, p95Ms: 7, p99Ms: 10 },
-    { invocationsPerMinute: 4500, avgMs: 5, p50Ms: 5, p95Ms: 9, p99Ms: 14 },
-    { invocationsPerMinute: 9068, avgMs: 12, p50Ms: 11, p95Ms: 25, p99Ms: 40 },
-  ],
-  reasons: [],
-};
 
 /** The AWS sample's plan, its invocations target tracking alone (the search's baseline). */
 const BASE: PolicySet = awsSamplePolicySet({ cpuTargetTracking: undefined, stepScaling: undefined });
