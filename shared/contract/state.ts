@@ -85,6 +85,7 @@ export const PolicySetSchema = z
     maxCapacity: z.number().int(),
     invocationsTargetTracking: TargetTrackingSchema.optional(),
     cpuTargetTracking: TargetTrackingSchema.optional(),
+    concurrencyTargetTracking: TargetTrackingSchema.optional(),
     stepScaling: z
       .object({
         alarmThresholdInvocationsPerInstance: z.number(),

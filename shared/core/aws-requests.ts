@@ -28,7 +28,11 @@ export type DeregisterScalableTargetRequest = ScalableTargetRef;
 
 export interface TargetTrackingScalingPolicyConfiguration {
   TargetValue: number;
-  PredefinedMetricSpecification?: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' };
+  PredefinedMetricSpecification?: {
+    PredefinedMetricType:
+      | 'SageMakerVariantInvocationsPerInstance'
+      | 'SageMakerVariantConcurrentRequestsPerModelHighResolution';
+  };
   CustomizedMetricSpecification?: {
     MetricName: string;
     Namespace: string;

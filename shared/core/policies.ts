@@ -4,6 +4,10 @@
  *
  * - RegisterScalableTarget (sagemaker:variant:DesiredInstanceCount, Min/MaxCapacity);
  * - PutScalingPolicy target tracking on the predefined SageMakerVariantInvocationsPerInstance;
+ * - PutScalingPolicy target tracking on the high-resolution predefined
+ *   SageMakerVariantConcurrentRequestsPerModelHighResolution (concurrent requests per instance,
+ *   10-second datapoints; AAS creates its alarms: 3 of 3 datapoints within 30 s above the target,
+ *   90 of 90 within 15 min below 0.9 x target, as the AWS sample shows);
  * - PutScalingPolicy target tracking on CPUUtilization as a customized metric
  *   (/aws/sagemaker/Endpoints, Average, Percent; summed over vCPUs, so 100 = 50 % of 2 vCPUs);
  * - PutScalingPolicy step scaling (ChangeInCapacity) AND the PutMetricAlarm that invokes it: a
@@ -59,6 +63,7 @@ export interface EndpointVariant {
 export interface ScalingNames {
   invocationsPolicyName: string;
   cpuPolicyName: string;
+  concurrencyPolicyName: string;
   stepPolicyName: string;
   stepAlarmName: string;
 }
@@ -85,6 +90,7 @@ export function scalingNames(target: EndpointVariant): ScalingNames {
   return {
     invocationsPolicyName: `${prefix}-invocations-target-tracking`,
     cpuPolicyName: `${prefix}-cpu-target-tracking`,
+    concurrencyPolicyName: `${prefix}-concurrency-target-tracking`,
     stepPolicyName: `${prefix}-invocations-step-scaling`,
     stepAlarmName: `${prefix}-invocations-step-alarm`,
   };
@@ -159,6 +165,33 @@ export function buildInvocationsTargetTrackingPolicy(
     TargetTrackingScalingPolicyConfiguration: {
       TargetValue,
       PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+      ...cooldowns,
+    },
+  };
+}
+
+/**
+ * Target tracking on the high-resolution predefined metric
+ * SageMakerVariantConcurrentRequestsPerModelHighResolution: TargetValue is the concurrent requests
+ * (in flight and queued) per instance, a double (e.g. 1.5).
+ * @example buildConcurrencyTargetTrackingPolicy(target, { targetValue: 1.5, ... })
+ *   .TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification
+ * // { PredefinedMetricType: 'SageMakerVariantConcurrentRequestsPerModelHighResolution' }
+ */
+export function buildConcurrencyTargetTrackingPolicy(
+  target: EndpointVariant,
+  spec: TargetTrackingSpec,
+): PutScalingPolicyRequest {
+  const { TargetValue, ...cooldowns } = trackingConfig(spec);
+  return {
+    ...scalableTarget(target),
+    PolicyName: scalingNames(target).concurrencyPolicyName,
+    PolicyType: 'TargetTrackingScaling',
+    TargetTrackingScalingPolicyConfiguration: {
+      TargetValue,
+      PredefinedMetricSpecification: {
+        PredefinedMetricType: 'SageMakerVariantConcurrentRequestsPerModelHighResolution',
+      },
       ...cooldowns,
     },
   };
@@ -344,6 +377,10 @@ export function buildScalingRequests(target: EndpointVariant, policySet: PolicyS
     );
   if (policySet.cpuTargetTracking)
     putScalingPolicies.push(buildCpuTargetTrackingPolicy(target, policySet.cpuTargetTracking));
+  if (policySet.concurrencyTargetTracking)
+    putScalingPolicies.push(
+      buildConcurrencyTargetTrackingPolicy(target, policySet.concurrencyTargetTracking),
+    );
   const step = policySet.stepScaling;
   if (step) putScalingPolicies.push(buildStepScalingPolicy(target, step));
   const names = new Set<string>();

@@ -118,6 +118,12 @@ export interface PolicySet {
   maxCapacity: number;
   invocationsTargetTracking?: TargetTrackingSpec;
   cpuTargetTracking?: TargetTrackingSpec;
+  /**
+   * Target tracking on the high-resolution predefined metric
+   * SageMakerVariantConcurrentRequestsPerModelHighResolution: targetValue is concurrent requests
+   * (in flight and queued) per instance, from 10-second datapoints.
+   */
+  concurrencyTargetTracking?: TargetTrackingSpec;
   stepScaling?: StepScalingSpec;
   scheduledActions: ScheduledActionSpecResolved[];
 }

@@ -172,6 +172,7 @@ describe('names', () => {
     assert.deepEqual(scalingNames({ endpointName: 'ep-1', variantName: 'v1' }), {
       invocationsPolicyName: 'scaleplan-ep-1-v1-invocations-target-tracking',
       cpuPolicyName: 'scaleplan-ep-1-v1-cpu-target-tracking',
+      concurrencyPolicyName: 'scaleplan-ep-1-v1-concurrency-target-tracking',
       stepPolicyName: 'scaleplan-ep-1-v1-invocations-step-scaling',
       stepAlarmName: 'scaleplan-ep-1-v1-invocations-step-alarm',
     });

@@ -14,7 +14,9 @@
  *    are 5XX errors. Closed-loop users are spread over the instances, each a server solved by
  *    mean value analysis (queueing.ts; or, with closedLoopModel 'latencyCurve', throughput =
  *    users / latency read off the curve, capped by the fleet).
- * 4. the step's requests are added to the minute's CloudWatch-like datapoints.
+ * 4. the step's requests are added to the minute's CloudWatch-like datapoints (and, with a
+ *    concurrency policy, to the 10-second ConcurrentRequestsPerModel datapoints, whose alarms are
+ *    evaluated at every 10-second boundary).
  */
 import { InvalidInputError } from '../errors';
 import { approximatePricePerHourUsd } from '../instance-types';
@@ -30,6 +32,7 @@ import {
   type AlarmMemory,
   type CooldownState,
   combineProposals,
+  highResolutionAlarmSettings,
   type NotScaledCode,
   type PolicyName,
   type Proposal,
@@ -82,6 +85,13 @@ export interface SimulationContext {
   cpuMaxPercent: number;
   scheduled: ScheduledRun[];
   scaleInVoters: PolicyName[];
+  /** The high-resolution concurrency policy's datapoints and alarms; null without that policy. */
+  highResolution: {
+    periodSeconds: number;
+    metricDelaySeconds: number;
+    /** The settings with the high-resolution alarms (highResolutionAlarmSettings). */
+    alarmSettings: SimSettings;
+  } | null;
 }
 
 /** Per-minute CloudWatch-like datapoints, typed arrays indexed by minute. */
@@ -128,6 +138,12 @@ export interface SimulationState {
   memory: Record<PolicyName, AlarmMemory>;
   nextScheduled: number;
   minutes: MinuteSeries;
+  /**
+   * Per high-resolution period (10 s): ConcurrentRequestsPerModel per instance (mean over the
+   * period, Little's law: answered requests per second x their latency, queueing included, over
+   * the InService instances) and the InService instances; empty without a concurrency policy.
+   */
+  highResolution: { concurrencyPerInstance: Float64Array; inServiceInstances: Float64Array };
   /** Per step: answered requests and the five latency knots (ms), for percentiles. */
   stepServed: Float64Array;
   stepKnots: Float64Array;
@@ -173,6 +189,7 @@ export function createSimulationContext(spec: SimulationSpec): SimulationContext
   for (const [name, tt] of [
     ['invocationsTargetTracking', policySet.invocationsTargetTracking],
     ['cpuTargetTracking', policySet.cpuTargetTracking],
+    ['concurrencyTargetTracking', policySet.concurrencyTargetTracking],
   ] as const) {
     if (tt && !(tt.targetValue > 0))
       throw new InvalidInputError(`simulation: ${name}.targetValue must be > 0`);
@@ -185,6 +202,13 @@ export function createSimulationContext(spec: SimulationSpec): SimulationContext
     scaleInVoters.push('invocationsTargetTracking');
   if (policySet.cpuTargetTracking && !policySet.cpuTargetTracking.disableScaleIn)
     scaleInVoters.push('cpuTargetTracking');
+  if (policySet.concurrencyTargetTracking && !policySet.concurrencyTargetTracking.disableScaleIn)
+    scaleInVoters.push('concurrencyTargetTracking');
+  const period = settings.highResolutionPeriodSeconds;
+  if (policySet.concurrencyTargetTracking && !(period > 0 && period % settings.stepSeconds === 0))
+    throw new InvalidInputError(
+      `simulation: the concurrency policy's ${period} s datapoints need stepSeconds (${settings.stepSeconds}) to divide them`,
+    );
   return {
     spec,
     settings,
@@ -194,6 +218,13 @@ export function createSimulationContext(spec: SimulationSpec): SimulationContext
     cpuMaxPercent: 100 * Math.max(1, analysis.vcpus),
     scheduled: scheduledRuns(policySet.scheduledActions, traffic.startEpochSeconds, end),
     scaleInVoters,
+    highResolution: policySet.concurrencyTargetTracking
+      ? {
+          periodSeconds: period,
+          metricDelaySeconds: settings.highResolutionMetricDelaySeconds,
+          alarmSettings: highResolutionAlarmSettings(settings),
+        }
+      : null,
   };
 }
 
@@ -206,6 +237,9 @@ export function createSimulationState(context: SimulationContext, stepCount: num
     Math.max(policySet.minCapacity, context.spec.initialInstances ?? policySet.minCapacity),
   );
   const arr = () => new Float64Array(minuteCount);
+  const periods = context.highResolution
+    ? Math.ceil((stepCount * context.settings.stepSeconds) / context.highResolution.periodSeconds)
+    : 0;
   return {
     stepIndex: 0,
     inService: initial,
@@ -224,6 +258,7 @@ export function createSimulationState(context: SimulationContext, stepCount: num
     memory: {
       invocationsTargetTracking: { high: false, low: false },
       cpuTargetTracking: { high: false, low: false },
+      concurrencyTargetTracking: { high: false, low: false },
       stepScaling: { high: false, low: false },
     },
     nextScheduled: 0,
@@ -237,6 +272,10 @@ export function createSimulationState(context: SimulationContext, stepCount: num
       inServiceInstances: arr(),
       desiredCapacity: arr(),
       demand: arr(),
+    },
+    highResolution: {
+      concurrencyPerInstance: new Float64Array(periods),
+      inServiceInstances: new Float64Array(periods),
     },
     stepServed: new Float64Array(stepCount),
     stepKnots: new Float64Array(stepCount * 5),
@@ -335,15 +374,18 @@ function considerProposal(
   else proposals.push(result);
 }
 
-/** The policies' alarm evaluation at a minute boundary. */
-function evaluatePolicies(state: SimulationState, context: SimulationContext, now: number): void {
+/** The proposals of the policies on one-minute datapoints, at a minute boundary. */
+function minutePolicyProposals(
+  state: SimulationState,
+  context: SimulationContext,
+  now: number,
+  proposals: Proposal[],
+): void {
   const { settings, spec } = context;
   const { policySet } = spec;
   const elapsed = now - spec.traffic.startEpochSeconds;
   const lastIndex = Math.floor((elapsed - settings.metricDelaySeconds) / 60) - 1;
   if (lastIndex < 0) return;
-  const updating = state.update !== null;
-  const proposals: Proposal[] = [];
   const current = state.desired;
   // The fleet the datapoint was measured on: InvocationsPerInstance is Invocations over InService.
   const minutes = state.minutes;
@@ -399,6 +441,55 @@ function evaluatePolicies(state: SimulationState, context: SimulationContext, no
         settings,
       }),
     );
+}
+
+/** The concurrency policy's proposal on its 10-second datapoints, at a 10-second boundary. */
+function concurrencyProposal(
+  state: SimulationState,
+  context: SimulationContext,
+  now: number,
+  proposals: Proposal[],
+): void {
+  const spec = context.spec.policySet.concurrencyTargetTracking;
+  const hr = context.highResolution;
+  if (!spec || hr === null) return;
+  const elapsed = now - context.spec.traffic.startEpochSeconds;
+  const lastIndex = Math.floor((elapsed - hr.metricDelaySeconds) / hr.periodSeconds) - 1;
+  if (lastIndex < 0) return;
+  considerProposal(
+    state,
+    proposals,
+    targetTrackingProposal({
+      policy: 'concurrencyTargetTracking',
+      spec,
+      values: state.highResolution.concurrencyPerInstance,
+      memory: state.memory.concurrencyTargetTracking,
+      lastIndex,
+      currentCapacity: state.desired,
+      datapointInstances: state.highResolution.inServiceInstances[lastIndex]!,
+      nowSeconds: now,
+      cooldown: state.cooldown,
+      settings: hr.alarmSettings,
+    }),
+  );
+}
+
+/**
+ * The policies' alarm evaluation: at a minute boundary every policy, at the other 10-second
+ * boundaries only the concurrency policy (its datapoints are 10 s apart); then the combined
+ * decision starts an update.
+ */
+function evaluatePolicies(
+  state: SimulationState,
+  context: SimulationContext,
+  now: number,
+  minuteBoundary: boolean,
+): void {
+  const { settings } = context;
+  const updating = state.update !== null;
+  const proposals: Proposal[] = [];
+  if (minuteBoundary) minutePolicyProposals(state, context, now, proposals);
+  concurrencyProposal(state, context, now, proposals);
   if (proposals.length === 0) return;
   if (updating) {
     countNotScaled(state, 'updateInProgress');
@@ -655,6 +746,14 @@ function recordDatapoints(
   minutes.avgLatencyMs[m]! += out.served * meanMs;
   minutes.inServiceInstances[m] = n;
   minutes.desiredCapacity[m] = state.desired;
+  const hr = context.highResolution;
+  if (hr !== null) {
+    const p = Math.floor((state.stepIndex * step) / hr.periodSeconds);
+    // Little's law: concurrent requests = answered per second x their time in the endpoint.
+    if (n > 0)
+      state.highResolution.concurrencyPerInstance[p]! += (out.served * meanMs) / 1000 / n / hr.periodSeconds;
+    state.highResolution.inServiceInstances[p] = n;
+  }
   const billed =
     settings.billStartingInstances && state.update?.direction === 'out'
       ? state.update.toCapacity
@@ -682,8 +781,9 @@ export function advanceSimulation(
   // 2. minute boundary: schedules, then policies
   if (elapsed % 60 === 0) {
     runSchedules(state, context, nowSeconds);
-    evaluatePolicies(state, context, nowSeconds);
-  }
+    evaluatePolicies(state, context, nowSeconds, true);
+  } else if (context.highResolution !== null && elapsed % context.highResolution.periodSeconds === 0)
+    evaluatePolicies(state, context, nowSeconds, false);
   // 3. serve
   const out = outcome;
   out.served = 0;

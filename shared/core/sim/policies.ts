@@ -19,6 +19,9 @@
  *   update completes (settings.cooldownStartsAt; the caller records the start time).
  * - Several policies: any may scale out, scale-in needs every target tracking policy with scale-in
  *   enabled to agree, and the largest capacity wins.
+ * - Target tracking on the high-resolution SageMakerVariantConcurrentRequestsPerModelHighResolution
+ *   is the same rule on 10-second datapoints of concurrent requests per instance, with the alarms
+ *   of highResolutionAlarmSettings, evaluated at every datapoint.
  */
 import type { StepScalingSpec, TargetTrackingSpec } from '../types';
 import type { SimSettings } from './settings';
@@ -29,7 +32,11 @@ import type { SimSettings } from './settings';
  */
 const EPSILON = 1e-9;
 
-export type PolicyName = 'invocationsTargetTracking' | 'cpuTargetTracking' | 'stepScaling';
+export type PolicyName =
+  | 'invocationsTargetTracking'
+  | 'cpuTargetTracking'
+  | 'concurrencyTargetTracking'
+  | 'stepScaling';
 
 /** The scalable target's cooldown bookkeeping (epoch seconds; null = none running). */
 export interface CooldownState {
@@ -96,6 +103,23 @@ export interface AlarmMemory {
   low: boolean;
 }
 
+/**
+ * The settings target tracking reads for the high-resolution concurrency policy: its alarms
+ * (3 of 3 ten-second datapoints above the target, 90 of 90 below 0.9 x target, as the AWS sample
+ * shows them) in place of the one-minute alarms. Everything else is shared.
+ *
+ * @example highResolutionAlarmSettings(DEFAULT_SIM_SETTINGS).lowAlarmEvaluationPeriods // 90
+ */
+export function highResolutionAlarmSettings(settings: SimSettings): SimSettings {
+  return {
+    ...settings,
+    highAlarmDatapoints: settings.highResolutionHighAlarmDatapoints,
+    highAlarmEvaluationPeriods: settings.highResolutionHighAlarmEvaluationPeriods,
+    lowAlarmDatapoints: settings.highResolutionLowAlarmDatapoints,
+    lowAlarmEvaluationPeriods: settings.highResolutionLowAlarmEvaluationPeriods,
+  };
+}
+
 function isActing(inAlarm: boolean, was: boolean, settings: SimSettings): boolean {
   return inAlarm && (settings.alarmRepeatsWhileInAlarm || !was);
 }
@@ -147,6 +171,8 @@ export function targetTrackingProposal(input: {
   input.memory.high = high;
   input.memory.low = low;
   const metric = values[lastIndex] ?? 0;
+  // Concurrent requests per instance are small numbers (1.54 against a target of 1.5).
+  const shown = metric.toFixed(input.policy === 'concurrencyTargetTracking' ? 2 : 1);
   const desired = Math.ceil((current * metric) / target - 1e-9);
   if (actHigh) {
     const inCooldown =
@@ -165,7 +191,7 @@ export function targetTrackingProposal(input: {
       policy: input.policy,
       direction: 'out',
       desiredCapacity: desiredOut,
-      reason: `${input.policy}: ${metric.toFixed(1)} > target ${target} for ${settings.highAlarmDatapoints} of ${settings.highAlarmEvaluationPeriods} datapoints; ceil(${baseText} x ${metric.toFixed(1)} / ${target}) = ${desiredOut}${base === current ? '' : ` (${baseText}: the instances the datapoint was measured on, in the scale-out cooldown)`}`,
+      reason: `${input.policy}: ${shown} > target ${target} for ${settings.highAlarmDatapoints} of ${settings.highAlarmEvaluationPeriods} datapoints; ceil(${baseText} x ${shown} / ${target}) = ${desiredOut}${base === current ? '' : ` (${baseText}: the instances the datapoint was measured on, in the scale-out cooldown)`}`,
     };
   }
   if (actLow) {
@@ -185,7 +211,7 @@ export function targetTrackingProposal(input: {
       policy: input.policy,
       direction: 'in',
       desiredCapacity: desired,
-      reason: `${input.policy}: ${metric.toFixed(1)} < ${settings.lowAlarmFactor} x target ${target} for ${settings.lowAlarmDatapoints} of ${settings.lowAlarmEvaluationPeriods} datapoints; ceil(${current} x ${metric.toFixed(1)} / ${target}) = ${desired}`,
+      reason: `${input.policy}: ${shown} < ${settings.lowAlarmFactor} x target ${target} for ${settings.lowAlarmDatapoints} of ${settings.lowAlarmEvaluationPeriods} datapoints; ceil(${current} x ${shown} / ${target}) = ${desired}`,
     };
   }
   return null;

@@ -36,6 +36,27 @@ export interface SimSettings {
   /** Low alarm threshold as a share of the target (0.9, observed in the console). */
   lowAlarmFactor: number;
   /**
+   * Seconds per datapoint of the high-resolution ConcurrentRequestsPerModel metric that target
+   * tracking on SageMakerVariantConcurrentRequestsPerModelHighResolution reads (10, AWS docs);
+   * its alarms are evaluated at every datapoint. stepSeconds must divide it.
+   */
+  highResolutionPeriodSeconds: number;
+  /**
+   * Seconds after a high-resolution period ends before its datapoint is visible to alarms.
+   * [unconfirmed] AWS says scale-out detection is "up to 6x faster"; default 10.
+   */
+  highResolutionMetricDelaySeconds: number;
+  /**
+   * Its high alarm: 3 of 3 datapoints above the target ("for 3 datapoints within 30 seconds");
+   * its low alarm: 90 of 90 below lowAlarmFactor x target ("90 datapoints within 15 minutes").
+   * Both as the AWS sample prints the alarms AAS creates (AWS-documented: scale-in no faster
+   * than with standard metrics).
+   */
+  highResolutionHighAlarmDatapoints: number;
+  highResolutionHighAlarmEvaluationPeriods: number;
+  highResolutionLowAlarmDatapoints: number;
+  highResolutionLowAlarmEvaluationPeriods: number;
+  /**
    * True: an alarm that stays in ALARM invokes its policy again at every evaluation (each minute),
    * as Application Auto Scaling retries; false: only on the transition to ALARM. [unconfirmed] Default true.
    */
@@ -116,6 +137,12 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = {
   lowAlarmDatapoints: 15,
   lowAlarmEvaluationPeriods: 15,
   lowAlarmFactor: 0.9,
+  highResolutionPeriodSeconds: 10,
+  highResolutionMetricDelaySeconds: 10,
+  highResolutionHighAlarmDatapoints: 3,
+  highResolutionHighAlarmEvaluationPeriods: 3,
+  highResolutionLowAlarmDatapoints: 90,
+  highResolutionLowAlarmEvaluationPeriods: 90,
   alarmRepeatsWhileInAlarm: true,
   scaleInBlockedDuringScaleOutCooldown: true,
   scaleOutCapacityBase: 'datapointDuringCooldown',
