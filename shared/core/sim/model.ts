@@ -186,6 +186,8 @@ export function createSimulationContext(spec: SimulationSpec): SimulationContext
       `simulation: need integers 0 <= minCapacity (${policySet.minCapacity}) <= maxCapacity (${policySet.maxCapacity})`,
     );
   if (!(spec.latencySloMs > 0)) throw new InvalidInputError('simulation: latencySloMs must be > 0');
+  if (!(settings.timeScale >= 1 && Number.isFinite(settings.timeScale)))
+    throw new InvalidInputError(`simulation: timeScale must be a number >= 1, got ${settings.timeScale}`);
   for (const [name, tt] of [
     ['invocationsTargetTracking', policySet.invocationsTargetTracking],
     ['cpuTargetTracking', policySet.cpuTargetTracking],
@@ -536,8 +538,13 @@ function closedLoopThroughput(
   instances: number,
   capacityRps: number,
 ): number {
+  // In AWS seconds: a latency of l real seconds lasts l x timeScale on the (scaled) clock.
   const meanLatencySeconds = (x: number): number =>
-    Math.max(1e-6, knotsMeanMs(latencyKnots(context.curve, (x * 60) / instances, 0, scratch)) / 1000);
+    Math.max(
+      1e-6,
+      (knotsMeanMs(latencyKnots(context.curve, (x * 60) / instances, 0, scratch)) / 1000) *
+        context.settings.timeScale,
+    );
   if (capacityRps * meanLatencySeconds(capacityRps) <= users) return capacityRps;
   let lo = 0;
   let hi = capacityRps;
@@ -631,8 +638,10 @@ function serveOpen(
   // FIFO: the first requests served waited before / capacity, the last rest / capacity; when
   // the queue empties within the step, the requests after the backlog wait nothing.
   if (capacityRps > 0) {
-    out.waitFromMs = (before / capacityRps) * 1000;
-    out.waitToMs = (rest / capacityRps) * 1000;
+    // The queue drains at the fleet's rate in AWS seconds; latency runs timeScale times slower.
+    const msPerRequest = 1000 / (capacityRps * settings.timeScale);
+    out.waitFromMs = before * msPerRequest;
+    out.waitToMs = rest * msPerRequest;
     out.drainedShare = rest === 0 && out.served > 0 ? Math.min(1, before / out.served) : 1;
     out.waitMs = out.drainedShare * ((out.waitFromMs + out.waitToMs) / 2);
   }
@@ -658,10 +667,11 @@ function serveClosed(
   } else if (users > 0 && settings.closedLoopModel === 'queueingModel') {
     // users spread evenly over the InService instances, each a server solved by MVA
     const perInstance = closedLoopMva(context.service, users / n);
-    if (perInstance.responseMs > settings.invocationTimeoutSeconds * 1000)
+    // Response and throughput are in ms of latency; a step is step x 1000 / timeScale of them.
+    if (perInstance.responseMs > (settings.invocationTimeoutSeconds * 1000) / settings.timeScale)
       out.errors = (users / settings.invocationTimeoutSeconds) * step;
     else {
-      out.served = n * perInstance.throughputPerMs * 1000 * step;
+      out.served = (n * perInstance.throughputPerMs * 1000 * step) / settings.timeScale;
       out.closedResponseMs = perInstance.responseMs;
     }
   } else if (users > 0) {
@@ -670,8 +680,8 @@ function serveClosed(
       // saturated: Little's law gives the time in system, users / throughput
       latencyKnots(context.curve, context.spec.analysis.peakInvocationsPerMinute, 0, scratch);
       const baseMs = knotsMeanMs(scratch);
-      out.waitMs = Math.max(0, (users / capacityRps) * 1000 - baseMs);
-      if (out.waitMs > settings.invocationTimeoutSeconds * 1000) {
+      out.waitMs = Math.max(0, ((users / capacityRps) * 1000) / settings.timeScale - baseMs);
+      if (out.waitMs > (settings.invocationTimeoutSeconds * 1000) / settings.timeScale) {
         out.errors = (users / settings.invocationTimeoutSeconds) * step;
         out.waitMs = 0;
       } else out.served = x * step;

@@ -59,6 +59,8 @@ export interface ServiceModelOptions {
   fixedDelayMs: number | null;
   waitP95ToMeanRatio: number | null;
   waitP99ToMeanRatio: number | null;
+  /** AWS seconds per second of latency (SimSettings.timeScale); default 1. */
+  timeScale?: number;
 }
 
 function lowestLoadPoint(curve: LatencyCurvePoint[]): LatencyCurvePoint {
@@ -97,7 +99,9 @@ export function deriveServiceModel(analysis: BenchmarkAnalysis, options: Service
     throw new InvalidInputError('service model: peakInvocationsPerMinute must be > 0');
   if (analysis.latencyCurve.length === 0)
     throw new InvalidInputError('service model: the latency curve has no point');
-  const serviceMs = options.serviceTimeMs ?? 60_000 / analysis.peakInvocationsPerMinute;
+  // The peak is per (scaled) minute, the service time in milliseconds of latency.
+  const serviceMs =
+    options.serviceTimeMs ?? 60_000 / (analysis.peakInvocationsPerMinute * (options.timeScale ?? 1));
   const low = lowestLoadPoint(analysis.latencyCurve);
   const delayMs = options.fixedDelayMs ?? Math.max(0, low.avgMs - serviceMs);
   const p50Ms = low.p50Ms ?? low.avgMs;

@@ -124,6 +124,17 @@ export interface SimSettings {
    */
   waitP95ToMeanRatio: number | null;
   waitP99ToMeanRatio: number | null;
+  /**
+   * AWS seconds per second of latency, >= 1. 1 (default) on SageMaker: the clock and the
+   * latencies run at the same speed. The local endpoint compresses every AWS duration by its
+   * timeScale but serves requests in real time, so when the twin predicts that fleet the
+   * benchmark's per-minute counts are per scaled minute while its latencies are real: a backlog of
+   * N requests drains in N / (capacity x timeScale) seconds of latency, a request's service time is
+   * 60,000 / (peak per minute x timeScale) ms, and a closed-loop user sends timeScale times fewer
+   * requests per AWS second than its real response time says. At 60, a queue that an instance
+   * serves in one AWS minute adds 1 s of latency, not 60 s (bench:fleet measured the difference).
+   */
+  timeScale: number;
 }
 
 /** Defaults: see each field of SimSettings for the source of the value. */
@@ -155,6 +166,7 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = {
   fixedDelayMs: null,
   waitP95ToMeanRatio: null,
   waitP99ToMeanRatio: null,
+  timeScale: 1,
 };
 
 /** Merges partial settings over the defaults. */

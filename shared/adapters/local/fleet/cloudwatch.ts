@@ -23,7 +23,7 @@ export interface MetricDataQuery {
     Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] };
     /** Seconds of the scaled clock; a multiple of the store's period. */
     Period: number;
-    /** Sum | Average | Minimum | Maximum | SampleCount | pNN(.N) */
+    /** Sum | Average | Minimum | Maximum | SampleCount | pNN(.N) | PR(n:m) */
     Stat: string;
   };
   ReturnData?: boolean;
@@ -67,6 +67,7 @@ export interface LocalCloudWatch {
  * @example
  * statistic([100, 200, 300, 400], 'p50'); // 200
  * statistic([1, 0, 1], 'Average'); // 0.666...
+ * statistic([100, 200, 300, 400], 'PR(:300)'); // 75
  */
 export function statistic(samples: number[], stat: string): number | undefined {
   if (samples.length === 0) return undefined;
@@ -82,10 +83,18 @@ export function statistic(samples: number[], stat: string): number | undefined {
     case 'SampleCount':
       return samples.length;
   }
+  // Percentile rank PR(n:m): the percentage of samples above n and at or below m (either bound
+  // may be left out, as CloudWatch allows: PR(:300) is the share at or below 300).
+  const percentRank = /^PR\((-?\d+(?:\.\d+)?)?:(-?\d+(?:\.\d+)?)?\)$/.exec(stat);
+  if (percentRank) {
+    const above = percentRank[1] === undefined ? Number.NEGATIVE_INFINITY : Number(percentRank[1]);
+    const atMost = percentRank[2] === undefined ? Number.POSITIVE_INFINITY : Number(percentRank[2]);
+    return (100 * samples.filter((v) => v > above && v <= atMost).length) / samples.length;
+  }
   const percentile = /^p(\d{1,2}(\.\d+)?)$/.exec(stat);
   if (!percentile)
     throw new InvalidInputError(
-      `unknown statistic '${stat}': Sum, Average, Minimum, Maximum, SampleCount or pNN`,
+      `unknown statistic '${stat}': Sum, Average, Minimum, Maximum, SampleCount, pNN or PR(n:m)`,
     );
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = Math.ceil((Number(percentile[1]) / 100) * sorted.length);
