@@ -7,9 +7,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildScalingRequests } from '../../shared/core/policies';
+import { neighbours } from '../../shared/core/sim/holdout';
 import { simulate } from '../../shared/core/sim/results';
-import { countsTraffic } from '../../shared/core/sim/traffic';
+import {
+  closedLoopOracleInstanceHours,
+  concurrencyAtShareOfPeak,
+  searchCandidates,
+  searchPolicies,
+} from '../../shared/core/sim/search';
+import { countsTraffic, phasesTraffic } from '../../shared/core/sim/traffic';
 import { validateContractRecords } from '../contract/botocore';
+import { AWS_SAMPLE_ANALYSIS } from '../fixtures/aws-sample';
 import { ANALYSIS, policies, tt } from './fixtures';
 
 /** Per-minute counts: `low` for `before` minutes, `high` for `during`, `low` for `after`. */
@@ -159,5 +167,123 @@ describe('concurrency target tracking request', () => {
     if (outcome.status === 'skipped') return t.skip(outcome.reason);
     assert.equal(outcome.results.length, 2);
     for (const r of outcome.results) assert.deepEqual(r.errors, [], JSON.stringify(r.record.input));
+  });
+});
+
+describe('concurrency candidates in the search', () => {
+  const input = { analysis: ANALYSIS, base: policies(), scenarios: [], latencySloMs: 100 };
+
+  it("concurrencyAtShareOfPeak is the twin's steady datapoint at that share of the peak", () => {
+    const r = simulate({
+      policySet: concurrencyOnly(5),
+      analysis: ANALYSIS,
+      traffic: burst(3000, 3000, 3, 0, 0),
+      latencySloMs: 100,
+    });
+    const measured = r.state.highResolution.concurrencyPerInstance[5]!;
+    assert.ok(Math.abs(concurrencyAtShareOfPeak(ANALYSIS, 0.5) - measured) <= 0.005, `${measured}`);
+    // boundary: never 0, the request would be refused
+    assert.equal(concurrencyAtShareOfPeak(ANALYSIS, 0), 0.01);
+  });
+
+  it('the default grid pairs InvocationsPerInstance with a scale-out-only concurrency policy at 85% and 95% of the peak, step off', () => {
+    const withConcurrency = searchCandidates(input).filter((c) => c.policySet.concurrencyTargetTracking);
+    assert.equal(withConcurrency.length, 7 * 3 * 3 * 2 * 2 * 2);
+    const targets = new Set(withConcurrency.map((c) => c.policySet.concurrencyTargetTracking!.targetValue));
+    assert.deepEqual(
+      [...targets],
+      [concurrencyAtShareOfPeak(ANALYSIS, 0.85), concurrencyAtShareOfPeak(ANALYSIS, 0.95)],
+    );
+    for (const c of withConcurrency) {
+      const conc = c.policySet.concurrencyTargetTracking!;
+      const inv = c.policySet.invocationsTargetTracking!;
+      assert.equal(c.policySet.stepScaling, undefined);
+      assert.equal(conc.disableScaleIn, true);
+      assert.equal(conc.scaleOutCooldownSeconds, inv.scaleOutCooldownSeconds);
+      assert.match(c.label, /conc \d+(\.\d+)? \((85|95)%\)/);
+    }
+  });
+
+  it('boundary: concurrencySharesOfPeak [null] leaves the grid without concurrency policies', () => {
+    const grid = { concurrencySharesOfPeak: [null] };
+    assert.equal(
+      searchCandidates({ ...input, grid }).filter((c) => c.policySet.concurrencyTargetTracking).length,
+      0,
+    );
+    assert.equal(searchCandidates({ ...input, grid }).length, 756);
+  });
+
+  it('the refinement moves the concurrency target by 5% and 10% and its scale-out cooldown one notch', () => {
+    const set = policies({ concurrencyTargetTracking: { ...tt(1.5, 300, 300), disableScaleIn: true } });
+    const moved = neighbours(set, ANALYSIS.peakInvocationsPerMinute)
+      .filter((n) => n.invocationsTargetTracking === set.invocationsTargetTracking)
+      .map((n) => [
+        n.concurrencyTargetTracking!.targetValue,
+        n.concurrencyTargetTracking!.scaleOutCooldownSeconds,
+      ]);
+    assert.deepEqual(moved, [
+      [1.35, 300],
+      [1.43, 300],
+      [1.58, 300],
+      [1.65, 300],
+      [1.5, 180],
+      [1.5, 450],
+    ]);
+  });
+});
+
+describe('the oracle of closed-loop users', () => {
+  // AWS sample's ml.c5.large: 6.6 ms a request and no fixed delay, so n users on one instance
+  // answer in n x 6.6 ms; 5 users on one get 98.1% within 100 ms, 2.5 users on each of two 100%.
+  const constantUsers = (users: number, minutes: number) =>
+    phasesTraffic({
+      phases: [{ initialUsers: users, spawnRatePerMinute: 0, durationSeconds: minutes * 60 }],
+    });
+  const oracle = (users: number, sloTarget: number) =>
+    closedLoopOracleInstanceHours(constantUsers(users, 60), {
+      analysis: AWS_SAMPLE_ANALYSIS,
+      latencySloMs: 100,
+      sloTarget,
+    });
+
+  for (const [users, sloTarget, instances] of [
+    [1, 0.999, 1],
+    [5, 0.98, 1],
+    [5, 0.999, 2],
+    [10, 0.999, 3],
+  ] as const)
+    it(`${users} users, ${sloTarget * 100}% within 100 ms: ${instances} instance(s) all hour`, () => {
+      assert.ok(Math.abs(oracle(users, sloTarget) - instances) < 1e-9, `${oracle(users, sloTarget)}`);
+    });
+
+  it("stays below the search's best and is the same at every target (users fill any fleet)", () => {
+    // IR's 1 + 1/min users for 30 minutes; the earlier oracle divided the base fleet's own
+    // throughput by the target, 12.07 h against a static fleet's 8 h on the sample's hour
+    const r = searchPolicies({
+      analysis: ANALYSIS,
+      base: policies({ maxCapacity: 10 }),
+      scenarios: [
+        {
+          name: 'phases',
+          traffic: phasesTraffic({
+            phases: [{ initialUsers: 1, spawnRatePerMinute: 1, durationSeconds: 1800 }],
+          }),
+        },
+      ],
+      latencySloMs: 100,
+      sloTarget: 0.99,
+      grid: {
+        targetSharesOfPeak: [0.5, 0.9],
+        scaleOutCooldownSeconds: [60],
+        scaleInCooldownSeconds: [300],
+        stepThresholdsOverTarget: [null],
+        minCapacityOffsets: [0],
+        maxCapacityOffsets: [0],
+      },
+    });
+    assert.ok(r.best);
+    assert.ok(r.oracleAtPeak.instanceHours <= r.best.instanceHours, `${r.oracleAtPeak.instanceHours}`);
+    assert.equal(r.oracle.instanceHours, r.oracleAtPeak.instanceHours);
+    assert.ok(r.oracleAtPeak.instanceHours <= r.baselines[2]!.instanceHours);
   });
 });

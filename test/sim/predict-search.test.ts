@@ -69,14 +69,14 @@ describe('predictEvaluation', () => {
 });
 
 describe('search', () => {
-  it('the default grid has 756 candidates', () => {
+  it('the default grid has 1260 candidates: 756 with step scaling on or off, 504 with a concurrency policy', () => {
     const n = searchCandidates({
       analysis: ANALYSIS,
       base: policies(),
       scenarios: [],
       latencySloMs: 100,
     }).length;
-    assert.equal(n, 756);
+    assert.equal(n, 1260);
   });
 
   it("baselines: the sample's 55%, the documented rps x 0.5 x 60, static at Max", () => {
@@ -134,6 +134,7 @@ describe('search', () => {
         stepThresholdsOverTarget: [null, 1],
         minCapacityOffsets: [0],
         maxCapacityOffsets: [0],
+        concurrencySharesOfPeak: [null],
       },
     });
     assert.equal(r.candidatesEvaluated, 4);

@@ -171,6 +171,7 @@ describe('the scale-out cooldown', () => {
         stepThresholdsOverTarget: [null],
         minCapacityOffsets: [0],
         maxCapacityOffsets: [0],
+        concurrencySharesOfPeak: [null],
       },
     });
     const activities = candidates.map((c) =>

@@ -235,7 +235,7 @@ type Judge = ReturnType<typeof makeJudge>;
  * fewest training instance-hours, except that a candidate within 2% of that cost with a better
  * worst-window attainment is preferred (headroom that costs almost nothing).
  */
-function robustPick(
+export function robustPick(
   feasible: { label: string; policySet: PolicySet; inSample: WindowFigures }[],
 ): { label: string; policySet: PolicySet; inSample: WindowFigures } | null {
   if (feasible.length === 0) return null;
@@ -266,7 +266,8 @@ const SCALE_OUT_COOLDOWNS_SECONDS = [0, 10, 30, 60, 120, 180, 300, 450, 600, 900
 /**
  * The neighbours of a policy set along its continuous parameters: the InvocationsPerInstance
  * target +-2% and +-5% of the peak, the next shorter and longer scale-out cooldown, the scale-in
- * cooldown halved and doubled, the step threshold +-5%, and each scheduled level +-1 instance.
+ * cooldown halved and doubled, the step threshold +-5%, the concurrency target +-5% and +-10% and
+ * its next shorter and longer scale-out cooldown, and each scheduled level +-1 instance.
  */
 export function neighbours(policySet: PolicySet, peakInvocationsPerMinute: number): PolicySet[] {
   const out: PolicySet[] = [];
@@ -287,6 +288,21 @@ export function neighbours(policySet: PolicySet, peakInvocationsPerMinute: numbe
       const scaleInCooldownSeconds = Math.round(tt.scaleInCooldownSeconds * f);
       if (scaleInCooldownSeconds >= 60 && scaleInCooldownSeconds <= 3600)
         out.push({ ...policySet, invocationsTargetTracking: { ...tt, scaleInCooldownSeconds } });
+    }
+  }
+  const conc = policySet.concurrencyTargetTracking;
+  if (conc) {
+    for (const f of [0.9, 0.95, 1.05, 1.1]) {
+      // + 1e-9: 1.5 x 0.95 is 1.4249999... in binary and rounds to 1.43, as written
+      const targetValue = Math.round(conc.targetValue * f * 100 + 1e-9) / 100;
+      if (targetValue > 0 && targetValue !== conc.targetValue)
+        out.push({ ...policySet, concurrencyTargetTracking: { ...conc, targetValue } });
+    }
+    const k = SCALE_OUT_COOLDOWNS_SECONDS.findIndex((c) => c >= conc.scaleOutCooldownSeconds);
+    for (const j of [k - 1, k + 1]) {
+      const scaleOutCooldownSeconds = SCALE_OUT_COOLDOWNS_SECONDS[j];
+      if (scaleOutCooldownSeconds !== undefined)
+        out.push({ ...policySet, concurrencyTargetTracking: { ...conc, scaleOutCooldownSeconds } });
     }
   }
   const step = policySet.stepScaling;
@@ -348,6 +364,9 @@ function describePolicySet(p: PolicySet, from: string): string {
       ? `inv ${tt.targetValue}/min out ${tt.scaleOutCooldownSeconds}s in ${tt.scaleInCooldownSeconds}s`
       : 'no target tracking',
     p.stepScaling ? `step at ${p.stepScaling.alarmThresholdInvocationsPerInstance}/min` : 'step off',
+    p.concurrencyTargetTracking
+      ? `conc ${p.concurrencyTargetTracking.targetValue} out ${p.concurrencyTargetTracking.scaleOutCooldownSeconds}s`
+      : '',
     p.scheduledActions.length > 0
       ? `schedule ${p.scheduledActions.map((a) => `${a.schedule.replace(/^cron\((\d+) (\d+).*$/, '$2:$1')}->${a.minCapacity}`).join(' ')}`
       : '',

@@ -1,6 +1,6 @@
 /**
  * Policy search on the twin: every candidate of a grid (target value, cooldowns, step scaling on
- * or off and its threshold, Min/Max) runs on every scenario; the objective is the fewest
+ * or off and its threshold, a high-resolution concurrency policy beside it, Min/Max) runs on every scenario; the objective is the fewest
  * instance-hours among the candidates that meet the SLO (share of requests answered within the
  * latency, e.g. 99.9%, and the error budget) on every scenario. The output is the best candidate,
  * the front of cost against SLO attainment, and, on the same traffic, three baselines: the AWS
@@ -9,9 +9,11 @@
 import { InvalidInputError, type Reason } from '../errors';
 import { scaledSteps } from '../plan';
 import type { BenchmarkAnalysis, PolicySet, StepScalingSpec } from '../types';
+import { compileLatencyCurve, knotsMeanMs, latencyKnots, shareAtOrBelow } from './latency';
+import { closedLoopKnots, closedLoopMva, deriveServiceModel } from './queueing';
 import { oracleInstanceHours, type SimulationSummary, simulate } from './results';
-import type { SimSettings } from './settings';
-import type { Traffic } from './traffic';
+import { resolveSimSettings, type SimSettings } from './settings';
+import type { ClosedTraffic, Traffic } from './traffic';
 
 export interface SearchGrid {
   /** InvocationsPerInstance target as a share of the benchmark's peak per minute. */
@@ -24,11 +26,21 @@ export interface SearchGrid {
   minCapacityOffsets: number[];
   /** Offsets added to the base policy set's MaxCapacity. */
   maxCapacityOffsets: number[];
+  /**
+   * A scale-out-only target tracking policy on SageMakerVariantConcurrentRequestsPerModelHighResolution
+   * beside the InvocationsPerInstance one: null = none, else its target as the concurrent requests
+   * one instance holds at this share of its peak (concurrencyAtShareOfPeak). Combined with step
+   * scaling off only: both are there to catch a ramp early.
+   */
+  concurrencySharesOfPeak: (number | null)[];
 }
 
 /**
- * 7 targets x 3 x 3 cooldowns x 3 step choices x 2 MinCapacity x 2 MaxCapacity = 756 candidates.
- * MaxCapacity +2 shows whether the plan's MaxCapacity (maxRps x growth) limits the SLO on the traffic.
+ * 7 targets x 3 x 3 cooldowns x (3 step choices + 2 concurrency policies) x 2 MinCapacity x 2
+ * MaxCapacity = 1260 candidates. MaxCapacity +2 shows whether the plan's MaxCapacity (maxRps x
+ * growth) limits the SLO on the traffic. The concurrency policy at 85% and 95% of the peak: below
+ * the InvocationsPerInstance targets' steady state it would hold the fleet up by itself; far above
+ * it, it would fire only once requests queue.
  */
 export const DEFAULT_SEARCH_GRID: SearchGrid = {
   targetSharesOfPeak: [0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9],
@@ -37,6 +49,7 @@ export const DEFAULT_SEARCH_GRID: SearchGrid = {
   stepThresholdsOverTarget: [null, 1, 1.3],
   minCapacityOffsets: [0, 1],
   maxCapacityOffsets: [0, 2],
+  concurrencySharesOfPeak: [null, 0.85, 0.95],
 };
 
 export interface SearchScenario {
@@ -113,6 +126,23 @@ export function candidateStepScaling(
   };
 }
 
+/**
+ * The concurrent requests (in flight, Little's law) one instance holds at `share` of its peak:
+ * share x peak per second x the twin's mean latency there, rounded to 0.01 (the datapoint the twin
+ * records for a steady load; the curve's own average is a little lower).
+ *
+ * @example
+ * // the AWS sample's ml.c5.large (9068/min, 12 ms average at the peak): about 1.5 at 85%
+ * concurrencyAtShareOfPeak(analysis, 0.85);
+ */
+export function concurrencyAtShareOfPeak(analysis: BenchmarkAnalysis, share: number): number {
+  const perMinute = share * analysis.peakInvocationsPerMinute;
+  const meanMs = knotsMeanMs(
+    latencyKnots(compileLatencyCurve(analysis.latencyCurve), perMinute, 0, new Float64Array(5)),
+  );
+  return Math.max(0.01, Math.round(((perMinute / 60) * meanMs) / 10) / 100);
+}
+
 /** Every candidate of the grid, with a label. */
 export function searchCandidates(input: SearchInput): { label: string; policySet: PolicySet }[] {
   const grid = { ...DEFAULT_SEARCH_GRID, ...input.grid };
@@ -122,7 +152,7 @@ export function searchCandidates(input: SearchInput): { label: string; policySet
   for (const share of grid.targetSharesOfPeak)
     for (const outCd of grid.scaleOutCooldownSeconds)
       for (const inCd of grid.scaleInCooldownSeconds)
-        for (const stepOver of grid.stepThresholdsOverTarget)
+        for (const [stepOver, concurrencyShare] of fastScaleOutChoices(grid))
           for (const minOff of grid.minCapacityOffsets)
             for (const maxOff of grid.maxCapacityOffsets) {
               const maxCapacity = base.maxCapacity + maxOff;
@@ -147,13 +177,32 @@ export function searchCandidates(input: SearchInput): { label: string; policySet
                 policySet.cpuTargetTracking = base.cpuTargetTracking;
               if (stepOver !== null)
                 policySet.stepScaling = candidateStepScaling(Math.min(0.95 * peak, stepOver * target), outCd);
+              if (concurrencyShare !== null)
+                policySet.concurrencyTargetTracking = {
+                  targetValue: concurrencyAtShareOfPeak(analysis, concurrencyShare),
+                  scaleOutCooldownSeconds: outCd,
+                  scaleInCooldownSeconds: inCd,
+                  disableScaleIn: true,
+                };
               const step = stepOver === null ? 'off' : `${stepOver}x`;
+              const fast =
+                concurrencyShare === null
+                  ? `step ${step}`
+                  : `conc ${policySet.concurrencyTargetTracking!.targetValue} (${Math.round(concurrencyShare * 100)}%)`;
               out.push({
-                label: `inv ${Math.round(share * 100)}% out ${outCd}s in ${inCd}s step ${step} min ${minCapacity} max ${maxCapacity}`,
+                label: `inv ${Math.round(share * 100)}% out ${outCd}s in ${inCd}s ${fast} min ${minCapacity} max ${maxCapacity}`,
                 policySet,
               });
             }
   return out;
+}
+
+/** The step choices (concurrency off), then the concurrency choices (step off). */
+function fastScaleOutChoices(grid: SearchGrid): [number | null, number | null][] {
+  return [
+    ...grid.stepThresholdsOverTarget.map((s): [number | null, null] => [s, null]),
+    ...grid.concurrencySharesOfPeak.filter((c) => c !== null).map((c): [null, number] => [null, c]),
+  ];
 }
 
 /**
@@ -314,7 +363,11 @@ export function searchPolicies(input: SearchInput): SearchResult {
   };
 }
 
-/** Oracle instance-hours of one open-traffic scenario (closed traffic: use the run's summary). */
+/**
+ * Oracle instance-hours of one scenario: open traffic, max(1, ceil(requests in the minute /
+ * target)) instances each minute; closed-loop users, closedLoopOracleInstanceHours (the same at
+ * every target).
+ */
 function scenarioOracle(scenario: SearchScenario, target: number, input: SearchInput): number {
   const t = scenario.traffic;
   if (t.kind === 'open') {
@@ -333,12 +386,50 @@ function scenarioOracle(scenario: SearchScenario, target: number, input: SearchI
       );
     return oracleInstanceHours(demand, target);
   }
-  return simulate({
-    policySet: input.base,
-    analysis: input.analysis,
-    traffic: t,
-    latencySloMs: input.latencySloMs,
-    oracleTargetInvocationsPerInstance: target,
-    computePercentiles: false,
-  }).summary.oracleInstanceHours;
+  return closedLoopOracleInstanceHours(t, input);
+}
+
+/**
+ * Oracle instance-hours of closed-loop users (IR PHASES/STAIRS). Users send back to back, so the
+ * requests of a minute are not a demand given in advance: they grow with the fleet that answers
+ * them (the earlier oracle divided the base policy's own throughput by the target, and came out
+ * above a static fleet at MaxCapacity: 12.07 h against 8 h for an hour of IR's 1 + 1/min users on
+ * the AWS sample's instance). The clairvoyant fleet here has, each minute, the fewest instances n
+ * on which that minute's busiest step of users, spread evenly and served by the twin's closed-loop
+ * queueing model (queueing.ts, no start-up, no alarm delay), gets at least `sloTarget` of its
+ * requests within the latency SLO; at most one instance per user (where nothing more helps), at
+ * least 1. An InvocationsPerInstance target does not enter: users that send back to back fill
+ * whatever capacity they get, so no fleet holds them below a target.
+ *
+ * @example
+ * // 5 users on the AWS sample's ml.c5.large (6.6 ms a request, no fixed delay), SLO 100 ms:
+ * // one instance answers them in about 33 ms, so the oracle holds 1 instance
+ */
+export function closedLoopOracleInstanceHours(
+  traffic: ClosedTraffic,
+  input: Pick<SearchInput, 'analysis' | 'latencySloMs' | 'sloTarget' | 'settings'>,
+): number {
+  const service = deriveServiceModel(input.analysis, resolveSimSettings(input.settings));
+  const sloTarget = input.sloTarget ?? 0.999;
+  const knots = new Float64Array(5);
+  const enough = (users: number, n: number): boolean => {
+    const { responseMs } = closedLoopMva(service, users / n);
+    return shareAtOrBelow(closedLoopKnots(service, responseMs, knots), 0, input.latencySloMs) >= sloTarget;
+  };
+  const perMinute = new Map<number, number>();
+  traffic.users.forEach((users, i) => {
+    let lo = 1;
+    let hi = Math.max(1, Math.ceil(users));
+    // the fewest instances that are enough (more instances never make it worse)
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (enough(users, mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    const minute = Math.floor((i * traffic.stepSeconds) / 60);
+    perMinute.set(minute, Math.max(perMinute.get(minute) ?? 1, lo));
+  });
+  let instanceMinutes = 0;
+  for (const n of perMinute.values()) instanceMinutes += n;
+  return (instanceMinutes * Math.max(1, traffic.stepSeconds / 60)) / 60;
 }
