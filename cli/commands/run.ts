@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { FleetProgress } from '../../shared/adapters/local/fleet';
 import { InvalidInputError } from '../../shared/core/errors';
+import { DEFAULT_LOCAL_MAX_INSTANCES, DEFAULT_TIME_SCALE } from '../../shared/workflow/local-fleet';
 import {
   DEFAULT_LOCAL_BENCHMARK_SECONDS,
   DEFAULT_LOCAL_PERIOD_SECONDS,
@@ -24,11 +26,28 @@ export function localExecutionName(now: Date): string {
     .toLowerCase()}`;
 }
 
+/**
+ * One line per period of an evaluation on the local endpoint: the fleet (InService of desired),
+ * and the last published period's throughput, p95 and errors.
+ *
+ * @example
+ * formatFleetProgress({ evaluationName: 'e', phase: 'load', elapsedSeconds: 300, status: 'InService', inService: 2, desired: 3, lastPeriod });
+ * // 'evaluation e  +5 min  InService  instances 2/3 (InService/desired)  9,400 invocations/min  p95 12.3 ms  errors 0'
+ */
+export function formatFleetProgress(p: FleetProgress): string {
+  const last = p.lastPeriod;
+  const traffic = last
+    ? `  ${Math.round(last.invocations).toLocaleString('en-US')} invocations/min  p95 ${((last.modelLatencyP95Us ?? 0) / 1000).toFixed(1)} ms  errors ${last.invocation4xxErrors + last.invocation5xxErrors}`
+    : '';
+  const phase = p.phase === 'afterLoad' ? '  (load over: watching the scale-in)' : '';
+  return `evaluation ${p.evaluationName}  +${Math.round(p.elapsedSeconds / 60)} min  ${p.status}  instances ${p.inService}/${p.desired} (InService/desired)${traffic}${phase}`;
+}
+
 export function registerRun(program: Command): void {
   program
     .command('run')
     .description(
-      'run the whole workflow (benchmark, thresholds, policies, simulated evaluation) on a request file',
+      'run the whole workflow (benchmark, thresholds, policies, evaluation on the local endpoint) on a request file',
     )
     .argument('<file>', 'ScalingRequest JSON (see examples/demo.request.json)')
     .addOption(
@@ -56,6 +75,30 @@ export function registerRun(program: Command): void {
       DEFAULT_LOCAL_PERIOD_SECONDS,
     )
     .option('--server-pid <pid...>', 'pids of your own server (model.url) so its CPU is measured', pidList())
+    .addOption(
+      choiceOption(
+        '--evaluation <driver>',
+        'what plays the Advanced job: fleet (a real load test of the local endpoint, a fleet of real server processes that scales) or twin (the digital twin: a prediction, nothing measured)',
+        ['fleet', 'twin'],
+      ).default('fleet'),
+    )
+    .option(
+      '--time-scale <n>',
+      'local endpoint: AWS seconds per real second (60: an AWS minute lasts a real second)',
+      decimal({ atLeast: 1, atMost: 3600 }),
+      DEFAULT_TIME_SCALE,
+    )
+    .option(
+      '--instance-cores <n>',
+      `local endpoint: CPU quota of one instance, cores (default: ${DEFAULT_LOCAL_MAX_INSTANCES} instances fit with 0.5 cores left)`,
+      decimal({ above: 0 }),
+    )
+    .addOption(
+      choiceOption('--routing <strategy>', "local endpoint: SageMaker's routing strategy", [
+        'RANDOM',
+        'LEAST_OUTSTANDING_REQUESTS',
+      ]).default('RANDOM'),
+    )
     .option('--quiet', 'print only where the results are')
     .option(
       '--json',
@@ -83,9 +126,16 @@ export function registerRun(program: Command): void {
         benchmarkSeconds: options.benchmarkSeconds,
         periodSeconds: options.periodSeconds,
         ...(serverPids ? { serverPids } : {}),
+        evaluation: options.evaluation,
+        fleet: {
+          timeScale: options.timeScale,
+          routingStrategy: options.routing,
+          ...(options.instanceCores === undefined ? {} : { instanceCores: options.instanceCores }),
+          onFleetProgress: (p) => log(`${elapsed()}    ${formatFleetProgress(p)}`),
+        },
         onServerStarted: (server) =>
           log(
-            `${elapsed()}  demo model server on ${server.url} (pids ${server.pids.join(',')}, cpus ${server.cpus?.join(',') ?? 'any'})`,
+            `${elapsed()}  model server on ${server.url} (pids ${server.pids.join(',')}${server.cpus ? `, cpus ${server.cpus.join(',')}` : ''})`,
           ),
         onStateEntered: (state) => {
           if (!/^(WaitFor|Poll|Is)/.test(state)) log(`${elapsed()}  state ${state}`);

@@ -7,7 +7,13 @@
 import { InvalidInputError, type Reason } from './errors';
 import { fmt } from './format';
 import type { LatencySlo } from './request';
-import type { EvaluationMetrics, EvaluationPoint, Verdict, VerdictReason } from './types';
+import type {
+  EvaluationMeasurement,
+  EvaluationMetrics,
+  EvaluationPoint,
+  Verdict,
+  VerdictReason,
+} from './types';
 
 export interface JudgeCriteria {
   /** Expected peak load, requests per second; the target is maxRps x 60 invocations per minute. */
@@ -118,6 +124,35 @@ export function judgeEvaluation(metrics: EvaluationMetrics, criteria: JudgeCrite
     worstLatencyMs,
     failures,
     reasons,
+    measurement: measureEvaluation(metrics),
+  };
+}
+
+/** Activities kept in a measurement: the state of an execution carries it, so it is bounded. */
+export const MAX_MEASURED_ACTIVITIES = 50;
+
+/**
+ * What the metrics show besides the criteria: invocations, errors, instance-hours (InService
+ * instances x period) and the scaling activities, so a prediction and a measurement can be read
+ * side by side.
+ *
+ * @example
+ * measureEvaluation({ periodSeconds: 60, points: [{ ..., instanceCount: 2 }, { ..., instanceCount: 4 }] }).instanceHours; // 0.1
+ */
+export function measureEvaluation(metrics: EvaluationMetrics): EvaluationMeasurement {
+  const counts = metrics.points
+    .map((p) => p.instanceCount)
+    .filter((count): count is number => count !== undefined);
+  const hours = counts.reduce((sum, count) => sum + (count * metrics.periodSeconds) / 3600, 0);
+  return {
+    durationMinutes: (metrics.points.length * metrics.periodSeconds) / 60,
+    invocations: metrics.points.reduce((sum, p) => sum + p.invocations, 0),
+    errors: metrics.points.reduce((sum, p) => sum + p.invocation4xxErrors + p.invocation5xxErrors, 0),
+    instanceHours: counts.length > 0 ? Math.round(hours * 1e4) / 1e4 : null,
+    minInstances: counts.length > 0 ? Math.min(...counts) : null,
+    maxInstances: counts.length > 0 ? Math.max(...counts) : null,
+    activities: (metrics.activities ?? []).slice(0, MAX_MEASURED_ACTIVITIES),
+    ...(metrics.measuredOn ? { measuredOn: metrics.measuredOn } : {}),
   };
 }
 

@@ -4,6 +4,8 @@
  * (schemas/scaling-request.schema.json) is generated from it.
  */
 import { z } from 'zod';
+import { isoSecondsUtc, TRACE_FORMATS } from './load/replay';
+import { AWS_STAIRS_LIMITS } from './load/stairs';
 import { isValidScheduledActionName, validateStepAdjustments } from './policies';
 import { scheduleProblems } from './schedule';
 
@@ -142,27 +144,127 @@ export const ModelSourceSchema = z.discriminatedUnion('kind', [
       url: z.url().max(2048).optional(),
       /** Start the bundled demo XGBoost server instead of using `url`. */
       demo: z.boolean().default(false),
+      /**
+       * Your own server as a command line, one argument per item, with `{port}` where its port
+       * goes (`["python", "serve.py", "--port", "{port}"]`): the local endpoint starts one process
+       * per instance with it, the way SageMaker starts a container per instance.
+       */
+      command: z
+        .array(z.string().min(1).max(4096))
+        .min(1)
+        .max(256)
+        .refine((argv) => argv.some((arg) => arg.includes('{port}')), {
+          message: 'the command must contain {port} where the server listens',
+        })
+        .optional(),
       /** Payload file sent on every request (defaults to the demo model's sample). */
       payloadFile: z.string().max(4096).optional(),
       contentType: z.string().max(256).default('text/csv'),
     })
     .strict()
-    .refine((m) => m.demo || m.url !== undefined, { message: 'set either "url" or "demo": true' }),
+    .refine((m) => m.demo || m.url !== undefined || m.command !== undefined, {
+      message: 'set one of "demo": true, "command" (argv with {port}) or "url"',
+    }),
 ]);
+
+/**
+ * Days of an endpoint's history read at most: CloudWatch keeps one-minute datapoints for 15 days,
+ * and the twin replays the history per minute.
+ */
+export const MAX_TRAFFIC_HISTORY_DAYS = 15;
+
+/**
+ * Where the endpoint's own traffic comes from (`traffic.history`): a variant's CloudWatch
+ * `Invocations` over the last days (AWS), a trace file in S3 as `scaleplan traffic` writes it
+ * (AWS), or a trace file on this machine (local backend). The backend says which it reads
+ * (TrafficHistoryPort.sources); NormalizeInput refuses the others.
+ */
+export const TrafficHistorySchema = z.union([
+  z
+    .object({
+      /** The production endpoint whose traffic is replayed (not the one the run creates). */
+      endpointName: z
+        .string()
+        .regex(
+          /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/,
+          'letters, digits and single hyphens, starting and ending alphanumeric',
+        )
+        .max(63),
+      /** Its variant; the request's variantName when absent. */
+      variantName: z
+        .string()
+        .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/)
+        .max(63)
+        .optional(),
+      /** Whole days before the execution started, 2..15 (two: one to train on, one to test). */
+      days: z.number().int().min(2).max(MAX_TRAFFIC_HISTORY_DAYS),
+    })
+    .strict(),
+  z
+    .object({
+      /** A trace file in S3, the JSON `scaleplan traffic` writes (CloudWatch's GetMetricData shape, per minute). */
+      s3Uri: z
+        .string()
+        .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'an s3://bucket/key URI')
+        .max(1024),
+    })
+    .strict(),
+  z
+    .object({
+      /** A trace file on this machine (local backend): any format `simulate --trace` reads. */
+      file: z.string().min(1).max(4096),
+    })
+    .strict(),
+]);
+export type TrafficHistorySource = z.output<typeof TrafficHistorySchema>;
+
+/** Which kind of history a source is, as the backends declare what they read. */
+export function historySourceKind(source: TrafficHistorySource): 'endpoint' | 's3' | 'file' {
+  if ('endpointName' in source) return 'endpoint';
+  return 's3Uri' in source ? 's3' : 'file';
+}
+
+const rps = () => z.number().positive().max(MAX_TRAFFIC_RPS);
+const trafficFields = {
+  /** Headroom multiplier on MaxCapacity; must be > 1 (1.2 in the AWS sample) and <= 10. */
+  growthFactor: z.number().gt(1).max(MAX_GROWTH_FACTOR).default(1.2),
+  /** Spiky traffic gets short cooldowns (10/100 s) and step scaling; smooth gets AWS defaults (300/300 s). */
+  pattern: z.enum(['spiky', 'smooth']).default('spiky'),
+  /** The endpoint's own traffic: the workflow reads it, fills minRps/maxRps when absent and searches the policies on it. */
+  history: TrafficHistorySchema.optional(),
+};
+const ratesInOrder = (t: { minRps?: number; maxRps?: number }) =>
+  t.minRps === undefined || t.maxRps === undefined || t.minRps <= t.maxRps;
 
 export const TrafficExpectationSchema = z
   .object({
     /** Lowest expected load, requests per second. */
-    minRps: z.number().positive().max(MAX_TRAFFIC_RPS),
+    minRps: rps(),
     /** Highest expected load, requests per second. */
-    maxRps: z.number().positive().max(MAX_TRAFFIC_RPS),
-    /** Headroom multiplier on MaxCapacity; must be > 1 (1.2 in the AWS sample) and <= 10. */
-    growthFactor: z.number().gt(1).max(MAX_GROWTH_FACTOR).default(1.2),
-    /** Spiky traffic gets short cooldowns (10/100 s) and step scaling; smooth gets AWS defaults (300/300 s). */
-    pattern: z.enum(['spiky', 'smooth']).default('spiky'),
+    maxRps: rps(),
+    ...trafficFields,
   })
   .strict()
-  .refine((t) => t.minRps <= t.maxRps, { message: 'minRps must not exceed maxRps', path: ['minRps'] });
+  .refine(ratesInOrder, { message: 'minRps must not exceed maxRps', path: ['minRps'] });
+
+/**
+ * The traffic as a request may give it: minRps and maxRps may be left out when `history` is
+ * given, and the workflow's ReadHistory fills them from the history before anything is paid for.
+ */
+export const TrafficDraftSchema = z
+  .object({ minRps: rps().optional(), maxRps: rps().optional(), ...trafficFields })
+  .strict()
+  .refine(ratesInOrder, { message: 'minRps must not exceed maxRps', path: ['minRps'] })
+  .superRefine((t, context) => {
+    if (t.history !== undefined) return;
+    for (const key of ['minRps', 'maxRps'] as const)
+      if (t[key] === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${key} is required unless traffic.history names the endpoint's history to read it from`,
+        });
+  });
 
 export const GoalSchema = z.union([
   z.enum(['availability', 'balanced', 'cost']),
@@ -177,8 +279,66 @@ export const LatencySloSchema = z
   })
   .strict();
 
+/**
+ * Inference Recommender's STAIRS (`evaluation.trafficType` "STAIRS"), in the API's bounds
+ * (botocore's sagemaker model: TrafficDurationInSeconds >= 1, NumberOfSteps >= 1, UsersPerStep
+ * 1..3), which CreateInferenceRecommendationsJob enforces: refused here on both backends.
+ */
+export const StairsSettingsSchema = z
+  .object({
+    /** Length of the whole pattern, seconds; each step lasts durationSeconds / numberOfSteps (<= jobDurationSeconds). */
+    durationSeconds: int32().min(AWS_STAIRS_LIMITS.minDurationSeconds),
+    /** Steps; the last one has numberOfSteps x usersPerStep users. */
+    numberOfSteps: int32().min(AWS_STAIRS_LIMITS.minNumberOfSteps),
+    /** Users added at each step, the first included (1..3). */
+    usersPerStep: z
+      .number()
+      .int()
+      .min(AWS_STAIRS_LIMITS.minUsersPerStep)
+      .max(AWS_STAIRS_LIMITS.maxUsersPerStep),
+  })
+  .strict();
+
+/**
+ * An open-loop replay of a trace file (`evaluation.replay`, local backend only: Inference
+ * Recommender has no such pattern, so the AWS backend refuses it at NormalizeInput). The window is
+ * rescaled so that its busiest step is traffic.maxRps and replayed on the evaluation's clock (the
+ * local endpoint's scaled clock), cut at jobDurationSeconds; the formats are those of `simulate --trace`.
+ */
+export const ReplaySettingsSchema = z
+  .object({
+    /** Path of the trace file, relative to the working directory. */
+    traceFile: z.string().min(1).max(1024),
+    /** counts (`time,count` CSV), requests (one row per request) or cloudwatch (JSON); guessed when absent. */
+    format: z.enum(TRACE_FORMATS).optional(),
+    /** Start of the window, ISO 8601 (UTC when no zone); default the trace's first step. */
+    start: z
+      .string()
+      .max(64)
+      .refine((text) => Number.isFinite(isoSecondsUtc(text)), {
+        message: 'an ISO 8601 time like "1998-06-10T12:00:00Z"',
+      })
+      .optional(),
+    /** Length of the window, minutes; default to the end of the trace (within jobDurationSeconds). */
+    minutes: z
+      .number()
+      .positive()
+      .max(18000 / 60)
+      .optional(),
+  })
+  .strict();
+
 export const EvaluationSettingsSchema = z
   .object({
+    /**
+     * Inference Recommender's TrafficPattern.TrafficType: PHASES (initialUsers, spawnRate,
+     * durationSeconds below) or STAIRS (`stairs`). Default PHASES.
+     */
+    trafficType: z.enum(['PHASES', 'STAIRS']).default('PHASES'),
+    /** The STAIRS pattern; required with trafficType "STAIRS" and only read then. */
+    stairs: StairsSettingsSchema.optional(),
+    /** Local backend only: an open-loop replay of a trace file instead of closed-loop users. */
+    replay: ReplaySettingsSchema.optional(),
     /** Inference Recommender users at the start of the phase (1..3). */
     initialUsers: z.number().int().min(1).max(3).default(1),
     /** Users added per minute (0..3). */
@@ -193,16 +353,63 @@ export const EvaluationSettingsSchema = z
     allowedErrorRate: z.number().min(0).max(1).default(0),
   })
   .strict()
-  // The traffic phases must fit in the job (Inference Recommender troubleshooting: total phase
-  // duration must not exceed the job duration); refused here, before anything is paid for.
   .superRefine((settings, context) => {
-    if (settings.durationSeconds > settings.jobDurationSeconds)
-      context.addIssue({
-        code: 'custom',
-        path: ['durationSeconds'],
-        message: `${settings.durationSeconds} s of traffic phases exceed evaluation.jobDurationSeconds ${settings.jobDurationSeconds} s: the phases must fit in the job`,
-      });
+    for (const issue of trafficPatternIssues(settings)) context.addIssue({ code: 'custom', ...issue });
   });
+
+/**
+ * One pattern, and it fits in the job: STAIRS needs its `stairs`, `stairs` needs STAIRS, a replay
+ * replaces the users (so it goes with neither), and the traffic that runs must not outlast the job
+ * (Inference Recommender troubleshooting: total phase duration must not exceed the job duration;
+ * the same for the stairs' DurationInSeconds). Refused here, before anything is paid for.
+ */
+function trafficPatternIssues(settings: {
+  trafficType: 'PHASES' | 'STAIRS';
+  stairs?: { durationSeconds: number } | undefined;
+  replay?: unknown;
+  durationSeconds: number;
+  jobDurationSeconds: number;
+}): { path: string[]; message: string }[] {
+  const job = settings.jobDurationSeconds;
+  if (settings.replay !== undefined && (settings.trafficType === 'STAIRS' || settings.stairs))
+    return [
+      {
+        path: ['replay'],
+        message:
+          'an open-loop replay replaces the closed-loop users: give either evaluation.replay or trafficType "STAIRS" with evaluation.stairs, not both',
+      },
+    ];
+  if (settings.trafficType === 'STAIRS' && !settings.stairs)
+    return [
+      {
+        path: ['stairs'],
+        message:
+          'trafficType "STAIRS" needs evaluation.stairs { durationSeconds, numberOfSteps, usersPerStep }',
+      },
+    ];
+  if (settings.trafficType !== 'STAIRS' && settings.stairs)
+    return [
+      {
+        path: ['trafficType'],
+        message: `evaluation.stairs is only read with trafficType "STAIRS" (got "${settings.trafficType}"): set trafficType "STAIRS" or remove stairs`,
+      },
+    ];
+  if (settings.stairs && settings.stairs.durationSeconds > job)
+    return [
+      {
+        path: ['stairs', 'durationSeconds'],
+        message: `${settings.stairs.durationSeconds} s of stairs exceed evaluation.jobDurationSeconds ${job} s: the stairs must fit in the job`,
+      },
+    ];
+  if (settings.trafficType === 'PHASES' && settings.replay === undefined && settings.durationSeconds > job)
+    return [
+      {
+        path: ['durationSeconds'],
+        message: `${settings.durationSeconds} s of traffic phases exceed evaluation.jobDurationSeconds ${job} s: the phases must fit in the job`,
+      },
+    ];
+  return [];
+}
 
 export const StepScalingSettingsSchema = z
   .object({
@@ -292,61 +499,82 @@ export const PolicyChoiceSchema = z
   })
   .strict();
 
-export const ScalingRequestSchema = z
-  .object({
-    /** Short name used in every resource this execution creates (<= 40 chars). */
-    name: awsName.default('scaleplan'),
-    model: ModelSourceSchema,
-    /** SageMaker instance type, e.g. ml.c5.large. */
-    instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'like "ml.c5.large"'),
-    /** vCPUs of the instance type; looked up from a built-in table when absent. */
-    vcpus: z.number().int().positive().max(1024).optional(),
-    variantName: z
-      .string()
-      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/)
-      .max(63)
-      .default('AllTraffic'),
-    traffic: TrafficExpectationSchema,
-    goal: GoalSchema.default('balanced'),
-    /** Which InvocationsPerInstance to use: the more conservative (default) or one method. */
-    thresholdMethod: z.enum(['conservative', 'peakShare', 'cpuOverlay']).default('conservative'),
-    latencySlo: LatencySloSchema,
-    evaluation: EvaluationSettingsSchema.default(EvaluationSettingsSchema.parse({})),
-    policies: PolicyChoiceSchema.default(PolicyChoiceSchema.parse({})),
-    /** Account quota on instances of this type for endpoints; MaxCapacity above it is refused. */
-    maxInstancesLimit: int32().positive().default(20),
-    /** IAM role for Inference Recommender and SageMaker (AWS backend only). */
-    roleArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/, 'an IAM role ARN')
-      .max(2048)
-      .optional(),
-    /**
-     * Cost guard, instance-hours: a request whose worst case (`worstCaseInstanceHours`) is above
-     * it is refused at NormalizeInput on AWS, before the first paid step. Default 250 (about $25
-     * on ml.c5.large); the default request's worst case is 211.5.
-     */
-    maxInstanceHours: z.number().positive().max(1_000_000).default(DEFAULT_MAX_INSTANCE_HOURS),
-    /** Delete everything the execution created when it ends (default true). */
-    cleanup: z.boolean().default(true),
-  })
-  .strict()
-  // A scheduled action's capacities are bound by the account quota like MaxCapacity is.
-  .superRefine((request, context) => {
-    request.policies.scheduledActions.forEach((action, index) => {
-      for (const key of ['minCapacity', 'maxCapacity'] as const) {
-        const value = action[key];
-        if (value !== undefined && value > request.maxInstancesLimit)
-          context.addIssue({
-            code: 'custom',
-            path: ['policies', 'scheduledActions', index, key],
-            message: `${value} exceeds maxInstancesLimit ${request.maxInstancesLimit}`,
-          });
-      }
-    });
+const scalingRequestFields = {
+  /** Short name used in every resource this execution creates (<= 40 chars). */
+  name: awsName.default('scaleplan'),
+  model: ModelSourceSchema,
+  /** SageMaker instance type, e.g. ml.c5.large. */
+  instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'like "ml.c5.large"'),
+  /** vCPUs of the instance type; looked up from a built-in table when absent. */
+  vcpus: z.number().int().positive().max(1024).optional(),
+  variantName: z
+    .string()
+    .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/)
+    .max(63)
+    .default('AllTraffic'),
+  traffic: TrafficExpectationSchema,
+  goal: GoalSchema.default('balanced'),
+  /** Which InvocationsPerInstance to use: the more conservative (default) or one method. */
+  thresholdMethod: z.enum(['conservative', 'peakShare', 'cpuOverlay']).default('conservative'),
+  latencySlo: LatencySloSchema,
+  evaluation: EvaluationSettingsSchema.default(EvaluationSettingsSchema.parse({})),
+  policies: PolicyChoiceSchema.default(PolicyChoiceSchema.parse({})),
+  /** Account quota on instances of this type for endpoints; MaxCapacity above it is refused. */
+  maxInstancesLimit: int32().positive().default(20),
+  /** IAM role for Inference Recommender and SageMaker (AWS backend only). */
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/, 'an IAM role ARN')
+    .max(2048)
+    .optional(),
+  /**
+   * Cost guard, instance-hours: a request whose worst case (`worstCaseInstanceHours`) is above
+   * it is refused at NormalizeInput on AWS, before the first paid step. Default 250 (about $25
+   * on ml.c5.large); the default request's worst case is 211.5.
+   */
+  maxInstanceHours: z.number().positive().max(1_000_000).default(DEFAULT_MAX_INSTANCE_HOURS),
+  /** Delete everything the execution created when it ends (default true). */
+  cleanup: z.boolean().default(true),
+};
+
+/** The request's object with its traffic: the resolved one (rates known) or the draft a user may send. */
+function requestSchemaWith<T extends z.ZodType>(traffic: T) {
+  return (
+    z
+      .object({ ...scalingRequestFields, traffic })
+      .strict()
+      // A scheduled action's capacities are bound by the account quota like MaxCapacity is.
+      .superRefine(checkScheduledCapacities)
+  );
+}
+
+function checkScheduledCapacities(
+  request: { policies: z.output<typeof PolicyChoiceSchema>; maxInstancesLimit: number },
+  context: z.RefinementCtx,
+) {
+  request.policies.scheduledActions.forEach((action, index) => {
+    for (const key of ['minCapacity', 'maxCapacity'] as const) {
+      const value = action[key];
+      if (value !== undefined && value > request.maxInstancesLimit)
+        context.addIssue({
+          code: 'custom',
+          path: ['policies', 'scheduledActions', index, key],
+          message: `${value} exceeds maxInstancesLimit ${request.maxInstancesLimit}`,
+        });
+    }
   });
+}
+
+/** The request every Task after ReadHistory reads: minRps and maxRps are known. */
+export const ScalingRequestSchema = requestSchemaWith(TrafficExpectationSchema);
+/**
+ * The request as a user sends it (the execution input, `scaleplan run` and `start`): minRps and
+ * maxRps may be absent when traffic.history is given. NormalizeInput validates it.
+ */
+export const ScalingRequestDraftSchema = requestSchemaWith(TrafficDraftSchema);
 
 export type ScalingRequest = z.output<typeof ScalingRequestSchema>;
+export type ScalingRequestDraft = z.output<typeof ScalingRequestDraftSchema>;
 export type ScalingRequestInput = z.input<typeof ScalingRequestSchema>;
 export type Goal = z.output<typeof GoalSchema>;
 export type LatencySlo = z.output<typeof LatencySloSchema>;
@@ -367,18 +595,23 @@ export const AWS_MAX_INVOCATIONS_PER_MINUTE = 30000;
  * @example awsRequestLimitProblems({ ...request, traffic: { ...traffic, maxRps: 600 } })
  * // ['traffic.maxRps 600 needs MaxInvocations 36000 per minute (maxRps x 60); Inference Recommender accepts at most 30000 (maxRps 500) on AWS']
  */
-export function awsRequestLimitProblems(request: ScalingRequest): string[] {
+export function awsRequestLimitProblems(request: ScalingRequestDraft): string[] {
   const problems: string[] = [];
   if (request.model.kind === 'local')
     problems.push(
       'model.kind "local" runs on this machine only: on AWS give a "container" or a "modelPackage"',
+    );
+  if (request.evaluation.replay)
+    problems.push(
+      `evaluation.replay (${request.evaluation.replay.traceFile}) runs on the local endpoint only: Inference Recommender's Advanced job offers TrafficType PHASES or STAIRS, not a trace; on AWS remove evaluation.replay and give phases or stairs`,
     );
   const worst = worstCaseInstanceHours(request);
   if (worst.hours > request.maxInstanceHours)
     problems.push(
       `maxInstanceHours ${request.maxInstanceHours}: the worst case of this run is ${worst.formula} instance-hours (benchmark, then maxIterations x maxInstancesLimit instances for each evaluation and its endpoint waits); raise maxInstanceHours, or lower evaluation.maxIterations, maxInstancesLimit or evaluation.jobDurationSeconds`,
     );
-  const invocationsPerMinute = Math.ceil(request.traffic.maxRps * 60);
+  // Absent until ReadHistory fills it from the history, which checks it then.
+  const invocationsPerMinute = Math.ceil((request.traffic.maxRps ?? 0) * 60);
   if (invocationsPerMinute > AWS_MAX_INVOCATIONS_PER_MINUTE)
     problems.push(
       `traffic.maxRps ${request.traffic.maxRps} needs MaxInvocations ${invocationsPerMinute} per minute (maxRps x 60); Inference Recommender accepts at most ${AWS_MAX_INVOCATIONS_PER_MINUTE} (maxRps ${AWS_MAX_INVOCATIONS_PER_MINUTE / 60}) on AWS`,
@@ -396,7 +629,7 @@ export type TimezoneCheck = (name: string) => { known: true } | { known: false; 
  * @example timezoneProblems(request, isIanaTimezone)
  * // ['policies.scheduledActions[0].timezone: "Mars/Olympus" is not an IANA time zone (like "Europe/Paris" or "UTC")']
  */
-export function timezoneProblems(request: ScalingRequest, check: TimezoneCheck): string[] {
+export function timezoneProblems(request: ScalingRequestDraft, check: TimezoneCheck): string[] {
   return request.policies.scheduledActions.flatMap((action, index) => {
     if (action.timezone === undefined) return [];
     const verdict = check(action.timezone);
@@ -416,7 +649,7 @@ export function timezoneProblems(request: ScalingRequest, check: TimezoneCheck):
  * the endpoint waits around it (creation, before and after the reset).
  * @example worstCaseInstanceHours(defaultRequest) // { hours: 211.5, formula: '1.5 h + 3 x 20 x (2 + 1.5) h = 211.5' }
  */
-export function worstCaseInstanceHours(request: ScalingRequest): { hours: number; formula: string } {
+export function worstCaseInstanceHours(request: ScalingRequestDraft): { hours: number; formula: string } {
   const bounds = PAID_WAIT_BOUNDS_SECONDS;
   const benchmarkHours = bounds.benchmarkJob / 3600;
   const evaluationHours = Math.min(request.evaluation.jobDurationSeconds, bounds.evaluationJob) / 3600;

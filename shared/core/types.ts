@@ -142,9 +142,38 @@ export interface EvaluationPoint {
   instanceCount?: number;
 }
 
+/** A change of the endpoint's capacity during an evaluation, as the driver saw it. */
+export interface EvaluationActivity {
+  /** When the change was decided, seconds since the evaluation started (AWS clock). */
+  atSeconds: number;
+  fromCapacity: number;
+  toCapacity: number;
+  /** The policy, `scheduledAction:<name>`, or `bounds`. */
+  cause: string;
+}
+
 export interface EvaluationMetrics {
   periodSeconds: number;
   points: EvaluationPoint[];
+  /** The scaling activities, when the driver knows them (the twin, the local endpoint). */
+  activities?: EvaluationActivity[];
+  /** Where the metrics come from, in words (e.g. "local endpoint, time scale 60, cgroup-v1"). */
+  measuredOn?: string;
+}
+
+/** What an evaluation did, beyond pass or fail: the side of the verdict a reader compares. */
+export interface EvaluationMeasurement {
+  /** Length of the metrics' window, minutes (AWS clock). */
+  durationMinutes: number;
+  invocations: number;
+  errors: number;
+  /** InService instances x time over the window, hours (AWS clock); null when the driver gives no counts. */
+  instanceHours: number | null;
+  minInstances: number | null;
+  maxInstances: number | null;
+  /** Every scaling activity, oldest first (at most the first 50). */
+  activities: EvaluationActivity[];
+  measuredOn?: string;
 }
 
 export interface VerdictReason extends Reason {
@@ -162,6 +191,8 @@ export interface Verdict {
   /** Every failed criterion, with numbers; empty when passed. */
   failures: VerdictReason[];
   reasons: Reason[];
+  /** What the judged metrics show besides the criteria (instance-hours, activities). */
+  measurement?: EvaluationMeasurement;
 }
 
 export type TuningStep =

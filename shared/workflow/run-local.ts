@@ -7,8 +7,10 @@
  * from the definition's bounds, which the runner passes up; everything lands in the run's folder.
  */
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLocalPorts, type LocalBenchmarkJob } from '../adapters/local';
+import { DEFAULT_RESERVED_CORES } from '../adapters/local/fleet';
 import {
   type BenchmarkProgress,
   DEFAULT_PROBE_SECONDS,
@@ -20,8 +22,18 @@ import { defaultServerCpus, startModelServer } from '../adapters/local/model-ser
 import type { BenchmarkSeries } from '../core/benchmark-file';
 import { ConfigurationError, InvalidInputError } from '../core/errors';
 import type { Recommendation } from '../core/recommendation';
+import { ScalingRequestSchema } from '../core/request';
 import { renderRunSummary } from '../outputs/summary';
 import type { DefinitionBounds } from './definition';
+import {
+  describeResolvedFleet,
+  fleetBenchmarkRunner,
+  fleetEvaluationFactory,
+  fleetEvaluationReason,
+  type LocalFleetOptions,
+  type ResolvedFleet,
+  resolveFleet,
+} from './local-fleet';
 import { type LocalRunResult, runWorkflowLocally } from './local-runner';
 import { writeRunReport } from './report-file';
 
@@ -106,7 +118,17 @@ export interface LocalWorkflowOptions extends LocalRunEvents {
   now?: () => Date;
   /** Runs the state machine; default {@link runWorkflowLocally}. Tests inject one that throws. */
   runWorkflow?: typeof runWorkflowLocally;
+  /**
+   * What plays the Advanced job: 'fleet' (default), a real load test of the local endpoint, a
+   * fleet of real server processes that scales (docs/local-endpoint.md); 'twin', the digital twin
+   * (nothing measured: each verdict is a prediction; also for a server given only by `model.url`).
+   */
+  evaluation?: LocalEvaluationKind;
+  /** The local endpoint's settings (time scale, instance size, routing). */
+  fleet?: LocalFleetOptions;
 }
+
+export type LocalEvaluationKind = 'fleet' | 'twin';
 
 export interface LocalWorkflowResult extends LocalRunResult {
   outDir: string;
@@ -119,6 +141,25 @@ export interface LocalWorkflowResult extends LocalRunResult {
 /** How the local backend evaluates, in the summary. */
 const TWIN_EVALUATION_NOTE =
   'done by the digital twin on the local backend (no SageMaker endpoint deployed, nothing paid); each verdict is a prediction from the local benchmark';
+
+/**
+ * Refuses, before anything starts, a request the local endpoint cannot run: a server it cannot
+ * start (only a URL), or more instances than fit on this machine. A request that is invalid
+ * otherwise is left to NormalizeInput, which names the field.
+ */
+function checkFleetRequest(request: unknown, fleet: ResolvedFleet): void {
+  const parsed = ScalingRequestSchema.safeParse(request);
+  if (!parsed.success || parsed.data.model.kind !== 'local') return;
+  const { model, maxInstancesLimit } = parsed.data;
+  if (!model.demo && !model.command)
+    throw new InvalidInputError(
+      `model.url ${model.url}: the local endpoint starts its own instances, so it needs model.command (argv with {port}) or model.demo; to evaluate a running server, use --evaluation twin`,
+    );
+  if (maxInstancesLimit > fleet.maxInstances)
+    throw new InvalidInputError(
+      `maxInstancesLimit ${maxInstancesLimit}: at most ${fleet.maxInstances} instances of ${fleet.instanceCores} cores fit on this machine's local endpoint (${availableParallelism()} cores, ${DEFAULT_RESERVED_CORES} kept for the router and the load); set maxInstancesLimit <= ${fleet.maxInstances}, or a smaller --instance-cores`,
+    );
+}
 
 /**
  * Refuses a benchmark length or period the analysis cannot use, before any load: the analysis
@@ -210,10 +251,19 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
   const periodSeconds = options.periodSeconds ?? DEFAULT_LOCAL_PERIOD_SECONDS;
   checkLocalBenchmarkLength(benchmarkSeconds, periodSeconds);
   const outDir = resolve(options.outDir);
+  const lengths = { benchmarkSeconds, periodSeconds };
+  const fleet = options.evaluation === 'twin' ? null : resolveFleet(options.fleet ?? {});
+  if (fleet) checkFleetRequest(options.request, fleet);
   const local = createLocalPorts({
     runDir: outDir,
     now: options.now ?? (() => new Date()),
-    runBenchmark: localBenchmarkRunner(options, { benchmarkSeconds, periodSeconds }),
+    ...(fleet
+      ? {
+          runBenchmark: fleetBenchmarkRunner(fleet, lengths, options),
+          evaluationDriver: fleetEvaluationFactory(fleet, options.fleet ?? {}),
+          evaluationReason: fleetEvaluationReason(fleet),
+        }
+      : { runBenchmark: localBenchmarkRunner(options, lengths) }),
   });
   // A job still running (the workflow failed before its clean-up stopped it, or threw) must not
   // outlive the run: its load is aborted, and waiting for it (and its server's stop) takes at
@@ -242,8 +292,8 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
       recommendation,
       ...(recommendationPath ? { recommendationPath } : {}),
       folder: outDir,
-      evaluationNote: TWIN_EVALUATION_NOTE,
-      evaluationLabel: 'twin evaluation',
+      evaluationNote: fleet ? `measured on the ${describeResolvedFleet(fleet)}` : TWIN_EVALUATION_NOTE,
+      evaluationLabel: fleet ? 'local endpoint evaluation' : 'twin evaluation',
       ...(typeof stillRising === 'string' ? { benchmarkWarning: stillRising } : {}),
     });
     writeFileSync(summaryPath, summary);

@@ -215,6 +215,8 @@ describe('scaleplan run --backend local (spawned, tiny durations)', () => {
         '8',
         '--period-seconds',
         '1',
+        '--evaluation',
+        'twin',
         '--out',
         out,
       ],

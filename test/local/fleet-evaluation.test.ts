@@ -53,8 +53,8 @@ describe('fleet evaluation driver', { timeout: 60_000 }, () => {
         timeScale: 120,
         settings: { startupSeconds: 120, metricDelaySeconds: 60 },
       },
-      payload: ONE_ROW,
-      contentType: 'text/csv',
+      sample: { payload: ONE_ROW, contentType: 'text/csv' },
+      afterLoadSeconds: 3600,
     });
     const input = evaluationInput('fleet-eval', {});
     await driver.start(input);
@@ -62,9 +62,12 @@ describe('fleet evaluation driver', { timeout: 60_000 }, () => {
     assert.equal(described.status, 'COMPLETED', described.failureReason);
     const metrics = await driver.collectMetrics('fleet-eval', input);
     assert.equal(metrics.points.length >= 12, true, `${metrics.points.length} periods`);
-    // The first period may hold only the end of the creation, before the users began.
+    // The first period may hold only the end of the creation, before the users began; the
+    // periods after the 1200 s of load (kept to watch the scale-in) have none.
+    const startMs = Date.parse(metrics.points[0]!.timestamp);
+    const duringLoad = metrics.points.filter((p) => Date.parse(p.timestamp) - startMs < 1_140_000);
     assert.equal(
-      metrics.points.slice(1).every((p) => p.invocations > 0),
+      duringLoad.slice(1).every((p) => p.invocations > 0),
       true,
     );
     assert.equal(
@@ -74,13 +77,26 @@ describe('fleet evaluation driver', { timeout: 60_000 }, () => {
     const activities = driver.activitiesOf('fleet-eval');
     assert.equal(activities[0]?.toCapacity !== undefined && activities[0].toCapacity > 1, true);
     assert.equal(Math.max(...metrics.points.map((p) => p.instanceCount ?? 0)) > 1, true);
+    // After the load the fleet is kept until the policies have scaled it back in to MinCapacity,
+    // and the metrics carry every activity timed from the start of the evaluation.
+    const measured = metrics.activities ?? [];
+    const scaleOut = measured.find((a) => a.toCapacity > a.fromCapacity);
+    const scaleIn = measured.find((a) => a.toCapacity < a.fromCapacity);
+    assert.ok(scaleOut && scaleIn, JSON.stringify(measured));
+    assert.equal(
+      scaleIn.atSeconds > 1200,
+      true,
+      `scale-in at ${scaleIn.atSeconds} s, after the 1200 s of load`,
+    );
+    assert.equal(scaleOut.atSeconds >= 0 && scaleOut.atSeconds < 1200, true);
+    assert.equal(metrics.points.at(-1)?.instanceCount, 1);
+    assert.match(metrics.measuredOn ?? '', /local endpoint.*time scale 120/);
   });
 
   it('stops at MaxInvocations, as IR does, and completes', async () => {
     const driver = createFleetEvaluationDriver({
       endpoint: { command: { kind: 'demo' }, timeScale: 120, settings: { metricDelaySeconds: 60 } },
-      payload: ONE_ROW,
-      contentType: 'text/csv',
+      sample: () => ({ payload: ONE_ROW, contentType: 'text/csv' }),
     });
     const input = evaluationInput('fleet-eval-max', { maxInvocationsPerMinute: 5 });
     await driver.start(input);

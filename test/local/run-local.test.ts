@@ -223,7 +223,7 @@ function recommendationFields(recommendation: Recommendation): Record<string, st
   );
 }
 
-describe('the whole local workflow on the demo model (tiny durations)', () => {
+describe('the whole local workflow on the demo model, evaluated by the twin (tiny durations)', () => {
   it('benchmarks the real server, derives, evaluates in the twin, writes the recommendation and cleans up', async () => {
     // Prepare
     const outDir = mkdtempSync(join(tmpdir(), 'scaleplan-run-'));
@@ -234,6 +234,7 @@ describe('the whole local workflow on the demo model (tiny durations)', () => {
     // Act
     const result = await runLocalWorkflow({
       request: relaxedRequest,
+      evaluation: 'twin',
       outDir,
       executionName: 'local-test-run',
       benchmarkSeconds: 14,
@@ -328,6 +329,7 @@ describe('the whole local workflow on the demo model (tiny durations)', () => {
     await assert.rejects(
       runLocalWorkflow({
         request: relaxedRequest,
+        evaluation: 'twin',
         outDir,
         executionName: 'local-test-throws',
         benchmarkSeconds: 30,

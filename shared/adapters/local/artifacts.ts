@@ -2,13 +2,15 @@
  * The local artifact store: `<runDir>/recommendation.json`, with one reason more than on AWS,
  * added here and nowhere else: locally the evaluation is the digital twin.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ArtifactStorePort } from '../../core/ports';
 import type { LocalStateStore } from './state-store';
 
-/** Code of the reason the local backend adds to every recommendation it stores. */
+/** Code of the reason the local backend adds to a recommendation the twin evaluated. */
 export const LOCAL_EVALUATION_REASON_CODE = 'evaluationByDigitalTwin';
+/** Code of the reason the local backend adds to a recommendation measured on the local endpoint. */
+export const LOCAL_ENDPOINT_REASON_CODE = 'evaluationOnLocalEndpoint';
 
 /**
  * The recommendation with one more reason: locally the evaluation is the digital twin, not an
@@ -18,12 +20,16 @@ export const LOCAL_EVALUATION_REASON_CODE = 'evaluationByDigitalTwin';
  * @example
  * withLocalEvaluationReason({ iterations: [{ verdict }], reasons: [passed] }).reasons.at(-1).code; // 'evaluationByDigitalTwin'
  */
-export function withLocalEvaluationReason<T>(recommendation: T): T {
+export function withLocalEvaluationReason<T>(
+  recommendation: T,
+  measuredReason?: { code: string; message: string },
+): T {
   if (typeof recommendation !== 'object' || recommendation === null) return recommendation;
   const { reasons, iterations } = recommendation as { reasons?: unknown; iterations?: unknown };
   if (!Array.isArray(reasons)) return recommendation;
-  if (reasons.some((reason) => (reason as { code?: unknown })?.code === LOCAL_EVALUATION_REASON_CODE))
-    return recommendation;
+  const code = measuredReason?.code ?? LOCAL_EVALUATION_REASON_CODE;
+  if (reasons.some((reason) => (reason as { code?: unknown })?.code === code)) return recommendation;
+  if (measuredReason) return { ...recommendation, reasons: [...reasons, measuredReason] };
   const evaluated = Array.isArray(iterations)
     ? iterations.filter((iteration) => (iteration as { verdict?: unknown })?.verdict !== undefined).length
     : 0;
@@ -45,17 +51,31 @@ export interface LocalArtifacts {
   stored(): unknown;
 }
 
-export function createLocalArtifacts(store: LocalStateStore): LocalArtifacts {
+export function createLocalArtifacts(
+  store: LocalStateStore,
+  measuredReason?: { code: string; message: string },
+): LocalArtifacts {
   let stored: unknown;
   return {
     port: {
       async putRecommendation(_runId, recommendation) {
         const path = join(store.runDir, 'recommendation.json');
-        stored = withLocalEvaluationReason(recommendation);
+        stored = withLocalEvaluationReason(recommendation, measuredReason);
         writeFileSync(path, `${JSON.stringify(stored, null, 2)}\n`);
         store.state.artifacts.push(path);
         store.save();
         return { uri: path };
+      },
+      async putRunObjects(_runId, objects) {
+        // The same files as on AWS; the local run then writes summary.md and report.html again
+        // with what only it knows (the folder, the states, the benchmark's curves).
+        return objects.map((object) => {
+          const path = join(store.runDir, ...object.name.split('/'));
+          mkdirSync(dirname(path), { recursive: true });
+          writeFileSync(path, object.body);
+          store.state.artifacts.push(path);
+          return { name: object.name, uri: path };
+        });
       },
     },
     stored: () => stored,

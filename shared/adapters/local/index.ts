@@ -11,14 +11,21 @@ import type { EvaluationDriverPort, WorkflowPorts } from '../../core/ports';
 import { createLocalArtifacts } from './artifacts';
 import { createLocalCleanup } from './cleanup';
 import { createTwinEvaluationDriver } from './evaluation-twin';
+import { createLocalRunEvents } from './events';
 import { createLocalHosting } from './hosting';
 import { createLocalJobs, type RunLocalBenchmark } from './jobs';
 import { createLocalMetrics } from './metrics';
 import { createLocalRegistry } from './registry';
+import { createLocalRunData } from './run-data';
 import { createLocalScaling } from './scaling';
 import { createLocalStateStore, type LocalState, type LocalStateStore } from './state-store';
+import { createLocalTrafficHistory } from './traffic-history';
 
-export { LOCAL_EVALUATION_REASON_CODE, withLocalEvaluationReason } from './artifacts';
+export {
+  LOCAL_ENDPOINT_REASON_CODE,
+  LOCAL_EVALUATION_REASON_CODE,
+  withLocalEvaluationReason,
+} from './artifacts';
 export type { LocalBenchmarkJob, RunLocalBenchmark } from './jobs';
 export { LOCAL_MODEL_KINDS } from './registry';
 export {
@@ -45,6 +52,11 @@ export interface LocalBackendOptions {
   evaluationDriver?: LocalEvaluationDriverFactory;
   /** The clock, for timestamps of the benchmark window and the evaluations. */
   now: () => Date;
+  /**
+   * The reason added to the stored recommendation when the evaluation driver measures (the local
+   * endpoint); default: the twin's reason, that each verdict is a prediction.
+   */
+  evaluationReason?: { code: string; message: string };
 }
 
 export interface LocalBackend {
@@ -70,7 +82,7 @@ export function createLocalPorts(options: LocalBackendOptions): LocalBackend {
   const store = createLocalStateStore(options.runDir);
   const jobs = createLocalJobs(store, { runBenchmark: options.runBenchmark, now: options.now });
   const evaluation = (options.evaluationDriver ?? createTwinEvaluationDriver)(store, { now: options.now });
-  const artifacts = createLocalArtifacts(store);
+  const artifacts = createLocalArtifacts(store, options.evaluationReason);
   return {
     ports: {
       registry: createLocalRegistry(store),
@@ -81,6 +93,9 @@ export function createLocalPorts(options: LocalBackendOptions): LocalBackend {
       evaluation,
       cleanup: createLocalCleanup(store, jobs),
       artifacts: artifacts.port,
+      history: createLocalTrafficHistory(),
+      runData: createLocalRunData(options.runDir),
+      events: createLocalRunEvents(options.runDir),
     },
     state: store.state,
     benchmarks: jobs.benchmarks,

@@ -42,6 +42,18 @@ export function benchmarkEndpointName(jobName: string): string {
   return `${jobName}-bench`.slice(0, 63);
 }
 
+/**
+ * The end of the job's window on the clock of its series: a benchmark of the local endpoint
+ * reports its periods on the scaled clock (`source.timeScale` AWS seconds per real second), so
+ * its window lasts that many times the real time the job took.
+ */
+function windowEnd(job: LocalJob, series: BenchmarkSeries, now: Date): string {
+  const timeScale = series.source?.timeScale;
+  if (typeof timeScale !== 'number' || !job.startTime) return now.toISOString();
+  const startMs = Date.parse(job.startTime);
+  return new Date(startMs + (now.getTime() - startMs) * timeScale).toISOString();
+}
+
 export function createLocalJobs(
   store: LocalStateStore,
   options: { runBenchmark: RunLocalBenchmark; now: () => Date },
@@ -67,7 +79,7 @@ export function createLocalJobs(
         store.series.set(jobName, result);
         // For the reader of the run's folder; nothing reads it back.
         writeFileSync(join(store.runDir, 'benchmark.json'), `${JSON.stringify(result, null, 2)}\n`);
-        Object.assign(job, { status: 'COMPLETED', endTime: options.now().toISOString() });
+        Object.assign(job, { status: 'COMPLETED', endTime: windowEnd(job, result, options.now()) });
         store.save();
       },
       (error: unknown) => {

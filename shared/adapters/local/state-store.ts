@@ -5,6 +5,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type {
+  PutMetricAlarmRequest,
+  PutScalingPolicyRequest,
+  PutScheduledActionRequest,
+  RegisterScalableTargetRequest,
+} from '../../core/aws-requests';
 import type { BenchmarkSeries } from '../../core/benchmark-file';
 import type { JobStatus } from '../../core/ports';
 import type { ScalingRequest } from '../../core/request';
@@ -29,6 +35,16 @@ export interface LocalTarget {
   maxCapacity: number;
   policies: Record<string, { arn: string; type: string }>;
   scheduledActions: string[];
+  /**
+   * The requests exactly as received, latest per name, in the order first received: what the
+   * local endpoint's Application Auto Scaling executes.
+   */
+  received: {
+    registerScalableTarget: RegisterScalableTargetRequest;
+    putScalingPolicies: PutScalingPolicyRequest[];
+    putMetricAlarms: PutMetricAlarmRequest[];
+    putScheduledActions: PutScheduledActionRequest[];
+  };
 }
 
 /** Everything the local backend holds, serialised to `<runDir>/state.json` after each change. */

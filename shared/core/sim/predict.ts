@@ -8,9 +8,9 @@ import { judgeEvaluation } from '../judge';
 import { evaluationPhases, type TrafficPhase } from '../load/phases';
 import type { ScalingRequest } from '../request';
 import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet, Verdict } from '../types';
-import { evaluationPoints, type SimulationResult, type SimulationSummary, simulate } from './results';
+import { evaluationMetricsOf, type SimulationResult, type SimulationSummary, simulate } from './results';
 import type { SimSettings } from './settings';
-import { phasesTraffic } from './traffic';
+import { phasesTraffic, stairsTraffic, type Traffic } from './traffic';
 
 export interface EvaluationSimulationInput {
   policySet: PolicySet;
@@ -44,8 +44,12 @@ export function evaluationPlan(input: EvaluationSimulationInput): {
  * simulateEvaluation({ policySet, analysis, request }).summary.stoppedEarly;
  */
 export function simulateEvaluation(input: EvaluationSimulationInput): SimulationResult {
+  const { stairs, trafficType } = input.request.evaluation;
   return simulatePlannedEvaluation({
     ...evaluationPlan(input),
+    // STAIRS users by the same formula as the drivers (usersInStairsAt). [open] A trace replay
+    // is predicted with the phases: the prediction has no port to read the trace with.
+    ...(trafficType === 'STAIRS' && stairs ? { traffic: stairsTraffic({ ...stairs, stepSeconds: 10 }) } : {}),
     policySet: input.policySet,
     analysis: input.analysis,
     latencySloMs: input.request.latencySlo.ms,
@@ -68,6 +72,11 @@ export interface PlannedEvaluation {
   /** Start of the evaluation, ISO 8601 UTC; default 1970-01-01T00:00:00Z. */
   startTime?: string;
   settings?: Partial<SimSettings>;
+  /**
+   * The traffic to run instead of the phases (STAIRS users, or a trace replay's arrivals), moved
+   * to start at `startTime`.
+   */
+  traffic?: Traffic;
 }
 
 /**
@@ -84,7 +93,9 @@ export function simulatePlannedEvaluation(input: PlannedEvaluation): SimulationR
   return simulate({
     policySet: input.policySet,
     analysis: input.analysis,
-    traffic: phasesTraffic({ phases: input.phases, stepSeconds: 10, startEpochSeconds }),
+    traffic: input.traffic
+      ? { ...input.traffic, startEpochSeconds }
+      : phasesTraffic({ phases: input.phases, stepSeconds: 10, startEpochSeconds }),
     latencySloMs: input.latencySloMs,
     stopAtInvocationsPerMinute: input.maxInvocationsPerMinute,
     ...(input.settings ? { settings: input.settings } : {}),
@@ -96,7 +107,7 @@ export function simulatePlannedEvaluation(input: PlannedEvaluation): SimulationR
  * backend's Advanced job serves as its metrics).
  */
 export function simulateEvaluationMetrics(input: EvaluationSimulationInput): EvaluationMetrics {
-  return { periodSeconds: 60, points: evaluationPoints(simulateEvaluation(input)) };
+  return evaluationMetricsOf(simulateEvaluation(input));
 }
 
 /**
@@ -111,7 +122,7 @@ export function predictEvaluation(input: EvaluationSimulationInput): {
   simulation: SimulationSummary;
 } {
   const result = simulateEvaluation(input);
-  const metrics: EvaluationMetrics = { periodSeconds: 60, points: evaluationPoints(result) };
+  const metrics = evaluationMetricsOf(result);
   const verdict = judgeEvaluation(metrics, {
     maxRps: input.request.traffic.maxRps,
     latencySlo: input.request.latencySlo,

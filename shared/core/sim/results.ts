@@ -10,7 +10,7 @@
  * CPU fit, else the benchmark's peak. No policy can do better at that utilization.
  */
 import type { Reason } from '../errors';
-import type { EvaluationPoint } from '../types';
+import type { EvaluationMetrics, EvaluationPoint } from '../types';
 import { mixtureQuantileMs } from './latency';
 import {
   runSimulation,
@@ -230,4 +230,23 @@ export function evaluationPoints(result: SimulationResult): EvaluationPoint[] {
     modelLatencyP99Us: m.modelLatencyP99Us,
     instanceCount: m.inServiceInstances,
   }));
+}
+
+/**
+ * The simulated evaluation as the judge reads any driver's metrics: the per-minute points and
+ * every scaling activity, timed from the start of the traffic.
+ */
+export function evaluationMetricsOf(result: SimulationResult): EvaluationMetrics {
+  const startEpochSeconds = result.context.spec.traffic.startEpochSeconds;
+  return {
+    periodSeconds: 60,
+    points: evaluationPoints(result),
+    activities: result.activities.map((activity) => ({
+      atSeconds: activity.epochSeconds - startEpochSeconds,
+      fromCapacity: activity.fromCapacity,
+      toCapacity: activity.toCapacity,
+      cause: activity.cause,
+    })),
+    measuredOn: 'the digital twin',
+  };
 }

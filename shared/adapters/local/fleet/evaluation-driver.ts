@@ -1,7 +1,8 @@
 /**
  * The local Advanced job on the local endpoint: an EvaluationDriverPort that creates a real fleet
  * at MinCapacity, registers exactly the Application Auto Scaling inputs of the policy set, drives
- * IR's PHASES of closed-loop users on the scaled clock with IR's stopping conditions
+ * the evaluation's traffic (IR's PHASES or STAIRS of closed-loop users, or the open-loop replay of
+ * a trace: evaluation-traffic.ts) on the scaled clock with IR's stopping conditions
  * (MaxInvocations: the invocations per minute the endpoint must reach; ModelLatencyThresholds: the
  * SLO's percentile over its limit in a period), and serves the measured per-period metrics read
  * through GetMetricData. `fleetEvaluationDriverFactory` gives the factory the local backend takes
@@ -13,17 +14,43 @@ import { buildScalingRequests } from '../../../core/policies';
 import type { EvaluationDriverPort, EvaluationInput, JobDescription, JobStatus } from '../../../core/ports';
 import type { EvaluationMetrics, EvaluationPoint } from '../../../core/types';
 import { applyScalingRequests, type FleetActivity } from './autoscaling';
-import { runClosedLoopUsers } from './closed-loop';
 import { LOCAL_FLEET_NAMESPACE, type MetricDataQuery, SAGEMAKER_NAMESPACE } from './cloudwatch';
 import { createLocalEndpoint, type LocalEndpoint, type LocalEndpointOptions } from './endpoint';
+import { driveEvaluationTraffic } from './evaluation-traffic';
 
 export interface FleetEvaluationOptions {
   /** Everything of the endpoint but its name and sizes, which come from the evaluation. */
   endpoint: Omit<LocalEndpointOptions, 'endpointName' | 'initialInstanceCount' | 'maxInstances'>;
-  payload: Buffer;
-  contentType: string;
+  /** The sample sent on every request, fixed or per evaluation (the model package's). */
+  sample:
+    | { payload: Buffer; contentType: string }
+    | ((input: EvaluationInput) => { payload: Buffer; contentType: string });
   /** The inputs RegisterPolicies sent for this variant; default: built from the policy set. */
   scalingRequestsOf?: (input: EvaluationInput) => ScalingRequests;
+  /** Per-evaluation endpoint settings (the model package's server command, its vCPUs, events). */
+  endpointFor?: (input: EvaluationInput) => Partial<LocalEndpointOptions>;
+  /** Called once per period of the scaled clock while the evaluation runs, for a progress display. */
+  onProgress?: (progress: FleetProgress) => void;
+  /**
+   * After the load (the phases ended or a stopping condition ended them), how long the fleet is
+   * kept, AWS seconds, so the scale-in the policies make is measured too; it ends sooner once the
+   * fleet is back at MinCapacity. Default 0: the job ends with the load, as Inference Recommender's.
+   */
+  afterLoadSeconds?: number;
+}
+
+/** The fleet during an evaluation, once per period: what a progress display shows. */
+export interface FleetProgress {
+  evaluationName: string;
+  /** 'load' while the users run; 'afterLoad' while the fleet is watched scaling in. */
+  phase: 'load' | 'afterLoad';
+  /** AWS seconds since the evaluation started. */
+  elapsedSeconds: number;
+  status: string;
+  inService: number;
+  desired: number;
+  /** The last published period (invocations, errors, ModelLatency in µs). */
+  lastPeriod?: EvaluationPoint;
 }
 
 interface FleetEvaluation {
@@ -99,6 +126,42 @@ export function readEvaluationMetrics(
   };
 }
 
+/** The local endpoint in words, for the metrics' `measuredOn`. */
+export function describeFleet(endpoint: LocalEndpoint): string {
+  const { mode, instanceCores } = endpoint.capacityMode;
+  const limit =
+    mode === 'concurrency'
+      ? 'a concurrency limit per instance'
+      : `${instanceCores} cores per instance (${mode})`;
+  return `the local endpoint: real model-server processes, ${limit}, time scale ${endpoint.clock.timeScale}`;
+}
+
+/**
+ * Keeps the fleet without load until it is back at `minCapacity` (the scale-in the policies make)
+ * or `afterLoadSeconds` (AWS seconds) have passed; a stopped evaluation ends it at once.
+ */
+async function watchScaleIn(
+  endpoint: LocalEndpoint,
+  minCapacity: number,
+  afterLoadSeconds: number,
+  { signal, onTick }: { signal: AbortSignal; onTick: () => void },
+): Promise<void> {
+  const until = endpoint.clock.nowSeconds() + afterLoadSeconds;
+  const backAtMin = () =>
+    endpoint.desiredInstanceCount() <= minCapacity && endpoint.inServiceInstances().length <= minCapacity;
+  let lastTick = endpoint.clock.nowSeconds();
+  while (!signal.aborted && endpoint.clock.nowSeconds() < until && !backAtMin()) {
+    await new Promise((resolve) => setTimeout(resolve, endpoint.clock.realMs(10)));
+    if (endpoint.clock.nowSeconds() - lastTick >= 60) {
+      lastTick = endpoint.clock.nowSeconds();
+      onTick();
+    }
+  }
+  // One more period, so the last scale-in's period is published too.
+  if (!signal.aborted && afterLoadSeconds > 0)
+    await new Promise((resolve) => setTimeout(resolve, endpoint.clock.realMs(60 + 60)));
+}
+
 /**
  * The fleet evaluation driver. Each evaluation runs in the background from `start`; `describe`
  * reports IN_PROGRESS until the users are done and the fleet is stopped.
@@ -119,11 +182,26 @@ export function createFleetEvaluationDriver(options: FleetEvaluationOptions): Ev
   const run = async (input: EvaluationInput, evaluation: FleetEvaluation) => {
     const endpoint = await createLocalEndpoint({
       ...options.endpoint,
+      ...options.endpointFor?.(input),
       endpointName: input.endpointName,
       variantName: input.variantName,
       initialInstanceCount: input.policySet.minCapacity,
       maxInstances: input.policySet.maxCapacity,
     });
+    const from = endpoint.clock.nowSeconds();
+    const progress = (phase: FleetProgress['phase']) => {
+      if (!options.onProgress) return;
+      const last = readEvaluationMetrics(endpoint, from, endpoint.clock.nowSeconds()).points.at(-1);
+      options.onProgress({
+        evaluationName: input.evaluationName,
+        phase,
+        elapsedSeconds: Math.round(endpoint.clock.nowSeconds() - from),
+        status: endpoint.status(),
+        inService: endpoint.inServiceInstances().length,
+        desired: endpoint.desiredInstanceCount(),
+        ...(last ? { lastPeriod: last } : {}),
+      });
+    };
     try {
       const requests =
         options.scalingRequestsOf?.(input) ??
@@ -132,14 +210,19 @@ export function createFleetEvaluationDriver(options: FleetEvaluationOptions): Ev
           input.policySet,
         );
       applyScalingRequests(endpoint.autoscaling, requests);
-      const from = endpoint.clock.nowSeconds();
-      const users = runClosedLoopUsers({
+      const sample = typeof options.sample === 'function' ? options.sample(input) : options.sample;
+      // The users stop at the end of the phases, at a stopping condition, or when the job is stopped.
+      const load = new AbortController();
+      const stopLoad = () => load.abort();
+      evaluation.abort.signal.addEventListener('abort', stopLoad, { once: true });
+      // PHASES or STAIRS of closed-loop users, or the open-loop replay of a trace.
+      const users = driveEvaluationTraffic({
+        input,
         invocationsUrl: endpoint.invocationsUrl,
-        payload: options.payload,
-        contentType: options.contentType,
-        phases: input.phases,
+        payload: sample.payload,
+        contentType: sample.contentType,
         clock: endpoint.clock,
-        signal: evaluation.abort.signal,
+        signal: load.signal,
         timeoutMs: 2 * endpoint.clock.realMs(60) + 5_000,
       });
       // IR's stopping conditions, checked on what CloudWatch has published.
@@ -150,11 +233,28 @@ export function createFleetEvaluationDriver(options: FleetEvaluationOptions): Ev
           evaluation.stopReason = 'MaxInvocations';
         else if (points.some((p) => (p[percentile] ?? 0) > input.latencySlo.ms * 1000))
           evaluation.stopReason = 'ModelLatencyThresholds';
-        if (evaluation.stopReason) evaluation.abort.abort();
+        if (evaluation.stopReason) load.abort();
+        progress('load');
       }, endpoint.clock.realMs(60));
-      await users.finally(() => clearInterval(watch));
+      await users.finally(() => {
+        clearInterval(watch);
+        evaluation.abort.signal.removeEventListener('abort', stopLoad);
+      });
+      await watchScaleIn(endpoint, input.policySet.minCapacity, options.afterLoadSeconds ?? 0, {
+        signal: evaluation.abort.signal,
+        onTick: () => progress('afterLoad'),
+      });
       const to = endpoint.clock.nowSeconds();
-      evaluation.metrics = readEvaluationMetrics(endpoint, from, to);
+      evaluation.metrics = {
+        ...readEvaluationMetrics(endpoint, from, to),
+        activities: endpoint.activities.map((activity) => ({
+          atSeconds: Math.round(activity.atSeconds - from),
+          fromCapacity: activity.fromCapacity,
+          toCapacity: activity.toCapacity,
+          cause: activity.cause,
+        })),
+        measuredOn: describeFleet(endpoint),
+      };
       evaluation.activities = endpoint.activities;
     } finally {
       await endpoint.stop();

@@ -36,9 +36,11 @@ export {
 export {
   createFleetEvaluationDriver,
   type FleetEvaluationOptions,
+  type FleetProgress,
   fleetEvaluationDriverFactory,
   readEvaluationMetrics,
 } from './evaluation-driver';
+export { driveEvaluationTraffic, type EvaluationTrafficOptions } from './evaluation-traffic';
 export { PORT_PLACEHOLDER, type ServerCommand } from './instance';
 export { driveOpenLoop, type OpenLoopOptions, type OpenLoopResult } from './open-loop';
 export type { RoutingStrategy } from './router';

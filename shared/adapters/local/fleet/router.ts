@@ -122,6 +122,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const pools = new Map<string, Pool>();
   const gates = new Map<string, Gate>();
   const path = `/endpoints/${options.endpointName}/invocations`;
+  const pingPath = `/endpoints/${options.endpointName}/ping`;
   const poolOf = (instance: RoutedInstance) => {
     let pool = pools.get(instance.url);
     if (!pool) {
@@ -135,6 +136,15 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     const started = process.hrtime.bigint();
     const instances = options.inService();
     const base = { receivedAtMs, inServiceInstances: instances.length, modelError: false };
+    // A readiness check for local clients (the load generator pings before its load), beside the
+    // invocation path; not a SageMaker runtime operation, and not counted in the metrics.
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === pingPath) {
+      req.resume();
+      if (instances.length === 0)
+        return send(res, 503, 'ServiceUnavailable', { message: 'no InService instance in the endpoint' });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end(`${instances.length} InService instance(s)\n`);
+    }
     if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== path) {
       req.resume();
       options.record({ ...base, outcome: '4xx' });
