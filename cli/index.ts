@@ -13,6 +13,7 @@ import { registerSearch } from './commands/search';
 import { registerServeDemo } from './commands/serve-demo';
 import { registerSimulate } from './commands/simulate';
 import { registerStart } from './commands/start';
+import { registerTraffic } from './commands/traffic';
 import { EXIT_CODES } from './exit-codes';
 import { describeOption } from './options';
 
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
     registerServeDemo,
     registerSimulate,
     registerSearch,
+    registerTraffic,
     registerExport,
     registerReport,
   ]) {

@@ -67,6 +67,7 @@ const SPAWNED: Record<string, { args: string[]; options: string[] }> = {
       '--price-per-hour',
     ],
   },
+  traffic: { args: ['--endpoint', 'my-endpoint', '--out', 'trace.json'], options: ['--days'] },
   search: {
     args: ['--recommendation', 'recommendation.json', '--trace', 'trace.csv'],
     options: [
