@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { InvalidInputError, WaitTimeoutError } from '../core/errors';
 import type { InstancePricing } from '../core/instance-types';
+import { evaluationTrafficPattern } from '../core/load/pattern';
 import { evaluationPhases } from '../core/load/phases';
 import { evaluationName, type RunNames } from '../core/naming';
 import { scalableTargetResourceId, scalingNames } from '../core/policies';
@@ -214,6 +215,12 @@ export function currentPolicySet(initial: PolicySet, iteration: IterationState):
   return iteration.policySet ?? initial;
 }
 
+/** The evaluation's traffic: the phases, or none and the STAIRS or replay pattern instead. */
+function evaluationTraffic(request: ScalingRequest): Pick<EvaluationInput, 'phases' | 'trafficPattern'> {
+  const pattern = evaluationTrafficPattern(request.evaluation, request.traffic.maxRps);
+  return pattern ? { phases: [], trafficPattern: pattern } : { phases: evaluationPhases(request.evaluation) };
+}
+
 /** What the evaluation driver receives for the current iteration (RunEvaluation and Judge agree). */
 export function buildEvaluationInput(input: {
   request: ScalingRequest;
@@ -232,7 +239,7 @@ export function buildEvaluationInput(input: {
     variantName: request.variantName,
     instanceType: request.instanceType,
     ...(request.roleArn ? { roleArn: request.roleArn } : {}),
-    phases: evaluationPhases(request.evaluation),
+    ...evaluationTraffic(request),
     jobDurationSeconds: request.evaluation.jobDurationSeconds,
     maxInvocationsPerMinute: Math.ceil(request.traffic.maxRps * 60),
     latencySlo: request.latencySlo,

@@ -12,6 +12,7 @@ import type {
   RegisterScalableTargetRequest,
 } from './aws-requests';
 import type { BenchmarkSeries } from './benchmark-file';
+import type { EvaluationTrafficPattern } from './load/pattern';
 import type { TrafficPhase } from './load/phases';
 import type { LatencySlo, ScalingRequest } from './request';
 import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet } from './types';
@@ -165,8 +166,13 @@ export interface EvaluationInput {
   variantName: string;
   instanceType: string;
   roleArn?: string;
-  /** Inference Recommender PHASES of closed-loop users. */
+  /** Inference Recommender PHASES of closed-loop users; empty when `trafficPattern` is given. */
   phases: TrafficPhase[];
+  /**
+   * The traffic when it is not PHASES: IR's STAIRS, or (local backend only) an open-loop replay
+   * of a trace file rescaled to maxRps. Absent: the phases.
+   */
+  trafficPattern?: EvaluationTrafficPattern;
   jobDurationSeconds: number;
   /** Stopping condition: the invocations per minute the endpoint must reach (maxRps x 60). */
   maxInvocationsPerMinute: number;

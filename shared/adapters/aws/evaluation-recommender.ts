@@ -8,10 +8,12 @@ import {
   CreateInferenceRecommendationsJobCommand,
   type CreateInferenceRecommendationsJobCommandInput,
   type ProductionVariantInstanceType,
+  type TrafficPattern,
 } from '@aws-sdk/client-sagemaker';
 import { InvalidInputError } from '../../core/errors';
 import { toIrPhases } from '../../core/load/ir-phases';
 import { phasesDurationSeconds } from '../../core/load/phases';
+import { stairsProblems, toIrStairs } from '../../core/load/stairs';
 import type { EvaluationDriverPort, EvaluationInput } from '../../core/ports';
 import { AWS_MAX_INVOCATIONS_PER_MINUTE } from '../../core/request';
 import type { AwsClientProvider } from './clients';
@@ -47,13 +49,7 @@ export function buildEvaluationJobRequest(
   options: RecommenderEvaluationOptions = {},
 ): CreateInferenceRecommendationsJobCommandInput {
   checkName('evaluation name', input.evaluationName, JOB_NAME);
-  if (input.phases.length === 0)
-    throw new InvalidInputError('an evaluation needs at least one traffic phase');
-  const phaseSeconds = phasesDurationSeconds(input.phases);
-  if (phaseSeconds > input.jobDurationSeconds)
-    throw new InvalidInputError(
-      `the traffic phases last ${phaseSeconds} s, longer than jobDurationSeconds ${input.jobDurationSeconds}`,
-    );
+  const trafficPattern = toIrTrafficPattern(input);
   if (!(input.maxInvocationsPerMinute > 0))
     throw new InvalidInputError(`maxInvocationsPerMinute ${input.maxInvocationsPerMinute} must be positive`);
   // NormalizeInput refuses this already (awsRequestLimitProblems); kept for other callers.
@@ -74,10 +70,7 @@ export function buildEvaluationJobRequest(
       EndpointConfigurations: [{ InstanceType: input.instanceType as ProductionVariantInstanceType }],
       JobDurationInSeconds: input.jobDurationSeconds,
       ResourceLimit: options.resourceLimit ?? DEFAULT_EVALUATION_RESOURCE_LIMIT,
-      TrafficPattern: {
-        TrafficType: 'PHASES',
-        Phases: toIrPhases(input.phases),
-      },
+      TrafficPattern: trafficPattern,
     },
     StoppingConditions: {
       MaxInvocations: Math.ceil(input.maxInvocationsPerMinute),
@@ -92,6 +85,39 @@ export function buildEvaluationJobRequest(
       ],
     },
   };
+}
+
+/**
+ * The evaluation's TrafficPattern as CreateInferenceRecommendationsJob takes it: PHASES with its
+ * Phases, or STAIRS with its Stairs (botocore: TrafficType PHASES | STAIRS; Stairs
+ * { DurationInSeconds, NumberOfSteps, UsersPerStep 1..3 }), the traffic within the job's duration.
+ * A trace replay has no IR equivalent: NormalizeInput refuses it on AWS already
+ * (awsRequestLimitProblems); refused here too for other callers.
+ */
+export function toIrTrafficPattern(input: EvaluationInput): TrafficPattern {
+  const pattern = input.trafficPattern;
+  if (pattern?.trafficType === 'REPLAY')
+    throw new InvalidInputError(
+      `evaluation ${input.evaluationName}: a trace replay (${pattern.replay.traceFile}) runs on the local endpoint only; Inference Recommender takes TrafficType PHASES or STAIRS`,
+    );
+  if (pattern?.trafficType === 'STAIRS') {
+    const problems = stairsProblems(pattern.stairs);
+    if (problems.length > 0)
+      throw new InvalidInputError(`evaluation ${input.evaluationName}: ${problems.join('; ')}`);
+    if (pattern.stairs.durationSeconds > input.jobDurationSeconds)
+      throw new InvalidInputError(
+        `the traffic stairs last ${pattern.stairs.durationSeconds} s, longer than jobDurationSeconds ${input.jobDurationSeconds}`,
+      );
+    return { TrafficType: 'STAIRS', Stairs: toIrStairs(pattern.stairs) };
+  }
+  if (input.phases.length === 0)
+    throw new InvalidInputError('an evaluation needs at least one traffic phase');
+  const phaseSeconds = phasesDurationSeconds(input.phases);
+  if (phaseSeconds > input.jobDurationSeconds)
+    throw new InvalidInputError(
+      `the traffic phases last ${phaseSeconds} s, longer than jobDurationSeconds ${input.jobDurationSeconds}`,
+    );
+  return { TrafficType: 'PHASES', Phases: toIrPhases(input.phases) };
 }
 
 export function createRecommenderEvaluationDriver(

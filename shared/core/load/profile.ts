@@ -7,6 +7,7 @@
  */
 import { InvalidInputError } from '../errors';
 import { assertPhases, phasesDurationSeconds, type TrafficPhase, usersInPhasesAt } from './phases';
+import { usersInStairsAt } from './stairs';
 
 export type LoadProfile =
   | {
@@ -151,7 +152,7 @@ export function profileDurationSeconds(profile: LoadProfile): number {
 /**
  * Closed-loop users wanted `elapsedSeconds` into the profile (0 once it is over; 0 for open loop).
  * PHASES: initialUsers + floor(spawnRatePerMinute x secondsIntoPhase / 60) ({@link usersInPhasesAt}).
- * STAIRS: usersPerStep x (step + 1), step = floor(elapsed / (durationSeconds / numberOfSteps)).
+ * STAIRS: usersPerStep x (step + 1), step = floor(elapsed / (durationSeconds / numberOfSteps)) ({@link usersInStairsAt}).
  *
  * @example
  * usersAt({ kind: 'phases', phases: [{ initialUsers: 1, spawnRatePerMinute: 6, durationSeconds: 120 }] }, 25); // 1 + floor(6 x 25 / 60) = 3
@@ -160,11 +161,7 @@ export function profileDurationSeconds(profile: LoadProfile): number {
 export function usersAt(profile: LoadProfile, elapsedSeconds: number): number {
   if (elapsedSeconds < 0) return 0;
   if (profile.kind === 'phases') return usersInPhasesAt(profile.phases, elapsedSeconds);
-  if (profile.kind === 'stairs') {
-    if (elapsedSeconds >= profile.durationSeconds) return 0;
-    const stepSeconds = profile.durationSeconds / profile.numberOfSteps;
-    return profile.usersPerStep * (Math.floor(elapsedSeconds / stepSeconds) + 1);
-  }
+  if (profile.kind === 'stairs') return usersInStairsAt(profile, elapsedSeconds);
   return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 import { InvalidInputError } from '../errors';
 import { assertPhases, phasesDurationSeconds, type TrafficPhase, usersInPhasesAt } from '../load/phases';
+import { usersInStairsAt } from '../load/stairs';
 
 export interface OpenTraffic {
   kind: 'open';
@@ -113,7 +114,8 @@ export function phasesTraffic(input: {
 }
 
 /**
- * Inference Recommender STAIRS: usersPerStep more users every durationSeconds / numberOfSteps.
+ * Inference Recommender STAIRS: usersPerStep more users every durationSeconds / numberOfSteps, by
+ * the one formula the local load generator and the fleet also follow ({@link usersInStairsAt}).
  * @example stairsTraffic({ durationSeconds: 600, numberOfSteps: 5, usersPerStep: 2, stepSeconds: 60 }).users[2]; // 4
  */
 export function stairsTraffic(input: {
@@ -126,9 +128,8 @@ export function stairsTraffic(input: {
   if (!(input.numberOfSteps >= 1) || !(input.usersPerStep >= 1))
     throw new InvalidInputError('traffic: stairs need numberOfSteps >= 1 and usersPerStep >= 1');
   const { n, step, start } = steps(input);
-  const stairSeconds = input.durationSeconds / input.numberOfSteps;
   const users = new Float64Array(n);
-  for (let i = 0; i < n; i++) users[i] = input.usersPerStep * (Math.floor((i * step) / stairSeconds) + 1);
+  for (let i = 0; i < n; i++) users[i] = usersInStairsAt(input, i * step);
   return { kind: 'closed', startEpochSeconds: start, stepSeconds: step, users };
 }
 

@@ -1,9 +1,10 @@
 /**
  * Inference Recommender's closed-loop users against the local endpoint: each user sends one
- * request, waits for its answer, and sends the next. The number of users follows IR's PHASES on
- * the scaled clock, by the same formula as the twin and the load generator (usersInPhasesAt).
+ * request, waits for its answer, and sends the next. The number of users follows IR's PHASES or
+ * STAIRS on the scaled clock, by the same formulas as the twin and the load generator
+ * (core `closedLoopUsers`: usersInPhasesAt, usersInStairsAt).
  */
-import { type TrafficPhase, usersInPhasesAt } from '../../../core/load/phases';
+import type { ClosedLoopUsers } from '../../../core/load/pattern';
 import { createTransport } from '../loadgen/transport';
 import type { ScaledClock } from './clock';
 
@@ -11,7 +12,8 @@ export interface ClosedLoopOptions {
   invocationsUrl: string;
   payload: Buffer;
   contentType: string;
-  phases: readonly TrafficPhase[];
+  /** Users over time, in seconds of the scaled clock since the start. */
+  users: ClosedLoopUsers;
   clock: ScaledClock;
   /** Stops the users early (a stopping condition, or the job stopped). */
   signal: AbortSignal;
@@ -23,33 +25,29 @@ export interface ClosedLoopOptions {
 const ADJUST_MS = 20;
 
 /**
- * Runs the users until the phases end or the signal aborts; resolves with the requests sent
+ * Runs the users until the traffic ends or the signal aborts; resolves with the requests sent
  * once every user has had its last answer.
  */
 export async function runClosedLoopUsers(options: ClosedLoopOptions): Promise<{ sent: number }> {
-  const peak = Math.max(
-    1,
-    ...options.phases.map((p) => p.initialUsers + Math.ceil((p.spawnRatePerMinute * p.durationSeconds) / 60)),
-  );
+  const { users: traffic } = options;
   const transport = createTransport('undici', {
     invocationsUrl: options.invocationsUrl,
     payload: options.payload,
     contentType: options.contentType,
-    connections: peak,
+    connections: Math.max(1, traffic.peakUsers),
     timeoutMs: options.timeoutMs,
   });
   const startSeconds = options.clock.nowSeconds();
-  const totalSeconds = options.phases.reduce((sum, p) => sum + p.durationSeconds, 0);
   const elapsed = () => options.clock.nowSeconds() - startSeconds;
-  const done = () => options.signal.aborted || elapsed() >= totalSeconds;
+  const done = () => options.signal.aborted || elapsed() >= traffic.durationSeconds;
   let sent = 0;
   const running = new Set<number>();
   const users: Promise<void>[] = [];
-  // A user leaves when the phases ask for no more users than its rank.
+  // A user leaves when the traffic asks for no more users than its rank.
   const user = async (rank: number) => {
     running.add(rank);
     try {
-      while (!done() && rank < usersInPhasesAt(options.phases, elapsed())) {
+      while (!done() && rank < traffic.usersAt(elapsed())) {
         sent++;
         await transport.send();
       }
@@ -59,7 +57,7 @@ export async function runClosedLoopUsers(options: ClosedLoopOptions): Promise<{ 
   };
   try {
     while (!done()) {
-      const wanted = usersInPhasesAt(options.phases, elapsed());
+      const wanted = traffic.usersAt(elapsed());
       for (let rank = 0; rank < wanted; rank++) if (!running.has(rank)) users.push(user(rank));
       await new Promise((resolve) => setTimeout(resolve, ADJUST_MS));
     }
