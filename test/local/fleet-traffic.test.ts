@@ -11,14 +11,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { simulateEvaluationInput } from '../../shared/adapters/local/evaluation-twin';
 import {
+  createFleetEvaluationDriver,
   createLocalEndpoint,
   driveEvaluationTraffic,
   type LocalEndpoint,
 } from '../../shared/adapters/local/fleet';
 import type { EvaluationTrafficPattern } from '../../shared/core/load/pattern';
 import { replayRateAt } from '../../shared/core/load/replay';
+import type { EvaluationInput } from '../../shared/core/ports';
 import { countsTraffic } from '../../shared/core/sim/traffic';
+import { AWS_SAMPLE_ANALYSIS, awsSamplePolicySet } from '../fixtures/aws-sample';
 
 /** One AWS minute per half real second. */
 const TIME_SCALE = 120;
@@ -274,6 +278,102 @@ describe('evaluation traffic on the local endpoint', { timeout: 90_000 }, () => 
         timeoutMs: 1_000,
       }),
       { name: 'InvalidInputError', message: /trace file .*nope\.csv does not exist/ },
+    );
+  });
+});
+
+/** A per-minute counts trace file of `counts`, from 1998-06-10 12:00 UTC. */
+function countsTrace(name: string, counts: number[]): string {
+  const path = join(dir, name);
+  const lines = counts.map((c, i) => `1998-06-10 12:${String(i).padStart(2, '0')}:00,${c}`);
+  writeFileSync(path, `period,count\n${lines.join('\n')}\n`);
+  return path;
+}
+
+function evaluationInput(name: string, extra: Partial<EvaluationInput>): EvaluationInput {
+  return {
+    evaluationName: name,
+    modelPackageArn: 'arn:aws:sagemaker:local:000000000000:model-package/demo/1',
+    endpointName: name,
+    variantName: 'AllTraffic',
+    instanceType: 'ml.c5.large',
+    phases: [],
+    jobDurationSeconds: 3600,
+    maxInvocationsPerMinute: 1e9,
+    latencySlo: { percentile: 'P95', ms: 10_000 },
+    policySet: { minCapacity: 1, maxCapacity: 1, scheduledActions: [] },
+    ...extra,
+  };
+}
+
+describe('the evaluation drivers follow the pattern', { timeout: 60_000 }, () => {
+  const fleet = () =>
+    createFleetEvaluationDriver({
+      endpoint: {
+        command: { kind: 'command', argv: sleepingServer(2) },
+        timeScale: TIME_SCALE,
+        settings: { metricDelaySeconds: DELAY },
+      },
+      sample: { payload: Buffer.from('1,2,3\n'), contentType: 'text/csv' },
+    });
+  const finished = async (driver: ReturnType<typeof fleet>, name: string) => {
+    for (;;) {
+      const described = await driver.describe(name);
+      if (described.status !== 'IN_PROGRESS') return described;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  it('the fleet driver replays the trace and measures it', async () => {
+    const traceFile = countsTrace('driver.csv', [300, 900, 600, 300]);
+    const driver = fleet();
+    const input = evaluationInput('traffic-driver-replay', {
+      trafficPattern: { trafficType: 'REPLAY', replay: { traceFile, peakRps: 1 } },
+    });
+    await driver.start(input);
+    const described = await finished(driver, input.evaluationName);
+    assert.equal(described.status, 'COMPLETED', described.failureReason);
+    const metrics = await driver.collectMetrics(input.evaluationName, input);
+    const total = metrics.points.reduce((s, p) => s + p.invocations, 0);
+    // 2100 requests rescaled so that 900 a minute becomes 60: 140 in all.
+    assert.equal(Math.abs(total - 140) <= 3, true, `${total} invocations: ${JSON.stringify(metrics.points)}`);
+  });
+
+  it('a replay of a missing trace fails the evaluation naming the file', async () => {
+    const driver = fleet();
+    const input = evaluationInput('traffic-driver-missing', {
+      trafficPattern: { trafficType: 'REPLAY', replay: { traceFile: join(dir, 'missing.csv'), peakRps: 1 } },
+    });
+    await driver.start(input);
+    const described = await finished(driver, input.evaluationName);
+    assert.equal(described.status, 'FAILED');
+    assert.match(described.failureReason ?? '', /trace file .*missing\.csv does not exist/);
+  });
+
+  it('the twin driver runs STAIRS and the replay by the same formulas', () => {
+    const base = evaluationInput('twin', { benchmark: AWS_SAMPLE_ANALYSIS, policySet: awsSamplePolicySet() });
+    const stairs = simulateEvaluationInput(
+      {
+        ...base,
+        trafficPattern: {
+          trafficType: 'STAIRS',
+          stairs: { durationSeconds: 600, numberOfSteps: 5, usersPerStep: 2 },
+        },
+      },
+      '2024-01-01T00:00:00Z',
+    );
+    // Ten minutes of stairs, rising by step: later minutes carry more invocations.
+    assert.equal(stairs.points.length, 10);
+    assert.equal(stairs.points[9]!.invocations > stairs.points[0]!.invocations, true);
+    const traceFile = countsTrace('twin.csv', [300, 900, 600, 300]);
+    const replay = simulateEvaluationInput(
+      { ...base, trafficPattern: { trafficType: 'REPLAY', replay: { traceFile, peakRps: 1 } } },
+      '2024-01-01T00:00:00Z',
+    );
+    // The sample's fleet serves 60 a minute with ease: the twin counts the rescaled trace itself.
+    assert.deepEqual(
+      replay.points.map((p) => Math.round(p.invocations)),
+      [20, 60, 40, 20],
     );
   });
 });
