@@ -1,11 +1,35 @@
-/** scripts/check-iam.ts on small templates: each rule with a case that breaks it and one that keeps it. */
+/**
+ * scripts/check-iam.ts on small templates (each rule with a case that breaks it and one that
+ * keeps it), the SDK-call trace of scripts/sdk-calls.ts on a small project, and the real check:
+ * every function of serverless.yml against the commands its handler sends.
+ */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { actionsGranted, actionsUsedBy, checkIam, type IamProblem } from '../../scripts/check-iam';
+import { parse as parseYaml } from 'yaml';
+import {
+  actionsOfRole,
+  checkFunctionRoles,
+  checkIam,
+  type IamProblem,
+  neededActions,
+  templateOfServerlessYml,
+  traceFunctions,
+} from '../../scripts/check-iam';
+import { traceSdkOperations } from '../../scripts/sdk-calls';
 
 const ROLE = 'arn:aws:iam::123456789012:role/sm';
+const SM_ANY_ENDPOINT = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/*';
 const roleWith = (statements: object[]) => ({
   Resources: {
     Role: {
@@ -67,6 +91,76 @@ const cases: { name: string; statements: object[]; codes: IamProblem['code'][] }
     statements: [passRole({ Condition: undefined })],
     codes: ['passRoleUnconditioned'],
   },
+  {
+    name: 'a delete on every endpoint',
+    statements: [{ Effect: 'Allow', Action: ['sagemaker:DeleteEndpoint'], Resource: SM_ANY_ENDPOINT }],
+    codes: ['unscopedDestructive'],
+  },
+  {
+    name: 'a delete on "*"',
+    statements: [
+      { Effect: 'Allow', Action: ['application-autoscaling:DeregisterScalableTarget'], Resource: '*' },
+    ],
+    codes: ['unscopedDestructive'],
+  },
+  {
+    name: 'a delete on endpoints tagged by the state machine',
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: ['sagemaker:DeleteEndpoint', 'sagemaker:StopInferenceRecommendationsJob'],
+        Resource: { 'Fn::Sub': 'arn:aws:sagemaker:us-east-1:123456789012:*' },
+        Condition: { StringEquals: { 'aws:ResourceTag/scaleplan:state-machine': 'arn:aws:states:::sm' } },
+      },
+    ],
+    codes: [],
+  },
+  {
+    name: 'a delete on a name prefix',
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: ['sagemaker:DeleteEndpoint'],
+        Resource: `${SM_ANY_ENDPOINT.slice(0, -1)}team-*`,
+      },
+    ],
+    codes: [],
+  },
+  {
+    name: "alarms under scaleplan's prefix and Application Auto Scaling's",
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+        Resource: [
+          'arn:aws:cloudwatch:us-east-1:123456789012:alarm:scaleplan-*',
+          'arn:aws:cloudwatch:us-east-1:123456789012:alarm:TargetTracking-endpoint/*',
+        ],
+      },
+    ],
+    codes: [],
+  },
+  {
+    name: 'every alarm',
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: ['cloudwatch:PutMetricAlarm'],
+        Resource: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*',
+      },
+    ],
+    codes: ['alarmOutsidePrefix'],
+  },
+  {
+    name: 'deleting every alarm',
+    statements: [{ Effect: 'Allow', Action: ['cloudwatch:DeleteAlarms'], Resource: '*' }],
+    codes: ['unscopedDestructive', 'alarmOutsidePrefix'],
+  },
+  {
+    name: 'reading metrics on "*" is no alarm action',
+    statements: [{ Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: '*' }],
+    codes: [],
+  },
 ];
 
 for (const c of cases) {
@@ -97,31 +191,207 @@ test('check-iam reads AWS::IAM::Policy documents too', () => {
   ]);
 });
 
-test('every SDK operation the AWS adapters call is granted in serverless.yml', () => {
-  const dir = 'shared/adapters/aws';
-  const used = readdirSync(dir)
-    .filter((file) => file.endsWith('.ts'))
-    .flatMap((file) => actionsUsedBy(readFileSync(join(dir, file), 'utf8')));
-  const granted = actionsGranted(readFileSync('serverless.yml', 'utf8'));
-  assert.ok(used.length >= 25, `only ${used.length} actions found`);
-  assert.deepEqual(
-    [...new Set(used)].filter((action) => !granted.has(action)),
-    [],
-    'actions called but not granted',
+/** A small project on disk: a port, an adapter with two methods, handlers that call one each. */
+function writeProject(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'scaleplan-trace-'));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, module: 'Preserve', moduleResolution: 'Bundler', target: 'ES2022' },
+    }),
   );
-  // The prerequisite of endpoint auto scaling that no adapter calls itself.
-  assert.ok(granted.has('sagemaker:DescribeEndpointConfig'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+const SMALL_PROJECT = {
+  'ports.ts': `export interface HostingPort {
+  createEndpoint(name: string): Promise<void>;
+  describeEndpoint(name: string): Promise<string>;
+  /** Optional members are ports too. */
+  resetEndpoint?(name: string): Promise<void>;
+}
+export interface HistoryPort { read(name: string): Promise<number> }`,
+  'adapter.ts': `import { CreateEndpointCommand, DescribeEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand as Update, type DeleteEndpointCommandInput } from '@aws-sdk/client-sagemaker';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { HistoryPort, HostingPort } from './ports';
+declare const send: (command: unknown) => Promise<any>;
+const call = async <T>(label: string, fn: () => Promise<T>) => fn();
+export function createHosting(): HostingPort {
+  const unused = () => send(new Update({}));
+  return {
+    async createEndpoint(name) { await call('create', () => send(new CreateEndpointCommand({ EndpointName: name }))); },
+    describeEndpoint: async (name) => (await send(new DescribeEndpointCommand({ EndpointName: name }))).EndpointStatus,
+    resetEndpoint: async (name) => { await send(new Update({ EndpointName: name })); },
+  };
+}
+export async function readMetrics(name: string): Promise<number> { return (await send(new GetMetricDataCommand({}))).length; }
+export function createHistory(read: (name: string) => Promise<number>): HistoryPort { return { read: (name) => read(name) }; }
+export function createPorts() { return { hosting: createHosting(), history: createHistory(readMetrics) }; }`,
+  'functions/deploy/handler.ts': `import { createPorts } from '../../adapter';
+import type { HostingPort } from '../../ports';
+export const create = (ports: { hosting: HostingPort }) => ({ handle: (name: string) => ports.hosting.createEndpoint(name) });
+export const handler = create(createPorts());`,
+  'functions/poll/handler.ts': `import { createPorts } from '../../adapter';
+const ports = createPorts();
+export const handler = (name: string) => ports.hosting.describeEndpoint(name);`,
+  'functions/history/handler.ts': `import { createPorts } from '../../adapter';
+const ports = createPorts();
+export const handler = (name: string) => ports.history.read(name);`,
+  'functions/pure/handler.ts': `export const handler = (x: number) => x * 2;`,
+};
+
+test('the trace counts the port methods a handler calls, not every method its adapters build', () => {
+  const dir = writeProject(SMALL_PROJECT);
+  try {
+    const traced = traceSdkOperations(
+      [
+        'functions/deploy/handler.ts',
+        'functions/poll/handler.ts',
+        'functions/history/handler.ts',
+        'functions/pure/handler.ts',
+      ],
+      dir,
+    );
+    const names = (file: string) => traced[file]?.map((op) => `${op.client}:${op.operation}`);
+    assert.deepEqual(names('functions/deploy/handler.ts'), ['client-sagemaker:CreateEndpoint']);
+    assert.deepEqual(names('functions/poll/handler.ts'), ['client-sagemaker:DescribeEndpoint']);
+    // A function passed by name counts where its parameter is used: only the history handler.
+    assert.deepEqual(names('functions/history/handler.ts'), ['client-cloudwatch:GetMetricData']);
+    assert.deepEqual(names('functions/pure/handler.ts'), []);
+    assert.match(
+      traced['functions/deploy/handler.ts']?.[0]?.via.join(' > ') ?? '',
+      /ports\.ts:createEndpoint/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
-test('actionsUsedBy reads value imports of client packages, not type imports', () => {
-  const source = `import {
-  CreateEndpointCommand,
-  type CreateEndpointCommandInput,
-  SageMakerClient,
-} from '@aws-sdk/client-sagemaker';
-import { PutScalingPolicyCommand } from '@aws-sdk/client-application-auto-scaling';`;
-  assert.deepEqual(actionsUsedBy(source), [
-    'application-autoscaling:PutScalingPolicy',
-    'sagemaker:CreateEndpoint',
+test('neededActions: each operation, what AWS requires with it, tagging on create, and the logs', () => {
+  const needed = neededActions([
+    { client: 'client-sagemaker', operation: 'CreateModel', takesTags: true, via: [] },
+    {
+      client: 'client-application-auto-scaling',
+      operation: 'RegisterScalableTarget',
+      takesTags: true,
+      via: [],
+    },
+  ]).map((n) => n.action);
+  assert.deepEqual(needed, [
+    'application-autoscaling:RegisterScalableTarget',
+    'application-autoscaling:TagResource',
+    'iam:CreateServiceLinkedRole',
+    'iam:PassRole',
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'sagemaker:AddTags',
+    'sagemaker:CreateModel',
+    'sagemaker:DescribeEndpoint',
+    'sagemaker:DescribeEndpointConfig',
+    'sagemaker:UpdateEndpointWeightsAndCapacities',
   ]);
+  assert.throws(
+    () => neededActions([{ client: 'client-ec2', operation: 'RunInstances', takesTags: true, via: [] }]),
+    /no IAM prefix known for @aws-sdk\/client-ec2/,
+  );
+});
+
+const serverlessYml = () =>
+  parseYaml(readFileSync('serverless.yml', 'utf8'), { logLevel: 'silent' }) as Parameters<
+    typeof templateOfServerlessYml
+  >[0];
+
+test('every function of serverless.yml has its own role, allowing exactly what its code sends', () => {
+  const template = templateOfServerlessYml(serverlessYml());
+  const traced = traceFunctions(template);
+  const problems = checkFunctionRoles(template, traced);
+  assert.deepEqual(
+    problems.map((p) => `${p.fn}: ${p.message}`),
+    [],
+  );
+  // Every handler folder is a function of serverless.yml, so the check sees new ones.
+  const folders = readdirSync('functions').filter((name) =>
+    existsSync(join('functions', name, 'handler.ts')),
+  );
+  assert.deepEqual(Object.keys(traced).sort(), folders.sort());
+  // The trace is no blanket: a poller only describes, the twin sends nothing.
+  assert.deepEqual(
+    traced.pollJob?.map((op) => op.operation),
+    ['DescribeInferenceRecommendationsJob'],
+  );
+  assert.deepEqual(traced.simulatePolicies, []);
+  assert.ok(!traced.pollEndpoint?.some((op) => op.operation.startsWith('Delete')));
+});
+
+test('checkFunctionRoles names a missing grant, an unused one, a shared role and a function without one', () => {
+  const config = serverlessYml();
+  const template = templateOfServerlessYml(config);
+  const resources = (template.Resources ?? {}) as Record<string, { Properties?: Record<string, unknown> }>;
+  const traced = {
+    pollJob: [
+      {
+        client: 'client-sagemaker',
+        operation: 'DescribeInferenceRecommendationsJob',
+        takesTags: false,
+        via: [],
+      },
+    ],
+    pollEndpoint: [{ client: 'client-sagemaker', operation: 'DescribeEndpoint', takesTags: false, via: [] }],
+  };
+  const only = (keep: string[]) => ({
+    Resources: Object.fromEntries(
+      Object.entries(resources).filter(([id]) => keep.includes(id) || !id.endsWith('LambdaFunction')),
+    ),
+  });
+  assert.deepEqual(
+    checkFunctionRoles(only(['PollJobLambdaFunction', 'PollEndpointLambdaFunction']), traced),
+    [],
+  );
+  const lessTraced = { ...traced, pollJob: [] };
+  assert.deepEqual(
+    checkFunctionRoles(only(['PollJobLambdaFunction']), lessTraced).map((p) => p.code),
+    ['unusedAction'],
+  );
+  const moreTraced = {
+    ...traced,
+    pollJob: [
+      ...traced.pollJob,
+      {
+        client: 'client-sagemaker',
+        operation: 'StopInferenceRecommendationsJob',
+        takesTags: false,
+        via: ['x'],
+      },
+    ],
+  };
+  const missing = checkFunctionRoles(only(['PollJobLambdaFunction']), moreTraced);
+  assert.deepEqual(
+    missing.map((p) => p.code),
+    ['missingAction'],
+  );
+  assert.match(
+    missing[0]?.message ?? '',
+    /PollJobRole lacks sagemaker:StopInferenceRecommendationsJob, needed by StopInferenceRecommendationsJob \(via x\)/,
+  );
+  const shared = structuredClone(only(['PollJobLambdaFunction', 'PollEndpointLambdaFunction']));
+  (shared.Resources.PollEndpointLambdaFunction as { Properties: Record<string, unknown> }).Properties.Role = {
+    'Fn::GetAtt': ['PollJobRole', 'Arn'],
+  };
+  assert.ok(checkFunctionRoles(shared, traced).some((p) => p.code === 'sharedRole'));
+  const withoutRole = templateOfServerlessYml({
+    ...config,
+    functions: { pollJob: { handler: 'functions/pollJob/handler.handler' } },
+  });
+  assert.deepEqual(
+    checkFunctionRoles(withoutRole, traced).map((p) => p.code),
+    ['noOwnRole'],
+  );
+  assert.ok(
+    actionsOfRole(template, 'PollJobRole').has('logs:PutLogEvents'),
+    'the logs come from the shared managed policy',
+  );
 });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { FUNCTION_NAMES } from '../../functions';
-import { checkIam } from '../../scripts/check-iam';
+import { actionsOfRole, checkIam, templateOfServerlessYml } from '../../scripts/check-iam';
 import { loadDefinition } from '../../shared/workflow/definition';
 import { isCi } from '../contract/botocore';
 
@@ -82,11 +82,31 @@ describe('npx osls package', () => {
     assert.ok(!failed, `cfn-lint exit ${status}:\n${lint.stdout}${lint.stderr}`);
   });
 
-  test('check-iam: no wildcard action, iam:PassRole only on the SageMaker role with a service condition', () => {
+  test("check-iam: no wildcard action, iam:PassRole only on the deployment's roles, deletes scoped by tag", () => {
     const report = checkIam(template);
     assert.deepEqual(report.problems, []);
-    assert.equal(report.passRoleStatements, 1);
+    // The three functions that pass a role: startRecommender, runEvaluation, deployEndpoint.
+    assert.equal(report.passRoleStatements, 3);
     assert.ok(report.statements >= 10, `${report.statements} statements`);
+  });
+
+  test('each packaged function runs as its own role, with the actions serverless.yml gives it', () => {
+    // check-iam.test.ts holds those actions to what each function's code sends.
+    const declared = templateOfServerlessYml(
+      parseYaml(readFileSync('serverless.yml', 'utf8'), { logLevel: 'silent' }) as Parameters<
+        typeof templateOfServerlessYml
+      >[0],
+    );
+    assert.equal(template.Resources.IamRoleLambdaExecution, undefined, 'no shared role');
+    for (const key of FUNCTION_NAMES) {
+      const fn = template.Resources[`${pascal(key)}LambdaFunction`];
+      const role = (fn?.Properties.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
+      assert.equal(role, `${pascal(key)}Role`);
+      assert.deepEqual(
+        [...actionsOfRole(template as never, role ?? '')].sort(),
+        [...actionsOfRole(declared, role ?? '')].sort(),
+      );
+    }
   });
 
   test('every one of the 16 functions runs nodejs22.x with its handler folder and the adapter settings', () => {
@@ -220,16 +240,16 @@ describe('npx osls package', () => {
     assert.equal(template.Parameters.ModelApprovalStatuses?.Default, 'Approved');
   });
 
-  test('iam:PassRole names the same role the functions pass to SageMaker', () => {
-    const role = template.Resources.IamRoleLambdaExecution!.Properties.Policies as {
+  test('iam:PassRole covers the role the functions pass to SageMaker (passRoleArns defaults to it)', () => {
+    const role = template.Resources.StartRecommenderRole!.Properties.Policies as {
       PolicyDocument: { Statement: { Sid?: string; Resource: unknown }[] };
     }[];
-    const passRole = role[0]?.PolicyDocument.Statement.find((s) => s.Sid === 'PassSageMakerRole');
+    const passRole = role[0]?.PolicyDocument.Statement.find((s) => s.Sid === 'PassSageMakerRoles');
     const env = (
       template.Resources.JudgeLambdaFunction!.Properties.Environment as { Variables: Record<string, unknown> }
     ).Variables;
-    assert.deepEqual(passRole?.Resource, env.SCALEPLAN_SAGEMAKER_ROLE_ARN);
-    assert.deepEqual(passRole?.Resource, {
+    assert.deepEqual(passRole?.Resource, { 'Fn::Split': [',', env.SCALEPLAN_SAGEMAKER_ROLE_ARN] });
+    assert.deepEqual(env.SCALEPLAN_SAGEMAKER_ROLE_ARN, {
       'Fn::Join': [
         '',
         [
