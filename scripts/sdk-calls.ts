@@ -196,14 +196,30 @@ export function traceSdkOperations(
   };
 
   /**
-   * Functions passed by name to a project function, by the parameter that receives them:
+   * Whether a call builds a port implementation (`createAwsTrafficHistory(clients, read)`): its
+   * callee returns a type with a member some object literal implements. A function passed to
+   * any other call (`createOrAdopt(create)`, `callAws(label, send)`) runs as part of that call.
+   */
+  const isFactoryCall = (node: ts.CallExpression | ts.NewExpression): boolean => {
+    const callee = projectFunctionOf(node.expression);
+    const signature = callee && checker.getSignatureFromDeclaration(callee);
+    if (!signature) return false;
+    const returned = checker.getReturnTypeOfSignature(signature);
+    return returned.getProperties().some((member) => {
+      const declaration = member.declarations?.[0];
+      return declaration !== undefined && byMember.has(declaration);
+    });
+  };
+
+  /**
+   * Functions passed by name to a factory, by the parameter that receives them:
    * `createAwsTrafficHistory(clients, readInvocationHistory)` binds its second parameter, so
    * readInvocationHistory counts where the history port's method uses that parameter, not in
    * every handler that builds the ports.
    */
   const bindings = new Map<ts.Declaration, ts.Declaration[]>();
   const bind = (node: ts.Node) => {
-    if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+    if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && isFactoryCall(node)) {
       const callee = projectFunctionOf(node.expression);
       (node.arguments ?? []).forEach((argument, index) => {
         const passed = projectFunctionOf(argument);
@@ -261,8 +277,8 @@ export function traceSdkOperations(
         return;
       }
       if (ts.isIdentifier(node) && isDeclarationName(node)) return;
-      if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && projectFunctionOf(node.expression)) {
-        // A function handed to a project function runs where that one uses its parameter.
+      if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && isFactoryCall(node)) {
+        // A function handed to a factory runs where the port it builds uses that parameter.
         visit(node.expression);
         for (const argument of node.arguments ?? []) if (!projectFunctionOf(argument)) visit(argument);
         return;
