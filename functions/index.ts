@@ -15,6 +15,7 @@ import { createNormalizeInputHandler } from './normalizeInput/handler';
 import { createPollEndpointHandler } from './pollEndpoint/handler';
 import { createPollEvaluationHandler } from './pollEvaluation/handler';
 import { createPollJobHandler } from './pollJob/handler';
+import { createPublishFailureEventHandler } from './publishFailureEvent/handler';
 import { createRegisterPoliciesHandler } from './registerPolicies/handler';
 import { createResetEndpointHandler } from './resetEndpoint/handler';
 import { createRunEvaluationHandler } from './runEvaluation/handler';
@@ -40,6 +41,7 @@ export const FUNCTION_NAMES = [
   'resetEndpoint',
   'writeRecommendation',
   'cleanup',
+  'publishFailureEvent',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -60,4 +62,5 @@ export const handlerFactories: Record<FunctionName, (ports: WorkflowPorts) => Wo
   resetEndpoint: (ports) => createResetEndpointHandler(ports),
   writeRecommendation: (ports) => createWriteRecommendationHandler(ports),
   cleanup: (ports) => createCleanupHandler(ports),
+  publishFailureEvent: (ports) => createPublishFailureEventHandler(ports),
 };

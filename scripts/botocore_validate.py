@@ -28,6 +28,7 @@ SERVICE_ALIASES = {
     "application-autoscaling": "application-autoscaling",
     "cloudwatch": "cloudwatch",
     "s3": "s3",
+    "events": "events",
     "sfn": "stepfunctions",
     "stepfunctions": "stepfunctions",
 }

@@ -15,6 +15,7 @@ import type { BenchmarkSeries } from './benchmark-file';
 import type { EvaluationTrafficPattern } from './load/pattern';
 import type { TrafficPhase } from './load/phases';
 import type { LatencySlo, ScalingRequest } from './request';
+import type { RunEvent } from './run-events';
 import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet } from './types';
 
 /** Something an execution created, kept in the ledger so clean-up deletes exactly that. */
@@ -207,6 +208,29 @@ export interface CleanupPort {
 export interface ArtifactStorePort {
   /** Stores the recommendation; returns where (s3://... or a file path). */
   putRecommendation(runId: string, recommendation: unknown): Promise<{ uri: string }>;
+  /**
+   * Stores the run's other outputs beside the recommendation (summary.md, report.html, the
+   * exports), each under its file name; returns where each one went, in the same order.
+   */
+  putRunObjects(runId: string, objects: readonly RunObject[]): Promise<{ name: string; uri: string }[]>;
+}
+
+/** One output file of a run: its file name, its text and its media type. */
+export interface RunObject {
+  /** File name under the run's prefix, e.g. `report.html` or `exports/scaling.tf`. */
+  name: string;
+  body: string;
+  /** Media type, e.g. `text/html; charset=utf-8`. */
+  contentType: string;
+}
+
+/** Announces a run's end (EventBridge on AWS): "Recommendation Ready" or "Recommendation Failed". */
+export interface RunEventsPort {
+  /**
+   * Publishes one event; resolves once it is accepted.
+   * @throws TransientAwsError when it was not (retry), AwsRequestError when it never will be
+   */
+  publish(event: RunEvent): Promise<{ eventId: string }>;
 }
 
 /** Everything a handler may need; each handler takes the slice it uses. */
@@ -219,4 +243,5 @@ export interface WorkflowPorts {
   evaluation: EvaluationDriverPort;
   cleanup: CleanupPort;
   artifacts: ArtifactStorePort;
+  events: RunEventsPort;
 }

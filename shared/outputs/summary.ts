@@ -11,8 +11,8 @@ export interface RunSummaryInput {
   status: 'SUCCEEDED' | 'FAILED';
   /** The execution's error when it failed. */
   error: { name: string; cause: string } | null;
-  /** Names of the states entered, in order. */
-  states: string[];
+  /** Names of the states entered, in order; absent where the writer cannot know them (a Lambda). */
+  states?: string[];
   /** The recommendation as stored; read only when the run SUCCEEDED. */
   recommendation: Recommendation | null;
   /** Where the run's files are. */
@@ -28,6 +28,8 @@ export interface RunSummaryInput {
    * (verdict, policy table, cost per month, the export commands; shared/outputs/pr-sections.ts).
    */
   recommendationPath?: string;
+  /** The heading; default "scaleplan local run". */
+  title?: string;
 }
 
 /**
@@ -37,14 +39,19 @@ export interface RunSummaryInput {
  * // '# scaleplan local run\n\n- status: FAILED\n- folder: out/run-1\n- error: InvalidInputError: x\n- states: 1 entered, last NormalizeInput\n'
  */
 export function renderRunSummary(run: RunSummaryInput): string {
-  const lines = ['# scaleplan local run', '', `- status: ${run.status}`, `- folder: ${run.folder}`];
+  const lines = [
+    `# ${run.title ?? 'scaleplan local run'}`,
+    '',
+    `- status: ${run.status}`,
+    `- folder: ${run.folder}`,
+  ];
   if (run.benchmarkWarning) lines.push(`- warning: the benchmark's ${run.benchmarkWarning}`);
   if (run.status === 'FAILED' && run.error) lines.push(`- error: ${run.error.name}: ${run.error.cause}`);
-  if (run.status === 'FAILED' && run.evaluationNote && run.states.includes('RunEvaluation'))
+  if (run.status === 'FAILED' && run.evaluationNote && run.states?.includes('RunEvaluation'))
     lines.push(`- evaluation: ${run.evaluationNote}`);
   if (run.status === 'SUCCEEDED' && run.recommendation)
     lines.push(...recommendationLines(run.recommendation, run));
-  lines.push(`- states: ${run.states.length} entered, last ${run.states.at(-1) ?? 'none'}`);
+  if (run.states) lines.push(`- states: ${run.states.length} entered, last ${run.states.at(-1) ?? 'none'}`);
   if (run.status === 'SUCCEEDED' && run.recommendation && run.recommendationPath)
     lines.push('', ...pullRequestSections(run.recommendation, run.recommendationPath));
   return `${lines.join('\n')}\n`;

@@ -338,7 +338,12 @@ test('no malformed or hostile input makes a mutating AWS call, and each gets a n
       );
       aws.reset();
       assert.equal(result.status, 'FAILED', `${kind}: the execution failed`);
-      assert.deepEqual(result.states, ['ReceiveInput', 'NormalizeInput', 'FailExecution'], kind);
+      // The refusal is announced ("Recommendation Failed"); nothing else is sent.
+      assert.deepEqual(
+        result.states,
+        ['ReceiveInput', 'NormalizeInput', 'PublishFailureEvent', 'FailExecution'],
+        kind,
+      );
       assert.ok(
         ['InvalidInputError', 'UnsupportedEventError'].includes(result.error?.name ?? ''),
         `${kind}: named error, got ${result.error?.name}: ${result.error?.cause}`,

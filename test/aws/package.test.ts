@@ -109,8 +109,8 @@ describe('npx osls package', () => {
     }
   });
 
-  test('every one of the 16 functions runs nodejs22.x with its handler folder and the adapter settings', () => {
-    assert.equal(FUNCTION_NAMES.length, 16);
+  test('every one of the 17 functions runs nodejs22.x with its handler folder and the adapter settings', () => {
+    assert.equal(FUNCTION_NAMES.length, 17);
     for (const key of FUNCTION_NAMES) {
       const fn = template.Resources[`${pascal(key)}LambdaFunction`];
       assert.ok(fn, `no function ${key}`);
@@ -123,6 +123,7 @@ describe('npx osls package', () => {
         'POWERTOOLS_SERVICE_NAME',
         'SCALEPLAN_ARTIFACT_BUCKET',
         'SCALEPLAN_ARTIFACT_PREFIX',
+        'SCALEPLAN_EVENT_BUS',
         'SCALEPLAN_REQUEST_DEFAULTS',
         'SCALEPLAN_SAGEMAKER_ROLE_ARN',
       ]);

@@ -10,7 +10,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type ContractService = 'sagemaker' | 'application-autoscaling' | 'cloudwatch' | 's3' | 'sfn';
+export type ContractService =
+  | 'sagemaker'
+  | 'application-autoscaling'
+  | 'cloudwatch'
+  | 's3'
+  | 'sfn'
+  | 'events';
 
 /** One request as sent: the service, the operation (PascalCase, as in the API) and its input. */
 export interface ContractRecord {

@@ -291,6 +291,19 @@ export function createFakePorts(script: FakeScript = {}): FakePorts {
         record('artifacts', 'putRecommendation', { runId, recommendation });
         return { uri: `s3://scaleplan-test/recommendations/${runId}/recommendation.json` };
       },
+      async putRunObjects(runId, objects) {
+        record('artifacts', 'putRunObjects', { runId, names: objects.map((object) => object.name) });
+        return objects.map(({ name }) => ({
+          name,
+          uri: `s3://scaleplan-test/recommendations/${runId}/${name}`,
+        }));
+      },
+    },
+    events: {
+      async publish(event) {
+        const index = record('events', 'publish', event);
+        return { eventId: `event-${index}` };
+      },
     },
   };
   return {

@@ -99,12 +99,18 @@ describe('state machine definition', () => {
       const catcher = state.Catch?.[0];
       assert.ok(catcher, 'a Catch');
       assert.deepEqual(catcher.ErrorEquals, ['States.ALL']);
+      // The failure path: nothing to clean before NormalizeInput; after Cleanup, the failure
+      // event's own failure leaves the execution's error as it was.
       const expected =
         name === 'NormalizeInput'
-          ? { ResultPath: '$.error', Next: 'FailExecution' }
+          ? { ResultPath: '$.error', Next: 'PublishFailureEvent' }
           : name === 'Cleanup'
             ? { ResultPath: '$.cleanupError', Next: 'DidCleanupFollowAnError' }
-            : { ResultPath: '$.error', Next: 'Cleanup' };
+            : name === 'PublishFailureEvent'
+              ? { ResultPath: '$.failureEventError', Next: 'FailExecution' }
+              : name === 'PublishCleanupFailureEvent'
+                ? { ResultPath: '$.failureEventError', Next: 'FailCleanup' }
+                : { ResultPath: '$.error', Next: 'Cleanup' };
       assert.deepEqual({ ResultPath: catcher.ResultPath, Next: catcher.Next }, expected);
     });
   }
@@ -204,8 +210,8 @@ describe('state machine definition', () => {
       .reduce((sum, [name]) => sum + taskBoundSeconds(name), 0);
     const boundSeconds = MAX_ITERATIONS * (loopsSeconds + tasksSeconds);
     // Loops: 540 rounds x 1181 s of poll + 28,800 s of Waits = 666,540 s; Tasks outside loops:
-    // 42,009 s (Cleanup's own retry budget included); x 10 = 7,085,490 s (82.0 days), below
-    // TimeoutSeconds (90 days).
+    // 44,371 s (Cleanup's own retry budget and the two failure events' 1181 s each included);
+    // x 10 = 7,109,110 s (82.3 days), below TimeoutSeconds (90 days).
     assert.deepEqual([...polls].sort(), [
       'PollEndpoint',
       'PollEndpointBeforeReset',
@@ -213,8 +219,8 @@ describe('state machine definition', () => {
       'PollJob',
     ]);
     assert.equal(loopsSeconds, 540 * 1181 + (90 * 60 + 60 * 30 + 330 * 60 + 60 * 30));
-    assert.equal(tasksSeconds, 42009);
-    assert.equal(boundSeconds, 7085490);
+    assert.equal(tasksSeconds, 44371);
+    assert.equal(boundSeconds, 7109110);
     assert.ok(raw.TimeoutSeconds > boundSeconds, `${raw.TimeoutSeconds} s <= ${boundSeconds} s`);
     assert.ok(raw.TimeoutSeconds <= YEAR_SECONDS, 'a Standard workflow runs at most one year');
   });

@@ -9,6 +9,7 @@ import { AwsRequestError, TransientAwsError } from '../../shared/core/errors';
 import { evaluationName, runIdFor, runNames } from '../../shared/core/naming';
 import type { Recommendation } from '../../shared/core/recommendation';
 import type { ScalingRequestInput } from '../../shared/core/request';
+import type { RunEvent } from '../../shared/core/run-events';
 import type { Verdict } from '../../shared/core/types';
 import { localExecutionArn, runWorkflowLocally } from '../../shared/workflow/local-runner';
 import { createFakePorts, evaluationMetricsOf, type FakePorts, type FakeScript } from '../fakes/ports';
@@ -208,7 +209,12 @@ describe('state machine, executed locally', () => {
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error?.name, 'WaitTimeoutError');
     assert.equal(fake.callsOf('jobs.describeJob').length, 90);
-    assert.deepEqual(result.states.slice(-3), ['Cleanup', 'DidExecutionFail', 'FailExecution']);
+    assert.deepEqual(result.states.slice(-4), [
+      'Cleanup',
+      'DidExecutionFail',
+      'PublishFailureEvent',
+      'FailExecution',
+    ]);
     // The running job was in the ledger: clean-up stopped it. It also tried every name the run
     // derives (nothing else existed: each answered not found).
     assert.deepEqual(
@@ -271,6 +277,7 @@ describe('state machine, executed locally', () => {
         'PollJob',
         'Cleanup',
         'DidExecutionFail',
+        'PublishFailureEvent',
         'FailExecution',
       ]);
       assert.equal(fake.callsOf('metrics.getBenchmarkSeries').length, 0);
@@ -326,11 +333,12 @@ describe('state machine, executed locally', () => {
       result.error?.cause ?? '',
       /clean-up failed too: AwsRequestError: .*clean-up could not delete 1 resource/,
     );
-    assert.deepEqual(mainStates(result.states).slice(-5), [
+    assert.deepEqual(mainStates(result.states).slice(-6), [
       'PollJob',
       'Cleanup',
       'DidCleanupFollowAnError',
       'RecordCleanupFailure',
+      'PublishFailureEvent',
       'FailExecution',
     ]);
   });
@@ -370,7 +378,12 @@ describe('state machine, executed locally', () => {
     const endpointArn = `arn:aws:sagemaker:us-east-1:123456789012:endpoint/${names.endpointName.toLowerCase()}`;
     assert.match(result.error?.cause ?? '', /clean-up could not delete 1 resource\(s\), left: /);
     assert.ok(result.error?.cause.includes(endpointArn), result.error?.cause);
-    assert.deepEqual(result.states.slice(-3), ['Cleanup', 'DidCleanupFollowAnError', 'FailCleanup']);
+    assert.deepEqual(result.states.slice(-4), [
+      'Cleanup',
+      'DidCleanupFollowAnError',
+      'PublishCleanupFailureEvent',
+      'FailCleanup',
+    ]);
     assert.deepEqual([...fake.live.keys()], [`endpoint:${names.endpointName}`], 'only the endpoint is left');
   });
 
@@ -381,7 +394,12 @@ describe('state machine, executed locally', () => {
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error?.name, 'AwsRequestError');
     assert.match(result.error?.cause ?? '', /clean-up could not delete 1 resource/);
-    assert.deepEqual(result.states.slice(-3), ['Cleanup', 'DidCleanupFollowAnError', 'FailCleanup']);
+    assert.deepEqual(result.states.slice(-4), [
+      'Cleanup',
+      'DidCleanupFollowAnError',
+      'PublishCleanupFailureEvent',
+      'FailCleanup',
+    ]);
   });
 
   test('an evaluation that fails once is tuned, the endpoint reset once InService, and the second passes', async () => {
@@ -475,7 +493,7 @@ describe('state machine, executed locally', () => {
     assert.equal(verdict.passed, false);
     assert.equal(verdict.maxInvocationsPerMinute, 15000);
     assert.equal(verdict.targetInvocationsPerMinute, 30000);
-    assert.deepEqual(mainStates(result.states).slice(-8), [
+    assert.deepEqual(mainStates(result.states).slice(-9), [
       'RunEvaluation',
       'PollEvaluation',
       'Judge',
@@ -483,6 +501,7 @@ describe('state machine, executed locally', () => {
       'RecordEvaluationFailure',
       'Cleanup',
       'DidExecutionFail',
+      'PublishFailureEvent',
       'FailExecution',
     ]);
     assert.equal(result.states.filter((s) => s === 'Judge').length, 2);
@@ -538,11 +557,12 @@ describe('state machine, executed locally', () => {
     );
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error?.name, 'AwsRequestError');
-    assert.deepEqual(mainStates(result.states).slice(-5), [
+    assert.deepEqual(mainStates(result.states).slice(-6), [
       'DeriveThresholds',
       'DeployEndpoint',
       'Cleanup',
       'DidExecutionFail',
+      'PublishFailureEvent',
       'FailExecution',
     ]);
     assert.deepEqual(existingDeleted(fake), ['recommenderJob', 'modelPackage', 'modelPackageGroup']);
@@ -560,12 +580,26 @@ describe('state machine, executed locally', () => {
     assertEverythingCleanedUp(fake);
   });
 
-  test('a bad input fails at the first state with InvalidInputError and no port call', async () => {
+  test('a bad input fails at the first state with InvalidInputError; the only port call announces it', async () => {
     const { fake, result } = await run({ ...sampleRequest(), traffic: { minRps: 600, maxRps: 500 } });
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error?.name, 'InvalidInputError');
-    assert.deepEqual(result.states, ['ReceiveInput', 'NormalizeInput', 'FailExecution']);
-    assert.deepEqual(fake.calls, []);
+    assert.deepEqual(result.states, [
+      'ReceiveInput',
+      'NormalizeInput',
+      'PublishFailureEvent',
+      'FailExecution',
+    ]);
+    assert.deepEqual(
+      fake.calls.map((call) => `${call.port}.${call.method}`),
+      ['events.publish'],
+    );
+    const event = fake.inputOf<RunEvent>('events.publish');
+    assert.equal(event.detailType, 'Recommendation Failed');
+    assert.equal(event.detail.runId, null);
+    if (event.detailType !== 'Recommendation Failed') return;
+    assert.equal(event.detail.error.name, 'InvalidInputError');
+    assert.equal(event.detail.cleanup.status, 'notNeeded');
     assert.deepEqual(fake.created, []);
   });
 

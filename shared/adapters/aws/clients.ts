@@ -4,14 +4,18 @@
  */
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SFNClient } from '@aws-sdk/client-sfn';
 
 export interface AwsClients {
   sagemaker: SageMakerClient;
   autoScaling: ApplicationAutoScalingClient;
   cloudWatch: CloudWatchClient;
   s3: S3Client;
+  eventBridge: EventBridgeClient;
+  sfn: SFNClient;
 }
 
 /** Lazy accessors: each client is built once, on the first call, unless one was injected. */
@@ -20,6 +24,8 @@ export interface AwsClientProvider {
   autoScaling(): ApplicationAutoScalingClient;
   cloudWatch(): CloudWatchClient;
   s3(): S3Client;
+  eventBridge(): EventBridgeClient;
+  sfn(): SFNClient;
 }
 
 /**
@@ -45,6 +51,14 @@ export function createClientProvider(injected: Partial<AwsClients> = {}, region?
     s3: () => {
       made.s3 ??= new S3Client(options);
       return made.s3;
+    },
+    eventBridge: () => {
+      made.eventBridge ??= new EventBridgeClient(options);
+      return made.eventBridge;
+    },
+    sfn: () => {
+      made.sfn ??= new SFNClient(options);
+      return made.sfn;
     },
   };
 }

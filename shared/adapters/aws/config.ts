@@ -13,15 +13,21 @@ export const AWS_ENV = {
   artifactBucket: 'SCALEPLAN_ARTIFACT_BUCKET',
   /** Key prefix inside the bucket (default "recommendations"). */
   artifactPrefix: 'SCALEPLAN_ARTIFACT_PREFIX',
+  /** EventBridge bus of the run's Ready/Failed events, a name or an ARN (default "default"). */
+  eventBusName: 'SCALEPLAN_EVENT_BUS',
 } as const;
 
 /** Default key prefix of the artifacts in the bucket. */
 export const DEFAULT_ARTIFACT_PREFIX = 'recommendations';
 
+/** The account's default event bus, where the run's events go unless SCALEPLAN_EVENT_BUS names another. */
+export const DEFAULT_EVENT_BUS_NAME = 'default';
+
 export interface AwsConfigValues {
   roleArn: string;
   artifactBucket: string;
   artifactPrefix: string;
+  eventBusName: string;
 }
 
 /** Typed getters; each throws ConfigurationError naming the variable when it is missing. */
@@ -29,10 +35,14 @@ export interface AwsConfig {
   roleArn(): string;
   artifactBucket(): string;
   artifactPrefix(): string;
+  eventBusName(): string;
 }
 
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** PutEvents' EventBusName (botocore events model: 1..1600, a name or an event-bus ARN). */
+const EVENT_BUS_PATTERN =
+  /^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[.\-_A-Za-z0-9]+$/;
 
 /**
  * Builds the getters over explicit values (tests) falling back to an environment, read at call
@@ -66,5 +76,13 @@ export function createAwsConfig(
       required('roleArn', ROLE_ARN_PATTERN, 'IAM role ARN for SageMaker and Inference Recommender'),
     artifactBucket: () => required('artifactBucket', BUCKET_PATTERN, 'S3 bucket for recommendations'),
     artifactPrefix: () => (read('artifactPrefix') ?? DEFAULT_ARTIFACT_PREFIX).replace(/^\/+|\/+$/g, ''),
+    eventBusName: () => {
+      const value = read('eventBusName') ?? DEFAULT_EVENT_BUS_NAME;
+      if (value.length > 1600 || !EVENT_BUS_PATTERN.test(value))
+        throw new ConfigurationError(
+          `${AWS_ENV.eventBusName}="${value}" is not an EventBridge bus name or ARN (letters, digits, '.', '-', '_')`,
+        );
+      return value;
+    },
   };
 }

@@ -14,6 +14,7 @@ import {
   createRecommenderEvaluationDriver,
   type RecommenderEvaluationOptions,
 } from './evaluation-recommender';
+import { createRunEvents } from './events';
 import { createHosting } from './hosting';
 import { createRecommenderJobs } from './jobs';
 import { createMetrics } from './metrics';
@@ -74,6 +75,7 @@ export function createAwsPorts(options: AwsPortsOptions = {}): WorkflowPorts {
     evaluation,
     cleanup: createCleanup(clients, evaluation),
     artifacts: createArtifactStore(clients, config),
+    events: createRunEvents(clients, config),
   };
 }
 
