@@ -43,6 +43,11 @@ export const BenchmarkSeriesSchema = z
     vcpus: z.number().int().positive(),
     /** Length of each period, seconds (60 on CloudWatch; shorter locally). */
     periodSeconds: z.number().positive(),
+    /**
+     * AWS seconds per real second of the clock the periods are on (default 1). A benchmark of the
+     * local endpoint is on its scaled clock: periods and counts per minute are AWS's, latencies real.
+     */
+    timeScale: z.number().min(1).max(3600).optional(),
     points: z.array(BenchmarkPointSchema),
     /** Where the series came from (job name, URL, tool); free-form. */
     source: z.record(z.string(), z.unknown()).optional(),

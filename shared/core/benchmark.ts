@@ -154,6 +154,7 @@ export function analyzeBenchmark(
     instanceType: series.instanceType,
     vcpus: series.vcpus,
     periodSeconds: series.periodSeconds,
+    ...(series.timeScale === undefined ? {} : { timeScale: series.timeScale }),
     peakInvocationsPerMinute: peak.invocationsPerMinute,
     peakTimestamp: peak.point.timestamp,
     latencyAtPeak: latencyOf(peak.point),

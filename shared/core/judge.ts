@@ -133,8 +133,8 @@ export const MAX_MEASURED_ACTIVITIES = 50;
 
 /**
  * What the metrics show besides the criteria: invocations, errors, instance-hours (InService
- * instances x period) and the scaling activities, so a prediction and a measurement can be read
- * side by side.
+ * instances x period, during the load and after it) and the scaling activities, so a prediction
+ * and a measurement can be read side by side.
  *
  * @example
  * measureEvaluation({ periodSeconds: 60, points: [{ ..., instanceCount: 2 }, { ..., instanceCount: 4 }] }).instanceHours; // 0.1
@@ -143,12 +143,21 @@ export function measureEvaluation(metrics: EvaluationMetrics): EvaluationMeasure
   const counts = metrics.points
     .map((p) => p.instanceCount)
     .filter((count): count is number => count !== undefined);
-  const hours = counts.reduce((sum, count) => sum + (count * metrics.periodSeconds) / 3600, 0);
+  // Periods that start before the load ended count as the load's.
+  const loadPeriods =
+    metrics.loadEndedAtSeconds === undefined
+      ? metrics.points.length
+      : Math.ceil(metrics.loadEndedAtSeconds / metrics.periodSeconds);
+  const hoursOf = (points: EvaluationPoint[]) =>
+    Math.round(
+      points.reduce((sum, p) => sum + ((p.instanceCount ?? 0) * metrics.periodSeconds) / 3600, 0) * 1e4,
+    ) / 1e4;
   return {
     durationMinutes: (metrics.points.length * metrics.periodSeconds) / 60,
     invocations: metrics.points.reduce((sum, p) => sum + p.invocations, 0),
     errors: metrics.points.reduce((sum, p) => sum + p.invocation4xxErrors + p.invocation5xxErrors, 0),
-    instanceHours: counts.length > 0 ? Math.round(hours * 1e4) / 1e4 : null,
+    instanceHours: counts.length > 0 ? hoursOf(metrics.points.slice(0, loadPeriods)) : null,
+    instanceHoursAfterLoad: counts.length > 0 ? hoursOf(metrics.points.slice(loadPeriods)) : null,
     minInstances: counts.length > 0 ? Math.min(...counts) : null,
     maxInstances: counts.length > 0 ? Math.max(...counts) : null,
     activities: (metrics.activities ?? []).slice(0, MAX_MEASURED_ACTIVITIES),

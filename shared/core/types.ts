@@ -31,6 +31,12 @@ export interface BenchmarkAnalysis {
   instanceType: string;
   vcpus: number;
   periodSeconds: number;
+  /**
+   * AWS seconds per real second of the series' clock, when it is not 1: a benchmark of the local
+   * endpoint counts per minute of its scaled clock while its latencies are real (the twin's
+   * `timeScale` setting).
+   */
+  timeScale?: number;
   /** Highest sustainable throughput (errors < 1%, within SLO, not an outlier), per minute. */
   peakInvocationsPerMinute: number;
   /** Start of the period that set the peak. */
@@ -159,6 +165,11 @@ export interface EvaluationMetrics {
   activities?: EvaluationActivity[];
   /** Where the metrics come from, in words (e.g. "local endpoint, time scale 60, cgroup-v1"). */
   measuredOn?: string;
+  /**
+   * When the load ended, seconds since the first period: the driver kept the endpoint after it to
+   * watch the scale-in. Absent when the metrics end with the load (Inference Recommender, the twin).
+   */
+  loadEndedAtSeconds?: number;
 }
 
 /** What an evaluation did, beyond pass or fail: the side of the verdict a reader compares. */
@@ -167,8 +178,13 @@ export interface EvaluationMeasurement {
   durationMinutes: number;
   invocations: number;
   errors: number;
-  /** InService instances x time over the window, hours (AWS clock); null when the driver gives no counts. */
+  /**
+   * InService instances x time while the load ran, hours (AWS clock): the figure a prediction of
+   * the evaluation compares with; null when the driver gives no counts.
+   */
   instanceHours: number | null;
+  /** The same after the load, while the endpoint was kept to watch the scale-in; 0 when it was not. */
+  instanceHoursAfterLoad: number | null;
   minInstances: number | null;
   maxInstances: number | null;
   /** Every scaling activity, oldest first (at most the first 50). */

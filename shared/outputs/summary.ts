@@ -5,6 +5,7 @@
  */
 import type { Recommendation } from '../core/recommendation';
 import { pullRequestSections } from './pr-sections';
+import { predictionVsMeasurement } from './side-by-side';
 
 /** What the summary reads: the run's end and, when it succeeded, its recommendation. */
 export interface RunSummaryInput {
@@ -30,6 +31,8 @@ export interface RunSummaryInput {
   recommendationPath?: string;
   /** The heading; default "scaleplan local run". */
   title?: string;
+  /** What measured the evaluations, as the column of the prediction-and-measurement table names it. */
+  measuredBy?: string;
 }
 
 /**
@@ -54,6 +57,10 @@ export function renderRunSummary(run: RunSummaryInput): string {
   if (run.states) lines.push(`- states: ${run.states.length} entered, last ${run.states.at(-1) ?? 'none'}`);
   if (run.status === 'SUCCEEDED' && run.recommendation && run.recommendationPath)
     lines.push('', ...pullRequestSections(run.recommendation, run.recommendationPath));
+  if (run.status === 'SUCCEEDED' && run.recommendation) {
+    const table = predictionVsMeasurement(run.recommendation, run.measuredBy);
+    if (table.length > 0) lines.push('', ...table);
+  }
   return `${lines.join('\n')}\n`;
 }
 

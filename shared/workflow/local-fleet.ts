@@ -127,6 +127,7 @@ export function onFleetClock(
     ...series,
     vcpus: fleet.vcpus,
     periodSeconds,
+    timeScale: fleet.timeScale,
     points: series.points.map((point, i) => ({
       ...point,
       timestamp: new Date(startMs + i * periodSeconds * 1000).toISOString(),
@@ -137,7 +138,6 @@ export function onFleetClock(
     })),
     source: {
       ...series.source,
-      timeScale: fleet.timeScale,
       instanceCores: fleet.instanceCores,
       realPeriodSeconds: series.periodSeconds,
     },

@@ -224,21 +224,43 @@ function localBenchmarkRunner(
 
 /**
  * The local waits: WaitForJob scaled with the benchmark, so the definition's PollJob bound never
- * ends a benchmark that is still in bounds; the other waits are instant (nothing to wait for).
+ * ends a benchmark that is still in bounds; WaitForEvaluation scaled with the longest evaluation
+ * on the local endpoint (its phases and the watch of the scale-in, on the scaled clock, plus the
+ * instances' starts); the endpoint wait is instant (nothing to wait for).
  */
-function localWaitsMs(benchmarkSeconds: number): (bounds: DefinitionBounds) => Record<string, number> {
+function localWaitsMs(
+  benchmarkSeconds: number,
+  evaluationMaxRealSeconds: number,
+): (bounds: DefinitionBounds) => Record<string, number> {
   return ({ maxRounds }) => {
-    const pollJobRounds = maxRounds.PollJob;
-    if (pollJobRounds === undefined)
-      throw new ConfigurationError(
-        'the state machine definition has no PollJob maxRounds (a positive integer)',
-      );
+    const rounds = (state: string) => {
+      const found = maxRounds[state];
+      if (found === undefined)
+        throw new ConfigurationError(
+          `the state machine definition has no ${state} maxRounds (a positive integer)`,
+        );
+      return found;
+    };
     return {
-      WaitForJob: localJobWaitMs(benchmarkSeconds, pollJobRounds),
+      WaitForJob: localJobWaitMs(benchmarkSeconds, rounds('PollJob')),
       WaitForEndpoint: 0,
-      WaitForEvaluation: 0,
+      WaitForEvaluation: Math.ceil(
+        (1000 * evaluationMaxRealSeconds) / Math.max(1, rounds('PollEvaluation') - 1),
+      ),
     };
   };
+}
+
+/**
+ * Longest an evaluation on the local endpoint lasts, real seconds: the job's length and the watch
+ * of the scale-in on the scaled clock, plus time for the instances to start (measured about 1-2 s
+ * each on this 2-core machine) and for the last requests. 0 for the twin, which answers at once.
+ */
+function evaluationMaxRealSeconds(request: unknown, fleet: ResolvedFleet | null): number {
+  if (!fleet) return 0;
+  const parsed = ScalingRequestSchema.safeParse(request);
+  const jobSeconds = parsed.success ? parsed.data.evaluation.jobDurationSeconds : 0;
+  return (jobSeconds + fleet.afterLoadSeconds) / fleet.timeScale + 2 * fleet.maxInstances + 30;
 }
 
 /**
@@ -276,7 +298,7 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
     const result = await (options.runWorkflow ?? runWorkflowLocally)(options.request, {
       ports: local.ports,
       executionName: options.executionName,
-      waitTimeOverridesMs: localWaitsMs(benchmarkSeconds),
+      waitTimeOverridesMs: localWaitsMs(benchmarkSeconds, evaluationMaxRealSeconds(options.request, fleet)),
       ...(options.onStateEntered ? { onStateEntered: options.onStateEntered } : {}),
     });
     await stopJobs();
@@ -294,6 +316,7 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
       folder: outDir,
       evaluationNote: fleet ? `measured on the ${describeResolvedFleet(fleet)}` : TWIN_EVALUATION_NOTE,
       evaluationLabel: fleet ? 'local endpoint evaluation' : 'twin evaluation',
+      measuredBy: fleet ? 'the local endpoint' : 'the twin driver',
       ...(typeof stillRising === 'string' ? { benchmarkWarning: stillRising } : {}),
     });
     writeFileSync(summaryPath, summary);

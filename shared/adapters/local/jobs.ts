@@ -44,12 +44,12 @@ export function benchmarkEndpointName(jobName: string): string {
 
 /**
  * The end of the job's window on the clock of its series: a benchmark of the local endpoint
- * reports its periods on the scaled clock (`source.timeScale` AWS seconds per real second), so
+ * reports its periods on the scaled clock (`timeScale` AWS seconds per real second), so
  * its window lasts that many times the real time the job took.
  */
 function windowEnd(job: LocalJob, series: BenchmarkSeries, now: Date): string {
-  const timeScale = series.source?.timeScale;
-  if (typeof timeScale !== 'number' || !job.startTime) return now.toISOString();
+  const { timeScale } = series;
+  if (timeScale === undefined || !job.startTime) return now.toISOString();
   const startMs = Date.parse(job.startTime);
   return new Date(startMs + (now.getTime() - startMs) * timeScale).toISOString();
 }

@@ -98,7 +98,11 @@ export function simulatePlannedEvaluation(input: PlannedEvaluation): SimulationR
       : phasesTraffic({ phases: input.phases, stepSeconds: 10, startEpochSeconds }),
     latencySloMs: input.latencySloMs,
     stopAtInvocationsPerMinute: input.maxInvocationsPerMinute,
-    ...(input.settings ? { settings: input.settings } : {}),
+    // A benchmark of the local endpoint is on its scaled clock: the twin predicts that fleet on it.
+    settings: {
+      ...(input.analysis.timeScale === undefined ? {} : { timeScale: input.analysis.timeScale }),
+      ...input.settings,
+    },
   });
 }
 

@@ -240,13 +240,19 @@ export function createFleetEvaluationDriver(options: FleetEvaluationOptions): Ev
         clearInterval(watch);
         evaluation.abort.signal.removeEventListener('abort', stopLoad);
       });
+      const loadEnded = endpoint.clock.nowSeconds();
       await watchScaleIn(endpoint, input.policySet.minCapacity, options.afterLoadSeconds ?? 0, {
         signal: evaluation.abort.signal,
         onTick: () => progress('afterLoad'),
       });
       const to = endpoint.clock.nowSeconds();
+      const measured = readEvaluationMetrics(endpoint, from, to);
+      const firstPeriodSeconds = Date.parse(measured.points[0]?.timestamp ?? '') / 1000;
       evaluation.metrics = {
-        ...readEvaluationMetrics(endpoint, from, to),
+        ...measured,
+        ...(Number.isFinite(firstPeriodSeconds)
+          ? { loadEndedAtSeconds: Math.max(0, Math.round(loadEnded - firstPeriodSeconds)) }
+          : {}),
         activities: endpoint.activities.map((activity) => ({
           atSeconds: Math.round(activity.atSeconds - from),
           fromCapacity: activity.fromCapacity,
