@@ -16,9 +16,13 @@ import { createPollEndpointHandler } from './pollEndpoint/handler';
 import { createPollEvaluationHandler } from './pollEvaluation/handler';
 import { createPollJobHandler } from './pollJob/handler';
 import { createPublishFailureEventHandler } from './publishFailureEvent/handler';
+import { createReadHistoryHandler } from './readHistory/handler';
 import { createRegisterPoliciesHandler } from './registerPolicies/handler';
 import { createResetEndpointHandler } from './resetEndpoint/handler';
 import { createRunEvaluationHandler } from './runEvaluation/handler';
+import { createSearchPoliciesBatchHandler } from './searchPoliciesBatch/handler';
+import { createSearchPoliciesPlanHandler } from './searchPoliciesPlan/handler';
+import { createSearchPoliciesReduceHandler } from './searchPoliciesReduce/handler';
 import { createSimulatePoliciesHandler } from './simulatePolicies/handler';
 import { createStartRecommenderHandler } from './startRecommender/handler';
 import { createTunePoliciesHandler } from './tunePolicies/handler';
@@ -26,10 +30,14 @@ import { createWriteRecommendationHandler } from './writeRecommendation/handler'
 
 export const FUNCTION_NAMES = [
   'normalizeInput',
+  'readHistory',
   'createModelPackage',
   'startRecommender',
   'pollJob',
   'deriveThresholds',
+  'searchPoliciesPlan',
+  'searchPoliciesBatch',
+  'searchPoliciesReduce',
   'deployEndpoint',
   'pollEndpoint',
   'registerPolicies',
@@ -47,10 +55,14 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export const handlerFactories: Record<FunctionName, (ports: WorkflowPorts) => WorkflowHandler> = {
   normalizeInput: (ports) => createNormalizeInputHandler(ports),
+  readHistory: (ports) => createReadHistoryHandler(ports),
   createModelPackage: (ports) => createCreateModelPackageHandler(ports),
   startRecommender: (ports) => createStartRecommenderHandler(ports),
   pollJob: (ports) => createPollJobHandler(ports),
   deriveThresholds: (ports) => createDeriveThresholdsHandler(ports),
+  searchPoliciesPlan: (ports) => createSearchPoliciesPlanHandler(ports),
+  searchPoliciesBatch: (ports) => createSearchPoliciesBatchHandler(ports),
+  searchPoliciesReduce: (ports) => createSearchPoliciesReduceHandler(ports),
   deployEndpoint: (ports) => createDeployEndpointHandler(ports),
   pollEndpoint: (ports) => createPollEndpointHandler(ports),
   registerPolicies: (ports) => createRegisterPoliciesHandler(ports),

@@ -97,10 +97,15 @@ function resourceText(resource: unknown): string | undefined {
  * The resource-name part of an ARN pattern: after `:alarm:` for CloudWatch (alarm names hold
  * slashes), else after the resource type (`endpoint/<name>`, `model-package/<group>/<version>`).
  * @example resourceName('arn:aws:sagemaker:us-east-1:1:endpoint/*') // '*'
+ * @example resourceName('arn:aws:states:us-east-1:1:execution:scaleplan-dev:*') // 'scaleplan-dev:*'
  */
 export function resourceName(arn: string): string {
   const alarm = arn.indexOf(':alarm:');
   if (alarm >= 0) return arn.slice(alarm + ':alarm:'.length);
+  // A Step Functions execution is `execution:<state machine>:<execution>`: the state machine names it
+  // (a Distributed Map's role may stop the child executions of its own state machine).
+  const execution = arn.indexOf(':execution:');
+  if (execution >= 0) return arn.slice(execution + ':execution:'.length);
   const last = arn.slice(arn.lastIndexOf(':') + 1);
   return last.includes('/') ? last.slice(last.indexOf('/') + 1) : last;
 }

@@ -1,5 +1,5 @@
 /**
- * Writes schemas/scaling-request.schema.json from the zod ScalingRequestSchema, the single source
+ * Writes schemas/scaling-request.schema.json from the zod ScalingRequestDraftSchema, the single source
  * of the execution input (zod 4's z.toJSONSchema, input side: fields with defaults are optional).
  * `npm run schema` rewrites it; `npm run schema -- --check` exits 1 when the committed file is stale.
  * Cross-field rules (minRps <= maxRps, ...) live only in the zod refinements: `scaleplan start`
@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ScalingRequestSchema } from '../shared/core/request';
+import { ScalingRequestDraftSchema } from '../shared/core/request';
 
 export const SCHEMA_PATH = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -20,10 +20,10 @@ export const SCHEMA_PATH = join(
 
 /** The JSON Schema of the ScalingRequest as users write it. */
 export function buildScalingRequestJsonSchema(): Record<string, unknown> {
-  const generated = z.toJSONSchema(ScalingRequestSchema, { io: 'input', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+  const generated = z.toJSONSchema(ScalingRequestDraftSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
   return {
     $schema: generated.$schema,
     title: 'ScalingRequest',

@@ -8,7 +8,7 @@ import { SFNClient, StartExecutionCommand, type StartExecutionCommandInput } fro
 import type { Command } from 'commander';
 import { translateAwsError } from '../../shared/adapters/aws/errors';
 import { InvalidInputError } from '../../shared/core/errors';
-import { awsRequestLimitProblems, ScalingRequestSchema } from '../../shared/core/request';
+import { awsRequestLimitProblems, ScalingRequestDraftSchema } from '../../shared/core/request';
 import { nonBlankText, parseWith, readJsonFile } from '../options';
 
 /** arn:<partition>:states:<region>:<account>:stateMachine:<name> */
@@ -40,7 +40,7 @@ export interface StartResult {
  */
 export function readScalingRequestFile(file: string): unknown {
   const raw = readJsonFile(file, 'request file');
-  const request = parseWith(ScalingRequestSchema, raw, file);
+  const request = parseWith(ScalingRequestDraftSchema, raw, file);
   // The deployed state machine runs on AWS: refuse here what its first state would refuse.
   const problems = awsRequestLimitProblems(request);
   if (problems.length > 0) throw new InvalidInputError(`${file}: ${problems.join('; ')}`);
@@ -65,7 +65,7 @@ export async function startExecution(options: StartOptions): Promise<StartResult
   if (options.name !== undefined && !EXECUTION_NAME.test(options.name))
     throw new InvalidInputError(`--name "${options.name}" must be 1..80 letters, digits, '-' or '_'`);
   const raw = readScalingRequestFile(options.file);
-  const requestName = ScalingRequestSchema.parse(raw).name;
+  const requestName = ScalingRequestDraftSchema.parse(raw).name;
   const name = options.name ?? defaultExecutionName(requestName, (options.now ?? (() => new Date()))());
   // The state machine's Region is in its ARN; --region only overrides it.
   const region = options.region ?? options.stateMachineArn.split(':')[3];

@@ -2,14 +2,16 @@
  * NormalizeInput: the execution input (a ScalingRequest, or an EventBridge "SageMaker Model
  * Package State Change" event) -> the initial state: the validated request with its vCPUs, the
  * run's resource names and an empty ledger. A bad input fails here, before any resource exists;
- * a plain request makes no AWS call at all (an event may describe its model package).
+ * a plain request makes no AWS call other than listing the running executions, and a second
+ * execution for a model package version that already has one running is refused
+ * (DuplicateExecutionError); an event may also describe its model package.
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
 import { isIanaTimezone } from '../../shared/adapters/aws/timezones';
 import { defineHandler, parseOrThrow, type WorkflowHandler } from '../../shared/contract/handler';
 import { type InitialState, initialIteration } from '../../shared/contract/state';
-import { ConfigurationError, InvalidInputError } from '../../shared/core/errors';
+import { ConfigurationError, DuplicateExecutionError, InvalidInputError } from '../../shared/core/errors';
 import {
   assertSupportedEvent,
   eventNeedsDescribe,
@@ -20,10 +22,13 @@ import {
 } from '../../shared/core/event';
 import { vcpusForInstanceType } from '../../shared/core/instance-types';
 import { runIdFor, runNames } from '../../shared/core/naming';
+import { earlierRunOf } from '../../shared/core/one-run-per-version';
+import { stateMachineArnOf } from '../../shared/core/ownership';
 import type { WorkflowPorts } from '../../shared/core/ports';
 import {
   awsRequestLimitProblems,
-  ScalingRequestSchema,
+  historySourceKind,
+  ScalingRequestDraftSchema,
   type TimezoneCheck,
   timezoneProblems,
 } from '../../shared/core/request';
@@ -59,6 +64,13 @@ export const AWS_NORMALIZE_INPUT_OPTIONS = {
   awsLimits: true,
 } as const satisfies NormalizeInputOptions;
 
+/** What each kind of traffic.history looks like, for the message on one the backend does not read. */
+const HISTORY_SOURCE_SHAPES = {
+  endpoint: '{ "endpointName", "variantName"?, "days" }',
+  s3: '{ "s3Uri" }',
+  file: '{ "file" }',
+} as const;
+
 /** The execution input's JSON type, for the message on a non-object. */
 function jsonTypeOf(value: unknown): string {
   if (value === null) return 'null';
@@ -84,8 +96,28 @@ export function requestDefaultsFromEnv(env: NodeJS.ProcessEnv = process.env): Re
   }
 }
 
+/**
+ * Refuses a second execution of the state machine for a model package version that already has
+ * one running (`earlierRunOf`): a duplicate EventBridge delivery or a second start. Nothing exists
+ * yet, so the refusal creates nothing and leaves nothing.
+ */
+async function refuseSecondRun(
+  executions: WorkflowPorts['executions'],
+  executionArn: string,
+  stateMachineArn: string | undefined,
+  modelPackageArn: string,
+): Promise<void> {
+  if (!executions || !stateMachineArn) return;
+  const running = await executions.listRunning(stateMachineArn);
+  const earlier = earlierRunOf(executionArn, modelPackageArn, running);
+  if (earlier)
+    throw new DuplicateExecutionError(
+      `model.modelPackageArn: ${modelPackageArn} already has a running execution, ${earlier.executionArn} (started ${earlier.startDate}): one execution per model version at a time; start again once it has ended`,
+    );
+}
+
 export function createNormalizeInputHandler(
-  ports: Pick<WorkflowPorts, 'registry'>,
+  ports: Pick<WorkflowPorts, 'registry' | 'history' | 'executions'>,
   options: NormalizeInputOptions = {},
 ): WorkflowHandler<InitialState> {
   return defineHandler({
@@ -117,12 +149,18 @@ export function createNormalizeInputHandler(
         raw = built.value;
         reasons.push(...built.reasons);
       }
-      const request = parseOrThrow(ScalingRequestSchema, raw, 'ScalingRequest');
+      // minRps/maxRps may be absent when traffic.history is given: ReadHistory fills them.
+      const request = parseOrThrow(ScalingRequestDraftSchema, raw, 'ScalingRequest');
       // The backend's ports say which model sources they run (the local one runs only `local`).
       const allowed = options.allowedModelKinds ?? ports.registry.modelKinds;
       if (allowed && !allowed.includes(request.model.kind))
         throw new InvalidInputError(
           `model.kind "${request.model.kind}" is not supported by this backend: use ${allowed.map((kind) => `"${kind}"`).join(' or ')}`,
+        );
+      const history = request.traffic.history;
+      if (history && !ports.history.sources.includes(historySourceKind(history)))
+        throw new InvalidInputError(
+          `traffic.history: a ${historySourceKind(history)} history is not read by this backend: give ${ports.history.sources.map((kind) => HISTORY_SOURCE_SHAPES[kind]).join(' or ')}`,
         );
       if (options.awsLimits) {
         const problems = awsRequestLimitProblems(request);
@@ -135,7 +173,13 @@ export function createNormalizeInputHandler(
         throw new InvalidInputError(
           `the vCPUs of ${request.instanceType} are not in the built-in table: set "vcpus" in the request`,
         );
-      const names = runNames(request.name, runIdFor(executionArn));
+      const stateMachineArn = stateMachineArnOf(executionArn);
+      if (request.model.kind === 'modelPackage')
+        await refuseSecondRun(ports.executions, executionArn, stateMachineArn, request.model.modelPackageArn);
+      const names = {
+        ...runNames(request.name, runIdFor(executionArn)),
+        ...(stateMachineArn ? { stateMachineArn } : {}),
+      };
       logger.info('normalized', { runId: names.runId, instanceType: request.instanceType });
       return {
         request: { ...request, vcpus },

@@ -127,6 +127,7 @@ export function createWriteRecommendationHandler(
           verdict,
         },
         pricing: plan.pricing,
+        ...(plan.search ? { search: plan.search } : {}),
       });
       const { uri } = await ports.artifacts.putRecommendation(names.runId, recommendation);
       const folder = uri.slice(0, uri.lastIndexOf('/') + 1);

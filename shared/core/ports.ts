@@ -14,7 +14,8 @@ import type {
 import type { BenchmarkSeries } from './benchmark-file';
 import type { EvaluationTrafficPattern } from './load/pattern';
 import type { TrafficPhase } from './load/phases';
-import type { LatencySlo, ScalingRequest } from './request';
+import type { HistorySeries } from './history';
+import type { LatencySlo, ScalingRequest, TrafficHistorySource } from './request';
 import type { RunEvent } from './run-events';
 import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet } from './types';
 
@@ -233,6 +234,38 @@ export interface RunEventsPort {
   publish(event: RunEvent): Promise<{ eventId: string }>;
 }
 
+/** The kinds of `traffic.history` a backend reads (see TrafficHistorySchema). */
+export type TrafficHistoryKind = 'endpoint' | 's3' | 'file';
+
+/**
+ * Reads an endpoint's own traffic: CloudWatch Invocations or an S3 trace on AWS, a trace file on
+ * this machine. NormalizeInput refuses the kinds a backend does not list in `sources`.
+ */
+export interface TrafficHistoryPort {
+  readonly sources: readonly TrafficHistoryKind[];
+  /**
+   * The history per minute. For an endpoint: the `days` whole days before `endEpochSeconds` of
+   * `variantName` (the source's own, else this one).
+   * @throws InvalidInputError when the source cannot be read as a history (missing, malformed)
+   */
+  read(
+    source: TrafficHistorySource,
+    input: { variantName: string; endEpochSeconds: number },
+  ): Promise<{ series: HistorySeries; source: string }>;
+}
+
+/**
+ * The run's working data beside its results (the results bucket on AWS, the run folder locally):
+ * what is too large for the execution state (the history, the search's figures) goes here and
+ * the state keeps the key.
+ */
+export interface RunDataPort {
+  /** Stores `value` as JSON under the run; returns its key. */
+  put(runId: string, name: string, value: unknown): Promise<{ key: string }>;
+  /** Reads what `put` stored. @throws ResourceNotFoundError when the key holds nothing */
+  get(key: string): Promise<unknown>;
+}
+
 /** Everything a handler may need; each handler takes the slice it uses. */
 export interface WorkflowPorts {
   registry: ModelRegistryPort;
@@ -243,5 +276,7 @@ export interface WorkflowPorts {
   evaluation: EvaluationDriverPort;
   cleanup: CleanupPort;
   artifacts: ArtifactStorePort;
+  history: TrafficHistoryPort;
+  runData: RunDataPort;
   events: RunEventsPort;
 }

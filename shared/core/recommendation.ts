@@ -11,6 +11,7 @@ import type { InstancePricing } from './instance-types';
 import { buildScalingRequests } from './policies';
 import type { ScalingRequest } from './request';
 import type { SimulationSummary } from './sim/results';
+import type { SearchSummary } from './sim/search-map';
 import type { BenchmarkAnalysis, CapacityPlan, PolicySet, Thresholds, TuningStep, Verdict } from './types';
 
 export const RECOMMENDATION_FORMAT_VERSION = 1;
@@ -81,6 +82,8 @@ export interface Recommendation {
   verdict: Verdict;
   iterations: IterationRecord[];
   reasons: Reason[];
+  /** The policy search on the endpoint's history (traffic.history), with what it cost and saved. */
+  search?: SearchSummary;
   /** Where the artifact store put it (s3://... or a file path), once stored. */
   storedAt?: string;
 }
@@ -97,6 +100,8 @@ export interface AssembleRecommendationInput {
   /** The passing iteration. */
   final: { iteration: number; policySet: PolicySet; prediction?: Prediction; verdict: Verdict };
   pricing: InstancePricing;
+  /** The search on the history, when the run had one. */
+  search?: SearchSummary;
 }
 
 /**
@@ -249,6 +254,7 @@ export function assembleRecommendation(input: AssembleRecommendationInput): Reco
     cost: configuration.cost,
     verdict: final.verdict,
     iterations,
-    reasons,
+    reasons: input.search ? [...input.search.reasons, ...reasons] : reasons,
+    ...(input.search ? { search: input.search } : {}),
   };
 }

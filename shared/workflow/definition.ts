@@ -56,16 +56,24 @@ export function loadDefinition(options: { lambdaArnPrefix?: string; path?: strin
   ) as object;
 }
 
-/** Task state name -> function key, from the raw definition (top-level States only; no Map or Parallel here). */
+/**
+ * Task state name -> function key, from the raw definition: the top-level States and those of a
+ * Map's ItemProcessor (state names are unique across both, as the local overrides are keyed by name).
+ */
 export function taskFunctionKeys(path: string = DEFINITION_PATH): Record<string, string> {
-  const states = readRawDefinition(path).States as Record<string, Record<string, Json>>;
   const keys: Record<string, string> = {};
-  for (const [name, state] of Object.entries(states)) {
-    if (state.Type !== 'Task') continue;
-    const key = getAttFunctionKey(state.Resource);
-    if (key === undefined) throw new Error(`Task ${name} has no Fn::GetAtt: [<functionKey>, Arn] resource`);
-    keys[name] = key;
-  }
+  const collect = (states: Record<string, Record<string, Json>>) => {
+    for (const [name, state] of Object.entries(states)) {
+      const processor = state.ItemProcessor as { States?: Record<string, Record<string, Json>> } | undefined;
+      if (state.Type === 'Map' && processor?.States) collect(processor.States);
+      if (state.Type !== 'Task') continue;
+      if (keys[name] !== undefined) throw new Error(`Task state name ${name} is used twice`);
+      const key = getAttFunctionKey(state.Resource);
+      if (key === undefined) throw new Error(`Task ${name} has no Fn::GetAtt: [<functionKey>, Arn] resource`);
+      keys[name] = key;
+    }
+  };
+  collect(readRawDefinition(path).States as Record<string, Record<string, Json>>);
   return keys;
 }
 

@@ -12,6 +12,7 @@ import { FUNCTION_NAMES, type FunctionName, handlerFactories } from '../../funct
 import { localLambdaContext } from '../contract/handler';
 import type { WorkflowPorts } from '../core/ports';
 import { type DefinitionBounds, definitionBounds, loadDefinition, taskFunctionKeys } from './definition';
+import { bridgeDistributedMaps, type DistributedMapRun } from './distributed-map';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 
@@ -39,6 +40,8 @@ export interface LocalRunOptions {
   onStateEntered?: (stateName: string) => void;
   /** `$$.Execution.Name` (the ARN `$$.Execution.Id`, from which the run id derives, ends with it); default `local-<ISO time>`. */
   executionName?: string;
+  /** Called after each Distributed Map with what it ran (items, child executions, failures). */
+  onDistributedMap?: (run: DistributedMapRun) => void;
   /** Replace a function's handler (tests of a single misbehaving function). */
   handlerOverrides?: Partial<Record<FunctionName, (input: unknown) => Promise<unknown>>>;
 }
@@ -89,13 +92,32 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
   const retryIntervalOverrides: Record<string, number | number[]> = {};
   for (const [name, state] of Object.entries(states)) {
     if (state.Type === 'Wait') waitTimeOverrides[name] = waitsMs?.[name] ?? 0;
-    if (state.Type === 'Task') retryIntervalOverrides[name] = options.retryIntervalOverridesMs?.[name] ?? 0;
+    if (state.Type === 'Task' || state.Type === 'Map')
+      retryIntervalOverrides[name] = options.retryIntervalOverridesMs?.[name] ?? 0;
   }
+  for (const name of Object.keys(taskKeys))
+    retryIntervalOverrides[name] ??= options.retryIntervalOverridesMs?.[name] ?? 0;
 
-  const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+  // Step Functions runs a Distributed Map's batches; aws-local-stepfunctions does not batch, so
+  // the map becomes a Task answered by the bridge (shared/workflow/distributed-map.ts), with the
+  // children run on the same handlers and overrides.
+  const overrides = { taskResourceLocalHandlers: handlers, waitTimeOverrides, retryIntervalOverrides };
+  const visited: string[] = [];
+  const entered = (name: string) => {
+    visited.push(name);
+    options.onStateEntered?.(name);
+  };
+  const bridged = bridgeDistributedMaps(definition, () => ({ overrides }), {
+    ...(options.onDistributedMap ? { onRun: options.onDistributedMap } : {}),
+    onStateEntered: entered,
+  });
+  Object.assign(handlers, bridged.handlers);
+  const machine = new StateMachine(bridged.definition, {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
   const executionName = options.executionName ?? `local-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const execution = machine.run(input as JsonValue, {
-    overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides, retryIntervalOverrides },
+    overrides,
     context: {
       Execution: {
         Id: localExecutionArn(executionName),
@@ -106,15 +128,12 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
     },
   });
 
-  const visited: string[] = [];
   const retries: LocalRunResult['retries'] = [];
   const lastFailure = new Map<string, string>();
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
-      if (event.type === 'StateEntered') {
-        visited.push(event.state.name);
-        options.onStateEntered?.(event.state.name);
-      } else if (event.type === 'StateRetried') {
+      if (event.type === 'StateEntered') entered(event.state.name);
+      else if (event.type === 'StateRetried') {
         retries.push({ state: event.state.name, error: lastFailure.get(event.state.name) ?? 'unknown' });
       } else if (event.type === 'StateFailed') {
         lastFailure.set(event.state.name, event.Error);

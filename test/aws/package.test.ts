@@ -109,8 +109,8 @@ describe('npx osls package', () => {
     }
   });
 
-  test('every one of the 17 functions runs nodejs22.x with its handler folder and the adapter settings', () => {
-    assert.equal(FUNCTION_NAMES.length, 17);
+  test('every one of the 21 functions runs nodejs22.x with its handler folder and the adapter settings', () => {
+    assert.equal(FUNCTION_NAMES.length, 21);
     for (const key of FUNCTION_NAMES) {
       const fn = template.Resources[`${pascal(key)}LambdaFunction`];
       assert.ok(fn, `no function ${key}`);

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
 import { ResourceNotFoundError } from '../../shared/core/errors';
+import type { HistorySeries } from '../../shared/core/history';
 import type {
   EndpointStatus,
   EvaluationInput,
@@ -45,6 +46,8 @@ export interface FakeScript {
   failures?: Record<string, Error[]>;
   /** What describeModelPackage answers (absent: the port has no describeModelPackage). */
   describedPackage?: ModelPackageSummary;
+  /** The per-minute history the history port reads (absent: reading one fails). */
+  history?: HistorySeries;
 }
 
 export interface FakePorts {
@@ -107,6 +110,7 @@ export function createFakePorts(script: FakeScript = {}): FakePorts {
   const failures = new Map(Object.entries(script.failures ?? {}).map(([key, errors]) => [key, [...errors]]));
   const counters = new Map<string, number>();
   const policies = new Map<string, string[]>();
+  const runData = new Map<string, unknown>();
 
   const record = (port: keyof WorkflowPorts, method: string, input: unknown): number => {
     calls.push({ port, method, input: structuredClone(input) });
@@ -303,6 +307,27 @@ export function createFakePorts(script: FakeScript = {}): FakePorts {
       async publish(event) {
         const index = record('events', 'publish', event);
         return { eventId: `event-${index}` };
+      },
+    },
+    history: {
+      sources: ['endpoint', 's3', 'file'],
+      async read(source, input) {
+        record('history', 'read', { source, ...input });
+        if (!script.history) throw new ResourceNotFoundError('no history scripted for this fake');
+        return { series: script.history, source: 'fake history' };
+      },
+    },
+    runData: {
+      async put(runId, name, value) {
+        record('runData', 'put', { runId, name });
+        const key = `recommendations/${runId}/work/${name}`;
+        runData.set(key, structuredClone(value));
+        return { key };
+      },
+      async get(key) {
+        record('runData', 'get', { key });
+        if (!runData.has(key)) throw new ResourceNotFoundError(`no run data at ${key}`);
+        return structuredClone(runData.get(key));
       },
     },
   };

@@ -90,12 +90,14 @@ describe('state machine, executed locally', () => {
     assert.deepEqual(result.states, [
       'ReceiveInput',
       'NormalizeInput',
+      'IsHistoryGiven',
       'CreateModelPackage',
       'StartRecommenderJob',
       'WaitForJob',
       'PollJob',
       'IsJobComplete',
       'DeriveThresholds',
+      'IsHistoryRead',
       'DeployEndpoint',
       'WaitForEndpoint',
       'PollEndpoint',
@@ -192,7 +194,7 @@ describe('state machine, executed locally', () => {
       evaluationStatuses: () => ['PENDING', 'IN_PROGRESS', 'COMPLETED'],
     });
     assert.equal(result.status, 'SUCCEEDED');
-    const jobLoop = result.states.slice(4, 4 + 12);
+    const jobLoop = result.states.slice(5, 5 + 12);
     assert.deepEqual(
       jobLoop,
       Array.from({ length: 4 }, () => ['WaitForJob', 'PollJob', 'IsJobComplete']).flat(),

@@ -15,11 +15,15 @@ import {
   type RecommenderEvaluationOptions,
 } from './evaluation-recommender';
 import { createRunEvents } from './events';
+import { createExecutions } from './executions';
+import { readInvocationHistory } from './history';
 import { createHosting } from './hosting';
 import { createRecommenderJobs } from './jobs';
 import { createMetrics } from './metrics';
 import { createModelRegistry } from './registry';
+import { createRunData } from './run-data';
 import { createScaling } from './scaling';
+import { createAwsTrafficHistory } from './traffic-history';
 
 export type { AwsClients } from './clients';
 export { AWS_ENV, type AwsConfig, type AwsConfigValues, createAwsConfig } from './config';
@@ -74,7 +78,10 @@ export function createAwsPorts(options: AwsPortsOptions = {}): WorkflowPorts {
     scaling: createScaling(clients),
     evaluation,
     cleanup: createCleanup(clients, evaluation),
+    executions: createExecutions(clients),
     artifacts: createArtifactStore(clients, config),
+    history: createAwsTrafficHistory(clients, readInvocationHistory),
+    runData: createRunData(clients, config),
     events: createRunEvents(clients, config),
   };
 }
