@@ -1,9 +1,10 @@
 /**
  * `scaleplan run --backend local`: the real state machine definition, executed in-process by
- * aws-local-stepfunctions, with the real handlers wired to the local ports. The Default job is a
- * real benchmark of a real server on the SageMaker contract (the bundled demo XGBoost server,
- * started and stopped by the job, or the user's own at `model.url`); the Advanced job is the
- * digital twin. NormalizeInput validates the request, as on AWS. Waits are shortened and sized
+ * aws-local-stepfunctions, with the real handlers wired to the local ports. By default the
+ * Advanced job is a real load test of the local endpoint and the Default job benchmarks one of its
+ * instances (local-fleet.ts); with `evaluation: 'twin'` the Default job benchmarks the demo server
+ * (pinned) or the user's own at `model.url`, and the digital twin plays the Advanced job.
+ * NormalizeInput validates the request, as on AWS. Waits are shortened and sized
  * from the definition's bounds, which the runner passes up; everything lands in the run's folder.
  */
 import { writeFileSync } from 'node:fs';

@@ -6,7 +6,8 @@
  * (MaxInvocations: the invocations per minute the endpoint must reach; ModelLatencyThresholds: the
  * SLO's percentile over its limit in a period), and serves the measured per-period metrics read
  * through GetMetricData. `fleetEvaluationDriverFactory` gives the factory the local backend takes
- * (`createLocalPorts({ evaluationDriver })`); the local run does not select it yet (docs/local-endpoint.md).
+ * (`createLocalPorts({ evaluationDriver })`); the local run selects it by default
+ * (shared/workflow/local-fleet.ts, docs/local-endpoint.md).
  */
 import type { ScalingRequests } from '../../../core/aws-requests';
 import { JobFailedError, ResourceNotFoundError } from '../../../core/errors';
