@@ -9,7 +9,8 @@
  * error lists every resource left by ARN, with why: TransientAwsError while one of them may still
  * go (the state machine retries Cleanup with its own budget of about 50 minutes, and the retry is
  * idempotent), else AwsRequestError. With `cleanup: false` in the request nothing is deleted and
- * the ledger is returned as retained.
+ * the ledger is returned as retained. Only resources that carry the run's tags are deleted: one
+ * of a derived name without them (another run's, or another team's) is reported as `notOwned`.
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
@@ -22,6 +23,7 @@ import {
   withNamedResources,
 } from '../../shared/contract/state';
 import { AwsRequestError, ResourceNotFoundError, TransientAwsError } from '../../shared/core/errors';
+import { ownerOf } from '../../shared/core/ownership';
 import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
 export const CleanupInput = z
@@ -77,6 +79,8 @@ export interface CleanupResult {
   deleted: ResourceRef[];
   notFound: ResourceRef[];
   retained: ResourceRef[];
+  /** Of the run's names, but without the run's tags: another run's (or team's), left alone. Present when any. */
+  notOwned?: ResourceRef[];
 }
 
 export function createCleanupHandler(ports: Pick<WorkflowPorts, 'cleanup'>): WorkflowHandler<CleanupResult> {
@@ -93,6 +97,8 @@ export function createCleanupHandler(ports: Pick<WorkflowPorts, 'cleanup'>): Wor
         ledger.some((known) => known.kind === ref.kind && known.name === ref.name);
       const targets = withNamedResources(ledger, named);
       const result: CleanupResult = { deleted: [], notFound: [], retained: [] };
+      // With the run's names, only what carries the run's tags is deleted (shared/core/ownership.ts).
+      const owner = names ? ownerOf(names) : undefined;
       const left: string[] = [];
       let mayStillGo = false;
       for (const ref of [...targets].reverse()) {
@@ -101,9 +107,12 @@ export function createCleanupHandler(ports: Pick<WorkflowPorts, 'cleanup'>): Wor
           if (inLedger(ref)) result.notFound.push(ref);
         };
         try {
-          const outcome = await ports.cleanup.deleteResource(ref);
+          const outcome = await ports.cleanup.deleteResource(ref, owner);
           if (outcome === 'notFound') missing();
-          else {
+          else if (outcome === 'notOwned') {
+            result.notOwned = [...(result.notOwned ?? []), ref];
+            logger.warn("left a resource of the run's name that is not the run's", { ref });
+          } else {
             result.deleted.push(ref);
             if (!inLedger(ref)) logger.warn('deleted a resource the ledger missed', { ref });
           }
@@ -123,6 +132,7 @@ export function createCleanupHandler(ports: Pick<WorkflowPorts, 'cleanup'>): Wor
       logger.info('clean-up done', {
         deleted: result.deleted.length,
         notFound: result.notFound.length,
+        notOwned: result.notOwned?.length ?? 0,
         left: left.length,
       });
       if (left.length > 0) {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
 import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import { appendToLedger, LedgerSchema, RequestSchema, RunNamesSchema } from '../../shared/contract/state';
+import { ownerOf } from '../../shared/core/ownership';
 import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
 export const CreateModelPackageInput = z
@@ -20,7 +21,11 @@ export function createCreateModelPackageHandler(
     name: 'createModelPackage',
     input: CreateModelPackageInput,
     handle: async ({ request, names, ledger }, { logger }) => {
-      const { modelPackageArn, created } = await ports.registry.ensureModelPackage(request, names.runId);
+      const { modelPackageArn, created } = await ports.registry.ensureModelPackage(
+        request,
+        names.runId,
+        ownerOf(names),
+      );
       logger.info('model package ready', { modelPackageArn, created: created.length });
       return appendToLedger(ledger, created);
     },

@@ -13,6 +13,7 @@ import {
   RequestSchema,
   RunNamesSchema,
 } from '../../shared/contract/state';
+import { ownerOf } from '../../shared/core/ownership';
 import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
 export const DeployEndpointInput = z
@@ -38,6 +39,7 @@ export function createDeployEndpointHandler(
         variantName: request.variantName,
         initialInstanceCount: capacity.minCapacity,
         ...(request.roleArn ? { roleArn: request.roleArn } : {}),
+        owner: ownerOf(names),
       });
       logger.info('endpoint creating', { endpointName: names.endpointName, instances: capacity.minCapacity });
       return appendToLedger(ledger, created);

@@ -25,6 +25,7 @@ import {
   RunNamesSchema,
 } from '../../shared/contract/state';
 import { InvalidInputError, TransientAwsError } from '../../shared/core/errors';
+import { ownerOf } from '../../shared/core/ownership';
 import { buildScalingRequests, withAlarmAction } from '../../shared/core/policies';
 import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
@@ -49,10 +50,11 @@ export function createRegisterPoliciesHandler(
       const target = { endpointName: names.endpointName, variantName: request.variantName };
       const requests = buildScalingRequests(target, policySet);
       const created: ResourceRef[] = [];
+      const owner = ownerOf(names);
       const isNew = (ref: ResourceRef) =>
         !ledger.some((known) => known.kind === ref.kind && known.name === ref.name);
       try {
-        await ports.scaling.registerScalableTarget(requests.registerScalableTarget);
+        await ports.scaling.registerScalableTarget(requests.registerScalableTarget, owner);
         const targetRef: ResourceRef = {
           kind: 'scalableTarget',
           name: requests.registerScalableTarget.ResourceId,
@@ -68,7 +70,7 @@ export function createRegisterPoliciesHandler(
             throw new InvalidInputError(
               `the step alarm needs policy ${requests.stepPolicyName}, which was not put`,
             );
-          await ports.scaling.putMetricAlarm(withAlarmAction(requests.stepAlarm, stepPolicyArn));
+          await ports.scaling.putMetricAlarm(withAlarmAction(requests.stepAlarm, stepPolicyArn), owner);
           const alarmRef: ResourceRef = { kind: 'alarm', name: requests.stepAlarm.AlarmName };
           if (isNew(alarmRef)) created.push(alarmRef);
         }
@@ -76,7 +78,7 @@ export function createRegisterPoliciesHandler(
       } catch (error) {
         if (error instanceof TransientAwsError) throw error;
         for (const ref of [...created].reverse()) {
-          await ports.cleanup.deleteResource(ref).catch((undoError: unknown) => {
+          await ports.cleanup.deleteResource(ref, owner).catch((undoError: unknown) => {
             logger.warn('could not undo', { ref, error: String(undoError) });
           });
         }

@@ -18,6 +18,7 @@ import {
   RequestSchema,
   RunNamesSchema,
 } from '../../shared/contract/state';
+import { ownerOf } from '../../shared/core/ownership';
 import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
 export const RunEvaluationInput = z
@@ -47,7 +48,7 @@ export function createRunEvaluationHandler(
         policySet: currentPolicySet(initialPolicySet, iteration),
         benchmark,
       });
-      const started = await ports.evaluation.start(input);
+      const started = await ports.evaluation.start({ ...input, owner: ownerOf(names) });
       logger.info('evaluation started', { evaluationName: started.name, iteration: iteration.number });
       return appendToLedger(ledger, [started]);
     },

@@ -13,6 +13,7 @@ import {
   RequestSchema,
   RunNamesSchema,
 } from '../../shared/contract/state';
+import { ownerOf } from '../../shared/core/ownership';
 import type { ResourceRef, WorkflowPorts } from '../../shared/core/ports';
 
 export const StartRecommenderInput = z
@@ -31,6 +32,7 @@ export function createStartRecommenderHandler(
         modelPackageArn: modelPackageArnOf(request, ledger),
         instanceType: request.instanceType,
         ...(request.roleArn ? { roleArn: request.roleArn } : {}),
+        owner: ownerOf(names),
       });
       logger.info('recommender job started', { jobName: job.name });
       return appendToLedger(ledger, [job]);

@@ -25,8 +25,7 @@ import { evaluationName, type RunNames } from '../core/naming';
 import { scalableTargetResourceId, scalingNames } from '../core/policies';
 import type { EvaluationInput, JobStatus, ResourceRef } from '../core/ports';
 import type { IterationRecord, Prediction } from '../core/recommendation';
-import { type ScalingRequest, type ScalingRequestDraft, ScalingRequestSchema } from '../core/request';
-import type { SearchSummary } from '../core/sim/search-map';
+import { type ScalingRequest, ScalingRequestSchema } from '../core/request';
 import type { BenchmarkAnalysis, CapacityPlan, PolicySet, Thresholds, Verdict } from '../core/types';
 
 export const ResourceRefSchema = z
@@ -55,6 +54,7 @@ export const RunNamesSchema = z
     jobName: z.string().min(1),
     endpointName: z.string().min(1),
     modelPackageGroupName: z.string().min(1),
+    stateMachineArn: z.string().min(1).max(256).optional(),
   })
   .strict();
 
@@ -155,8 +155,6 @@ export interface PlanState {
   policySet: PolicySet;
   pricing: InstancePricing;
   reasons: { code: string; message: string }[];
-  /** PickRobustPolicySet's summary when the run searched on a history (policySet is then its pick). */
-  search?: SearchSummary;
 }
 export const PlanStateSchema = coreResult<PlanState>('plan', [
   'benchmark',
@@ -173,8 +171,7 @@ export const CapacityPlanSchema = coreResult<CapacityPlan>('capacity plan', ['mi
 
 /** The state right after NormalizeInput. */
 export interface InitialState {
-  /** minRps/maxRps may be absent when traffic.history is given: ReadHistory fills them before any other Task reads the request. */
-  request: ScalingRequestDraft;
+  request: ScalingRequest;
   names: RunNames;
   ledger: ResourceRef[];
   job: PollState;

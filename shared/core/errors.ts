@@ -90,6 +90,16 @@ export class UnsupportedEventError extends ScaleplanError {
   readonly retryable = false;
 }
 
+/**
+ * Another execution of the same state machine is already running for the same model package
+ * version (a second start, or a duplicate EventBridge delivery): refused at the first state,
+ * before anything exists. Not retryable: start again once the first one has ended.
+ */
+export class DuplicateExecutionError extends ScaleplanError {
+  override readonly name = 'DuplicateExecutionError' as const;
+  readonly retryable = false;
+}
+
 /** Every error name the state machine may match on, for the definition-vs-code check. */
 export const ERROR_NAMES = [
   'InvalidInputError',
@@ -104,6 +114,7 @@ export const ERROR_NAMES = [
   'WaitTimeoutError',
   'EndpointFailedError',
   'UnsupportedEventError',
+  'DuplicateExecutionError',
 ] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];
 

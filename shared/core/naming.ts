@@ -74,6 +74,11 @@ export interface RunNames {
   endpointName: string;
   /** A model package group registered for this run when the request names none. */
   modelPackageGroupName: string;
+  /**
+   * The state machine that runs the execution (from its ARN), tagged with the run id on every
+   * resource the run creates (`shared/core/ownership.ts`). Absent when the run has no ARN.
+   */
+  stateMachineArn?: string;
 }
 
 /**

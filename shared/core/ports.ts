@@ -14,9 +14,8 @@ import type {
 import type { BenchmarkSeries } from './benchmark-file';
 import type { EvaluationTrafficPattern } from './load/pattern';
 import type { TrafficPhase } from './load/phases';
-import type { HistorySeries } from './history';
-import type { LatencySlo, ScalingRequest, TrafficHistorySource } from './request';
-import type { RunEvent } from './run-events';
+import type { RunOwner } from './ownership';
+import type { LatencySlo, ScalingRequest } from './request';
 import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet } from './types';
 
 /** Something an execution created, kept in the ledger so clean-up deletes exactly that. */
@@ -74,6 +73,8 @@ export interface ModelRegistryPort {
   ensureModelPackage(
     request: ScalingRequest,
     runId: string,
+    /** Tagged on what is registered; a retry meeting "already exists" goes on only for its own. */
+    owner?: RunOwner,
   ): Promise<{ modelPackageArn: string; created: ResourceRef[] }>;
   /**
    * DescribeModelPackage, for an EventBridge "Model Package State Change" event whose detail
@@ -103,6 +104,8 @@ export interface DefaultJobInput {
   modelPackageArn: string;
   instanceType: string;
   roleArn?: string;
+  /** Tagged on the job; a retry meeting "already exists" goes on only for its own. */
+  owner?: RunOwner;
 }
 
 export interface RecommenderJobsPort {
@@ -142,6 +145,8 @@ export interface HostingPort {
     variantName: string;
     initialInstanceCount: number;
     roleArn?: string;
+    /** Tagged on model, config and endpoint; a retry meeting "already exists" goes on only for its own. */
+    owner?: RunOwner;
   }): Promise<ResourceRef[]>;
   describeEndpoint(endpointName: string): Promise<{ status: EndpointStatus; failureReason?: string }>;
   /** Puts the variant back to a given instance count between iterations. */
@@ -153,10 +158,11 @@ export interface HostingPort {
 }
 
 export interface ScalingPort {
-  registerScalableTarget(input: RegisterScalableTargetRequest): Promise<void>;
+  /** `owner`: tagged on the target (the requests of the recommendation carry no run tags). */
+  registerScalableTarget(input: RegisterScalableTargetRequest, owner?: RunOwner): Promise<void>;
   /** Returns the policy ARN and the alarms Application Auto Scaling created for it. */
   putScalingPolicy(input: PutScalingPolicyRequest): Promise<{ policyArn: string; alarmNames: string[] }>;
-  putMetricAlarm(input: PutMetricAlarmRequest): Promise<void>;
+  putMetricAlarm(input: PutMetricAlarmRequest, owner?: RunOwner): Promise<void>;
   putScheduledAction(input: PutScheduledActionRequest): Promise<void>;
   deregisterScalableTarget(input: DeregisterScalableTargetRequest): Promise<void>;
 }
@@ -186,6 +192,8 @@ export interface EvaluationInput {
    * rather than measure (the local twin). RunEvaluation passes it; a measuring driver ignores it.
    */
   benchmark?: BenchmarkAnalysis;
+  /** Tagged on the evaluation's job; a retry meeting "already exists" goes on only for its own. */
+  owner?: RunOwner;
 }
 
 /**
@@ -202,68 +210,32 @@ export interface EvaluationDriverPort {
 }
 
 export interface CleanupPort {
-  /** Deletes one resource; 'notFound' when it was already gone (clean-up can run twice). */
-  deleteResource(ref: ResourceRef): Promise<'deleted' | 'notFound'>;
+  /**
+   * Deletes one resource; 'notFound' when it was already gone (clean-up can run twice). With an
+   * `owner`, only a resource that carries the owner's tags is deleted: another one of the same
+   * name is left alone and answers 'notOwned'.
+   */
+  deleteResource(ref: ResourceRef, owner?: RunOwner): Promise<'deleted' | 'notFound' | 'notOwned'>;
+}
+
+/** An execution of the state machine that is running, with its input as given. */
+export interface RunningExecution {
+  executionArn: string;
+  /** ISO 8601. */
+  startDate: string;
+  /** The execution input, parsed from JSON (undefined when it could not be read). */
+  input: unknown;
+}
+
+/** The state machine's executions, for refusing a second run of the same model version. */
+export interface ExecutionsPort {
+  /** Every execution of `stateMachineArn` that is RUNNING now. */
+  listRunning(stateMachineArn: string): Promise<RunningExecution[]>;
 }
 
 export interface ArtifactStorePort {
   /** Stores the recommendation; returns where (s3://... or a file path). */
   putRecommendation(runId: string, recommendation: unknown): Promise<{ uri: string }>;
-  /**
-   * Stores the run's other outputs beside the recommendation (summary.md, report.html, the
-   * exports), each under its file name; returns where each one went, in the same order.
-   */
-  putRunObjects(runId: string, objects: readonly RunObject[]): Promise<{ name: string; uri: string }[]>;
-}
-
-/** One output file of a run: its file name, its text and its media type. */
-export interface RunObject {
-  /** File name under the run's prefix, e.g. `report.html` or `exports/scaling.tf`. */
-  name: string;
-  body: string;
-  /** Media type, e.g. `text/html; charset=utf-8`. */
-  contentType: string;
-}
-
-/** Announces a run's end (EventBridge on AWS): "Recommendation Ready" or "Recommendation Failed". */
-export interface RunEventsPort {
-  /**
-   * Publishes one event; resolves once it is accepted.
-   * @throws TransientAwsError when it was not (retry), AwsRequestError when it never will be
-   */
-  publish(event: RunEvent): Promise<{ eventId: string }>;
-}
-
-/** The kinds of `traffic.history` a backend reads (see TrafficHistorySchema). */
-export type TrafficHistoryKind = 'endpoint' | 's3' | 'file';
-
-/**
- * Reads an endpoint's own traffic: CloudWatch Invocations or an S3 trace on AWS, a trace file on
- * this machine. NormalizeInput refuses the kinds a backend does not list in `sources`.
- */
-export interface TrafficHistoryPort {
-  readonly sources: readonly TrafficHistoryKind[];
-  /**
-   * The history per minute. For an endpoint: the `days` whole days before `endEpochSeconds` of
-   * `variantName` (the source's own, else this one).
-   * @throws InvalidInputError when the source cannot be read as a history (missing, malformed)
-   */
-  read(
-    source: TrafficHistorySource,
-    input: { variantName: string; endEpochSeconds: number },
-  ): Promise<{ series: HistorySeries; source: string }>;
-}
-
-/**
- * The run's working data beside its results (the results bucket on AWS, the run folder locally):
- * what is too large for the execution state (the history, the search's figures) goes here and
- * the state keeps the key.
- */
-export interface RunDataPort {
-  /** Stores `value` as JSON under the run; returns its key. */
-  put(runId: string, name: string, value: unknown): Promise<{ key: string }>;
-  /** Reads what `put` stored. @throws ResourceNotFoundError when the key holds nothing */
-  get(key: string): Promise<unknown>;
 }
 
 /** Everything a handler may need; each handler takes the slice it uses. */
@@ -276,7 +248,6 @@ export interface WorkflowPorts {
   evaluation: EvaluationDriverPort;
   cleanup: CleanupPort;
   artifacts: ArtifactStorePort;
-  history: TrafficHistoryPort;
-  runData: RunDataPort;
-  events: RunEventsPort;
+  /** Absent on a backend with no concurrent executions (this machine). */
+  executions?: ExecutionsPort;
 }

@@ -1,14 +1,11 @@
 /**
  * End to end on the AWS adapters: the real definition (statemachines/scaleplan.asl.yml) run by
  * aws-local-stepfunctions with the real handlers, wired to the real AWS adapters over
- * aws-sdk-client-mock'd clients that play SageMaker, Application Auto Scaling, CloudWatch, S3 and
- * EventBridge.
+ * aws-sdk-client-mock'd clients that play SageMaker, Application Auto Scaling, CloudWatch and S3.
  * Scenarios: the happy path; a create that succeeded but answered 5XX (Cleanup deletes it by
  * name); an evaluation that fails once and is tuned (the second iteration's re-register, reset and
- * tuned policies); SDK throttling and AAS "not yet visible" answers retried; a PutEvents entry
- * refused (FailedEntryCount) and retried. Each asserts the states in order, what was deleted, the
- * run's S3 objects and EventBridge events, and that every request the run sent is valid against
- * botocore.
+ * tuned policies); SDK throttling and AAS "not yet visible" answers retried. Each asserts the
+ * states in order, what was deleted, and that every request the run sent is valid against botocore.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -25,8 +22,8 @@ import {
   type MetricDataResult,
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
-import { PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -58,6 +55,7 @@ import type { EvaluationMetrics } from '../../shared/core/types';
 import { localExecutionArn, runWorkflowLocally } from '../../shared/workflow/local-runner';
 import { evaluationMetricsOf, exampleBenchmark } from '../fakes/ports';
 import { ACCOUNT, awsError, BUCKET, createMockedAws } from './mocks';
+import { alarmArn, playTags } from './tagged-account';
 
 const sm = (kind: string, name: string) => `arn:aws:sagemaker:us-east-1:${ACCOUNT}:${kind}/${name}`;
 
@@ -311,7 +309,10 @@ function playAws(aws: ReturnType<typeof createMockedAws>, script: AccountScript 
     return {};
   });
   aws.cloudWatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => ({
-    MetricAlarms: input.AlarmNames.filter((name) => alarms.has(name)).map((AlarmName) => ({ AlarmName })),
+    MetricAlarms: input.AlarmNames.filter((name) => alarms.has(name)).map((AlarmName) => ({
+      AlarmName,
+      AlarmArn: alarmArn(AlarmName),
+    })),
   }));
   aws.cloudWatch.on(DeleteAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => {
     for (const name of input.AlarmNames) alarms.delete(name);
@@ -322,12 +323,9 @@ function playAws(aws: ReturnType<typeof createMockedAws>, script: AccountScript 
     // Judge reads the metrics of the evaluation started last.
     .callsFake((input: GetMetricDataCommandInput) => resultsFor(input, benchmark, evaluationOf(evaluations)));
   aws.s3.on(PutObjectCommand).resolves({});
-  let eventIds = 0;
-  aws.eventBridge.on(PutEventsCommand).callsFake(() => {
-    eventIds += 1;
-    return { FailedEntryCount: 0, Entries: [{ EventId: `event-${eventIds}` }] };
-  });
-  return { alarms, targets };
+  // What the run created carries its tags: the ownership checks read them back.
+  const tags = playTags(aws);
+  return { alarms, targets, tags };
 }
 
 /**
@@ -374,56 +372,24 @@ const ITERATION_STATES = [
 ];
 const SUCCESS_STATES = ['WriteRecommendation', 'Cleanup', 'DidExecutionFail', 'Succeeded'];
 
-/** The objects a run writes under `recommendations/<runId>/`, with the Content-Type of each. */
-const RUN_OBJECTS = [
-  ['recommendation.json', 'application/json'],
-  ['summary.md', 'text/markdown; charset=utf-8'],
-  ['report.html', 'text/html; charset=utf-8'],
-  ['exports/scaling.cfn.yml', 'application/yaml'],
-  ['exports/scaling.tf', 'text/plain; charset=utf-8'],
-  ['exports/scaling-construct.ts', 'text/plain; charset=utf-8'],
-  ['exports/apply-scaling.sh', 'text/x-shellscript; charset=utf-8'],
-];
-
-const putObjects = (aws: ReturnType<typeof createMockedAws>): PutObjectCommandInput[] =>
-  aws.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-const putEvents = (aws: ReturnType<typeof createMockedAws>): PutEventsCommandInput[] =>
-  aws.eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input);
-
-/** The one entry of a PutEvents request, its detail parsed (it must be JSON). */
-function entryOf(input: PutEventsCommandInput | undefined) {
-  assert.equal(input?.Entries?.length, 1, 'one entry per PutEvents');
-  const entry = input?.Entries?.[0];
-  assert.ok(entry?.Detail);
-  // EventBridge's entry size: Source, DetailType, Detail and Resources, in UTF-8 bytes.
-  const bytes = [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])].reduce(
-    (sum, text) => sum + Buffer.byteLength(text ?? ''),
-    0,
-  );
-  assert.ok(bytes < 256 * 1024, `${bytes} bytes`);
-  return { ...entry, detail: JSON.parse(entry.Detail) as Record<string, unknown>, bytes };
-}
-
-const containerRequest = {
-  name: 'churn',
-  model: {
-    kind: 'container',
-    image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1`,
-    modelDataUrl: 's3://models/churn/model.tar.gz',
-    samplePayloadUrl: 's3://models/churn/payload.tar.gz',
-    framework: 'XGBOOST',
-    frameworkVersion: '1.5-1',
-    nearestModelName: 'xgboost',
-  },
-  instanceType: 'ml.c5.large',
-  traffic: { minRps: 70, maxRps: 500 },
-  latencySlo: { percentile: 'P95', ms: 10000 },
-};
-
 test('happy path on the AWS adapters: the run succeeds, cleans up everything and every request is valid', async (t) => {
   const aws = createMockedAws('workflow-e2e');
   const account = playAws(aws);
-  const request = containerRequest;
+  const request = {
+    name: 'churn',
+    model: {
+      kind: 'container',
+      image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1`,
+      modelDataUrl: 's3://models/churn/model.tar.gz',
+      samplePayloadUrl: 's3://models/churn/payload.tar.gz',
+      framework: 'XGBOOST',
+      frameworkVersion: '1.5-1',
+      nearestModelName: 'xgboost',
+    },
+    instanceType: 'ml.c5.large',
+    traffic: { minRps: 70, maxRps: 500 },
+    latencySlo: { percentile: 'P95', ms: 10000 },
+  };
 
   const result = await runWorkflowLocally(request, {
     ...awsWiring(aws.ports),
@@ -463,58 +429,9 @@ test('happy path on the AWS adapters: the run succeeds, cleans up everything and
     aws.autoScaling.commandCalls(DeregisterScalableTargetCommand).length,
   );
   assert.equal(account.alarms.size, 0, `alarms left: ${[...account.alarms].join(', ')}`);
-  // Every object of a local run, keyed by run, each with its Content-Type; then one event.
-  const runId = runIdFor(localExecutionArn('e2e-happy-path'));
-  const prefix = `recommendations/${runId}/`;
-  const puts = putObjects(aws);
-  assert.ok(puts.every((put) => put.Bucket === BUCKET));
-  assert.deepEqual(
-    puts.map((put) => [put.Key?.replace(prefix, ''), put.ContentType]),
-    RUN_OBJECTS,
-  );
-  const body = (name: string) => String(puts.find((put) => put.Key === `${prefix}${name}`)?.Body);
-  assert.match(body('report.html'), /^<!doctype html>/i);
-  assert.match(body('summary.md'), /## Verdict/);
-  assert.match(body('exports/scaling.tf'), /resource "aws_appautoscaling_target"/);
-  assert.match(body('exports/scaling.cfn.yml'), /AWS::ApplicationAutoScaling::ScalableTarget/);
-  const recommendation = result.output as {
-    capacity: { minCapacity: number; maxCapacity: number };
-    objects: unknown;
-  };
-  const [eventInput, ...moreEvents] = putEvents(aws);
-  assert.equal(moreEvents.length, 0, 'one event');
-  const entry = entryOf(eventInput);
-  assert.equal(entry.Source, 'scaleplan');
-  assert.equal(entry.DetailType, 'Recommendation Ready');
-  assert.equal(entry.EventBusName, 'default');
-  assert.deepEqual(entry.Resources, [localExecutionArn('e2e-happy-path')]);
-  const objects = {
-    recommendation: `s3://${BUCKET}/${prefix}recommendation.json`,
-    summary: `s3://${BUCKET}/${prefix}summary.md`,
-    report: `s3://${BUCKET}/${prefix}report.html`,
-    exports: {
-      cloudformation: `s3://${BUCKET}/${prefix}exports/scaling.cfn.yml`,
-      terraform: `s3://${BUCKET}/${prefix}exports/scaling.tf`,
-      cdk: `s3://${BUCKET}/${prefix}exports/scaling-construct.ts`,
-      cli: `s3://${BUCKET}/${prefix}exports/apply-scaling.sh`,
-    },
-  };
-  assert.deepEqual(entry.detail.objects, objects);
-  assert.deepEqual(recommendation.objects, objects, 'the execution output says where too');
-  assert.equal(entry.detail.runId, runId);
-  assert.equal(entry.detail.modelPackageArn, null, 'the package the run registered is deleted');
-  assert.deepEqual((entry.detail.verdict as { passed: boolean }).passed, true);
-  const scaling = entry.detail.scaling as { minCapacity: number; maxCapacity: number; policies: string[] };
-  assert.deepEqual(
-    [scaling.minCapacity, scaling.maxCapacity],
-    [recommendation.capacity.minCapacity, recommendation.capacity.maxCapacity],
-  );
-  assert.ok(scaling.policies.includes('invocationsTargetTracking'));
-  assert.ok(entry.bytes < 8 * 1024, `a small event: ${entry.bytes} bytes`);
-  // The event goes out after the last object is in the bucket.
-  const lastPut = aws.s3.commandCalls(PutObjectCommand).at(-1);
-  const eventCall = aws.eventBridge.commandCalls(PutEventsCommand)[0];
-  assert.ok(lastPut && eventCall?.calledAfter(lastPut));
+  const put = aws.s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+  assert.equal(put?.Bucket, BUCKET);
+  assert.match(put?.Key ?? '', /^recommendations\/.+\/recommendation\.json$/);
 
   const evaluationJob = aws.sagemaker
     .commandCalls(CreateInferenceRecommendationsJobCommand)
@@ -525,36 +442,7 @@ test('happy path on the AWS adapters: the run succeeds, cleans up everything and
     { Percentile: 'P95', ValueInMilliseconds: 10000 },
   ]);
 
-  aws.recorder.assertAllValid(t, 33);
-});
-
-test('a PutEvents entry refused (FailedEntryCount 1) is retried, not taken for published', async (t) => {
-  const aws = createMockedAws('workflow-e2e-events-retry');
-  playAws(aws);
-  let attempts = 0;
-  aws.eventBridge.on(PutEventsCommand).callsFake(() => {
-    attempts += 1;
-    return attempts === 1
-      ? { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] }
-      : { FailedEntryCount: 0, Entries: [{ EventId: 'event-2' }] };
-  });
-
-  const result = await runWorkflowLocally(containerRequest, {
-    ...awsWiring(aws.ports),
-    executionName: 'e2e-events-retry',
-  });
-
-  assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
-  assert.deepEqual(result.retries, [{ state: 'WriteRecommendation', error: 'TransientAwsError' }]);
-  const events = putEvents(aws);
-  assert.equal(events.length, 2);
-  assert.deepEqual(events[1], events[0], 'the same event again');
-  assert.equal(entryOf(events[1]).DetailType, 'Recommendation Ready');
-  // The retried Task writes the same keys again: one set of objects, each written twice.
-  const keys = putObjects(aws).map((put) => put.Key);
-  assert.equal(keys.length, 2 * RUN_OBJECTS.length);
-  assert.equal(new Set(keys).size, RUN_OBJECTS.length);
-  aws.recorder.assertAllValid(t, 40);
+  aws.recorder.assertAllValid(t, 25);
 });
 
 /** Model, endpoint config and endpoint that exist in the fake account, by name. */
@@ -608,7 +496,7 @@ const packageRequest = {
   latencySlo: { percentile: 'P95', ms: 10000 },
 };
 
-test('a create that succeeded but answered 5XX, retried into "already exists", is still deleted by Cleanup', async (t) => {
+test('a create that succeeded but answered 5XX, retried into "already exists" of its own, goes on and is deleted by Cleanup', async (t) => {
   const aws = createMockedAws('workflow-e2e-lost-create');
   playAws(aws);
   const existing = trackHosting(aws);
@@ -643,20 +531,16 @@ test('a create that succeeded but answered 5XX, retried into "already exists", i
     executionName: 'e2e-lost-create',
   });
 
-  assert.equal(result.status, 'FAILED');
-  // The retried CreateModel or CreateEndpointConfig meets the leftovers: not retryable.
-  assert.equal(result.error?.name, 'AwsRequestError');
-  // The endpoint was still Creating when Cleanup first described it: deleted once InService.
-  assert.deepEqual(result.retries, [
-    { state: 'DeployEndpoint', error: 'TransientAwsError' },
-    { state: 'Cleanup', error: 'TransientAwsError' },
-  ]);
+  // The retry meets the endpoint config and the endpoint the first attempt made: both carry the
+  // run's tags, so the retry adopts them and the run goes on (a lost response no longer aborts it).
+  assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
+  assert.deepEqual(result.retries[0], { state: 'DeployEndpoint', error: 'TransientAwsError' });
+  assert.equal(endpointCreates, 2);
+  // The adoption's DescribeEndpoint saw it Creating: the poll loop then finds it InService at once.
   assert.deepEqual(mainStates(result.states), [
-    ...HEAD_STATES.slice(0, HEAD_STATES.indexOf('DeployEndpoint') + 1),
-    'Cleanup',
-    'DidExecutionFail',
-    'PublishFailureEvent',
-    'FailExecution',
+    ...HEAD_STATES.slice(0, -1),
+    ...ITERATION_STATES,
+    ...SUCCESS_STATES,
   ]);
   // The endpoint never reached the ledger, yet it is gone: nothing keeps billing.
   assert.deepEqual(
@@ -671,29 +555,6 @@ test('a create that succeeded but answered 5XX, retried into "already exists", i
   assert.deepEqual(
     aws.sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input.EndpointName),
     [endpointName],
-  );
-  // Nothing was written; the failure is announced with what clean-up deleted.
-  assert.equal(putObjects(aws).length, 0);
-  const [eventInput, ...moreEvents] = putEvents(aws);
-  assert.equal(moreEvents.length, 0);
-  const entry = entryOf(eventInput);
-  assert.equal(entry.DetailType, 'Recommendation Failed');
-  assert.deepEqual(entry.Resources, [
-    localExecutionArn('e2e-lost-create'),
-    packageRequest.model.modelPackageArn,
-  ]);
-  const detail = entry.detail as {
-    error: { name: string; cause: string };
-    cleanup: { status: string; deleted: { items: { kind: string; name: string }[] }; error: unknown };
-    modelPackageArn: string;
-  };
-  assert.equal(detail.error.name, 'AwsRequestError');
-  assert.equal(detail.modelPackageArn, packageRequest.model.modelPackageArn);
-  assert.equal(detail.cleanup.status, 'done');
-  assert.equal(detail.cleanup.error, null);
-  assert.ok(
-    detail.cleanup.deleted.items.some((ref) => ref.kind === 'endpoint' && ref.name === endpointName),
-    JSON.stringify(detail.cleanup.deleted),
   );
   aws.recorder.assertAllValid(t, 10);
 });
@@ -838,13 +699,124 @@ test('throttled and not-yet-visible answers from the SDK are retried end to end'
   ]);
   assert.equal(aws.autoScaling.commandCalls(RegisterScalableTargetCommand).length, 3);
   assert.equal(aws.autoScaling.commandCalls(DeregisterScalableTargetCommand).length, 2);
-  assert.deepEqual(scalingCalls.slice(5 + policiesPerAttempt), [
-    'DeregisterScalableTarget',
-    'DeregisterScalableTarget',
-  ]);
+  // Each clean-up attempt checks the target's tags before deregistering it.
+  assert.deepEqual(
+    scalingCalls.slice(5 + policiesPerAttempt),
+    Array(2).fill(['DescribeScalableTargets', 'ListTagsForResource', 'DeregisterScalableTarget']).flat(),
+  );
   assert.deepEqual(
     aws.sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input.EndpointName),
     Array(2).fill(runNames('churn', runIdFor(localExecutionArn('e2e-throttled'))).endpointName),
   );
   aws.recorder.assertAllValid(t, 30);
+});
+
+test("resources of the run's names that carry another run's tags are never adopted nor deleted", async (t) => {
+  const aws = createMockedAws('workflow-e2e-foreign');
+  const account = playAws(aws);
+  const existing = trackHosting(aws);
+  const { endpointName } = runNames('churn', runIdFor(localExecutionArn('e2e-foreign')));
+  // Another team's model, config and endpoint under exactly the names this run derives, tagged
+  // with their own run, and one more endpoint whose name only starts like the run's.
+  const foreignTags = [{ Key: 'scaleplan:run-id', Value: 'someoneelse' }];
+  for (const [kind, type] of [
+    ['model', 'model'],
+    ['endpointConfig', 'endpoint-config'],
+    ['endpoint', 'endpoint'],
+  ] as const) {
+    existing[kind].add(endpointName);
+    account.tags.seed(sm(type, endpointName), foreignTags);
+  }
+  existing.endpoint.add(`${endpointName}-2`);
+  account.tags.seed(sm('endpoint', `${endpointName}-2`), foreignTags);
+
+  const result = await runWorkflowLocally(packageRequest, {
+    ...awsWiring(aws.ports),
+    executionName: 'e2e-foreign',
+  });
+
+  // CreateModel met "already exists" on a model that is not the run's: not retried, not adopted.
+  assert.equal(result.status, 'FAILED');
+  assert.equal(result.error?.name, 'AwsRequestError');
+  assert.match(result.error?.cause ?? '', /already exists and is not this run's/);
+  assert.deepEqual(
+    mainStates(result.states),
+    [
+      ...HEAD_STATES.slice(0, HEAD_STATES.indexOf('DeployEndpoint') + 1),
+      'Cleanup',
+      'DidExecutionFail',
+      'PublishFailureEvent',
+      'FailExecution',
+    ].filter((state) => result.states.includes(state)),
+  );
+  // Every foreign resource is still there, and no delete ever named one.
+  assert.deepEqual(
+    {
+      endpoint: [...existing.endpoint].sort(),
+      endpointConfig: [...existing.endpointConfig],
+      model: [...existing.model],
+    },
+    { endpoint: [endpointName, `${endpointName}-2`], endpointConfig: [endpointName], model: [endpointName] },
+  );
+  for (const command of [DeleteModelCommand, DeleteEndpointConfigCommand, DeleteEndpointCommand] as const)
+    assert.equal(aws.sagemaker.commandCalls(command as typeof DeleteModelCommand).length, 0, command.name);
+  aws.recorder.assertAllValid(t, 10);
+});
+
+test('a second execution for a model version that already has one running is refused at NormalizeInput, creating nothing', async (t) => {
+  const aws = createMockedAws('workflow-e2e-duplicate');
+  playAws(aws);
+  const self = localExecutionArn('e2e-duplicate');
+  const earlier = localExecutionArn('e2e-first');
+  aws.sfn.on(ListExecutionsCommand).resolves({
+    executions: [
+      {
+        executionArn: self,
+        stateMachineArn: 'sm',
+        name: 'e2e-duplicate',
+        status: 'RUNNING',
+        startDate: new Date('2026-01-01T00:05:00Z'),
+      },
+      {
+        executionArn: earlier,
+        stateMachineArn: 'sm',
+        name: 'e2e-first',
+        status: 'RUNNING',
+        startDate: new Date('2026-01-01T00:00:00Z'),
+      },
+    ],
+  });
+  aws.sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => ({
+    executionArn: input.executionArn,
+    stateMachineArn: 'sm',
+    status: 'RUNNING',
+    startDate: new Date(input.executionArn === self ? '2026-01-01T00:05:00Z' : '2026-01-01T00:00:00Z'),
+    input: JSON.stringify(packageRequest),
+  }));
+
+  const result = await runWorkflowLocally(packageRequest, {
+    ...awsWiring(aws.ports),
+    executionName: 'e2e-duplicate',
+  });
+
+  assert.equal(result.status, 'FAILED');
+  assert.equal(result.error?.name, 'DuplicateExecutionError');
+  assert.match(result.error?.cause ?? '', /e2e-first/);
+  assert.equal(result.states.includes('CreateModelPackage'), false, result.states.join(', '));
+  // Not one SageMaker, Application Auto Scaling or CloudWatch request: nothing exists to clean up.
+  assert.deepEqual(
+    [aws.sagemaker, aws.autoScaling, aws.cloudWatch].map((mock) => mock.calls().length),
+    [0, 0, 0],
+  );
+  assert.deepEqual(
+    aws.sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input),
+    [
+      {
+        stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:scaleplan',
+        statusFilter: 'RUNNING',
+        maxResults: 100,
+      },
+    ],
+  );
+  aws.recorder.assertAllValid(t, 3);
 });

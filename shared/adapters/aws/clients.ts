@@ -4,7 +4,6 @@
  */
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -14,7 +13,6 @@ export interface AwsClients {
   autoScaling: ApplicationAutoScalingClient;
   cloudWatch: CloudWatchClient;
   s3: S3Client;
-  eventBridge: EventBridgeClient;
   sfn: SFNClient;
 }
 
@@ -24,7 +22,6 @@ export interface AwsClientProvider {
   autoScaling(): ApplicationAutoScalingClient;
   cloudWatch(): CloudWatchClient;
   s3(): S3Client;
-  eventBridge(): EventBridgeClient;
   sfn(): SFNClient;
 }
 
@@ -51,10 +48,6 @@ export function createClientProvider(injected: Partial<AwsClients> = {}, region?
     s3: () => {
       made.s3 ??= new S3Client(options);
       return made.s3;
-    },
-    eventBridge: () => {
-      made.eventBridge ??= new EventBridgeClient(options);
-      return made.eventBridge;
     },
     sfn: () => {
       made.sfn ??= new SFNClient(options);

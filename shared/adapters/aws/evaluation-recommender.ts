@@ -19,7 +19,7 @@ import { AWS_MAX_INVOCATIONS_PER_MINUTE } from '../../core/request';
 import type { AwsClientProvider } from './clients';
 import type { AwsConfig } from './config';
 import { callAws } from './errors';
-import { describeRecommendationsJob, stopJobIfRunning, toJobDescription } from './jobs';
+import { describeRecommendationsJob, startOwnedJob, stopJobIfRunning, toJobDescription } from './jobs';
 import { EVALUATION_METRICS, fetchVariantMetrics, toEvaluationMetrics } from './metrics';
 import { checkName, JOB_NAME } from './names';
 
@@ -128,10 +128,8 @@ export function createRecommenderEvaluationDriver(
   return {
     async start(input) {
       const request = buildEvaluationJobRequest(input, input.roleArn ?? config.roleArn(), options);
-      const started = await callAws(`start evaluation job ${input.evaluationName}`, () =>
-        clients.sagemaker().send(new CreateInferenceRecommendationsJobCommand(request)),
-      );
-      return { kind: 'evaluation', name: input.evaluationName, arn: started.JobArn };
+      const arn = await startOwnedJob(clients, request, input.owner, 'evaluation job');
+      return { kind: 'evaluation', name: input.evaluationName, ...(arn ? { arn } : {}) };
     },
     async describe(evaluationName) {
       return toJobDescription(evaluationName, await describeRecommendationsJob(clients, evaluationName));

@@ -10,6 +10,8 @@ import {
   type DescribeInferenceRecommendationsJobCommandOutput,
   StopInferenceRecommendationsJobCommand,
 } from '@aws-sdk/client-sagemaker';
+import { AwsRequestError } from '../../core/errors';
+import type { RunOwner } from '../../core/ownership';
 import type {
   BenchmarkWindow,
   DefaultJobInput,
@@ -22,6 +24,7 @@ import type { AwsClientProvider } from './clients';
 import type { AwsConfig } from './config';
 import { callAws } from './errors';
 import { checkName, JOB_NAME } from './names';
+import { createOrAdoptOwn, sageMakerTags, tagsOf } from './ownership';
 
 /**
  * When a recommendation carries no InvocationStartTime/EndTime (older jobs), the AWS sample's
@@ -112,6 +115,37 @@ export async function stopRecommendationsJob(clients: AwsClientProvider, jobName
   );
 }
 
+/**
+ * Starts a recommendations job tagged with its owner. A retry after a lost response meets the
+ * job name in use: the job is the run's own (it carries the run's tags) and the run goes on with
+ * it; any other job of that name fails the Task with AwsRequestError. Returns the job's ARN.
+ */
+export async function startOwnedJob(
+  clients: AwsClientProvider,
+  request: CreateInferenceRecommendationsJobCommandInput,
+  owner: RunOwner | undefined,
+  what: string,
+): Promise<string | undefined> {
+  const jobName = request.JobName ?? '';
+  return createOrAdoptOwn(
+    `${what} ${jobName}`,
+    owner,
+    async () =>
+      (
+        await callAws(`start ${what} ${jobName}`, () =>
+          clients
+            .sagemaker()
+            .send(new CreateInferenceRecommendationsJobCommand({ ...request, ...tagsOf(owner) })),
+        )
+      )?.JobArn,
+    async () => {
+      const arn = (await describeRecommendationsJob(clients, jobName))?.JobArn;
+      if (!arn) throw new AwsRequestError(`${what} ${jobName} exists but has no JobArn`);
+      return { arn, tags: await sageMakerTags(clients, arn) };
+    },
+  );
+}
+
 /** Job statuses in which a recommendations job still holds resources and must be stopped. */
 const RUNNING_JOB_STATUSES: ReadonlySet<string> = new Set(['PENDING', 'IN_PROGRESS']);
 
@@ -125,10 +159,8 @@ export function createRecommenderJobs(clients: AwsClientProvider, config: AwsCon
   return {
     async startDefaultJob(input): Promise<ResourceRef> {
       const request = buildDefaultJobRequest(input, input.roleArn ?? config.roleArn());
-      const started = await callAws(`start inference recommendations job ${input.jobName}`, () =>
-        clients.sagemaker().send(new CreateInferenceRecommendationsJobCommand(request)),
-      );
-      return { kind: 'recommenderJob', name: input.jobName, arn: started.JobArn };
+      const arn = await startOwnedJob(clients, request, input.owner, 'inference recommendations job');
+      return { kind: 'recommenderJob', name: input.jobName, ...(arn ? { arn } : {}) };
     },
     async describeJob(jobName) {
       return toJobDescription(jobName, await describeRecommendationsJob(clients, jobName));

@@ -10,17 +10,20 @@ import {
   type CreateModelPackageCommandInput,
   CreateModelPackageGroupCommand,
   DescribeModelPackageCommand,
+  DescribeModelPackageGroupCommand,
   type ModelPackageContainerDefinition,
   type ProductionVariantInstanceType,
 } from '@aws-sdk/client-sagemaker';
 import { AwsRequestError, InvalidInputError } from '../../core/errors';
 import { runNames } from '../../core/naming';
+import type { RunOwner } from '../../core/ownership';
 import type { ModelPackageSummary, ModelRegistryPort, ResourceRef } from '../../core/ports';
 import type { ScalingRequest } from '../../core/request';
 import { undoCreated } from './cleanup';
 import type { AwsClientProvider } from './clients';
-import { awsErrorMessage, awsErrorName, callAws } from './errors';
+import { callAws } from './errors';
 import { checkName, GROUP_NAME } from './names';
+import { createOrAdoptOwn, isAlreadyExists, sageMakerTags, tagsOf } from './ownership';
 
 /**
  * Name of the group registered for one execution: the run's `modelPackageGroupName`
@@ -39,16 +42,11 @@ export function modelPackageClientToken(runId: string): string {
   return `scaleplan-${runId}`.slice(0, 36);
 }
 
-/** SageMaker's answer to a create whose name is taken: ValidationException "... already exists". */
-function isAlreadyExists(error: unknown): boolean {
-  return awsErrorName(error) === 'ValidationException' && /already exists/i.test(awsErrorMessage(error));
-}
-
 export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPort {
   return {
     // A `local` model is a server on the user's machine: SageMaker cannot host it.
     modelKinds: ['modelPackage', 'container'],
-    async ensureModelPackage(request: ScalingRequest, runId: string) {
+    async ensureModelPackage(request: ScalingRequest, runId: string, owner?: RunOwner) {
       const model = request.model;
       if (model.kind === 'modelPackage') return { modelPackageArn: model.modelPackageArn, created: [] };
       if (model.kind === 'local')
@@ -60,23 +58,16 @@ export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPo
       if (groupName === undefined) {
         groupName = checkName('model package group', modelPackageGroupName(request.name, runId), GROUP_NAME);
         const ownGroup = groupName;
-        // A retry after a lost response meets "already exists": the name carries this run's id
-        // (a 64-bit hash of the execution ARN), so the group is this run's own and the run goes on.
-        const group = await callAws(`create model package group ${ownGroup}`, () =>
-          clients.sagemaker().send(
-            new CreateModelPackageGroupCommand({
-              ModelPackageGroupName: ownGroup,
-              ModelPackageGroupDescription: `scaleplan run ${runId} of ${request.name}`.slice(0, 1024),
-            }),
-          ),
-        ).catch((error: unknown) => {
-          if (error instanceof AwsRequestError && isAlreadyExists(error.cause)) return undefined;
-          throw error;
-        });
+        const groupArn = await createOwnGroup(
+          clients,
+          ownGroup,
+          `scaleplan run ${runId} of ${request.name}`,
+          owner,
+        );
         created.push({
           kind: 'modelPackageGroup',
           name: ownGroup,
-          ...(group?.ModelPackageGroupArn ? { arn: group.ModelPackageGroupArn } : {}),
+          ...(groupArn ? { arn: groupArn } : {}),
         });
       }
       const container: ModelPackageContainerDefinition = {
@@ -99,6 +90,7 @@ export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPo
           SupportedResponseMIMETypes: [],
           SupportedRealtimeInferenceInstanceTypes: [request.instanceType as ProductionVariantInstanceType],
         },
+        ...tagsOf(owner),
       };
       // Into the user's group (which clean-up never empties), a lost response must not leave a
       // second version: the token makes the retry return the first. A group this call created is
@@ -134,4 +126,43 @@ export function createModelRegistry(clients: AwsClientProvider): ModelRegistryPo
       return summary;
     },
   };
+}
+
+/**
+ * CreateModelPackageGroup for the run's own group, tagged with its owner. A retry after a lost
+ * response meets "already exists": with an owner, the group is adopted only when it carries the
+ * run's tags (the name alone, which carries the run id, could be anyone's); without one, the
+ * name is trusted as before. Returns the group's ARN when known.
+ */
+async function createOwnGroup(
+  clients: AwsClientProvider,
+  groupName: string,
+  description: string,
+  owner: RunOwner | undefined,
+): Promise<string | undefined> {
+  const create = async () =>
+    (
+      await callAws(`create model package group ${groupName}`, () =>
+        clients.sagemaker().send(
+          new CreateModelPackageGroupCommand({
+            ModelPackageGroupName: groupName,
+            ModelPackageGroupDescription: description.slice(0, 1024),
+            ...tagsOf(owner),
+          }),
+        ),
+      )
+    )?.ModelPackageGroupArn;
+  if (!owner)
+    return create().catch((error: unknown) => {
+      if (error instanceof AwsRequestError && isAlreadyExists(error.cause)) return undefined;
+      throw error;
+    });
+  return createOrAdoptOwn(`model package group ${groupName}`, owner, create, async () => {
+    const described = await callAws(`describe model package group ${groupName}`, () =>
+      clients.sagemaker().send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: groupName })),
+    );
+    const arn = described?.ModelPackageGroupArn;
+    if (!arn) throw new AwsRequestError(`model package group ${groupName} exists but has no ARN`);
+    return { arn, tags: await sageMakerTags(clients, arn) };
+  });
 }

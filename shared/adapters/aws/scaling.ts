@@ -13,6 +13,7 @@ import { AwsRequestError } from '../../core/errors';
 import type { ScalingPort } from '../../core/ports';
 import type { AwsClientProvider } from './clients';
 import { awsErrorMessage, awsErrorName, callAws } from './errors';
+import { tagMapOf, tagsOf } from './ownership';
 
 /**
  * Application Auto Scaling is eventually consistent: right after RegisterScalableTarget, a
@@ -42,9 +43,13 @@ export function isNotYetRegisteredError(error: unknown): boolean {
 
 export function createScaling(clients: AwsClientProvider): ScalingPort {
   return {
-    async registerScalableTarget(input) {
+    // The run's tags go on the target and the step alarm only here: the requests the core builds
+    // are also the recommendation's ready-to-apply output, which must not carry a run's tags.
+    // (PutMetricAlarm ignores Tags when it updates an existing alarm, and a registered target
+    // keeps the tags of its first registration.)
+    async registerScalableTarget(input, owner) {
       await callAws(`register scalable target ${input.ResourceId}`, () =>
-        clients.autoScaling().send(new RegisterScalableTargetCommand(input)),
+        clients.autoScaling().send(new RegisterScalableTargetCommand({ ...input, ...tagMapOf(owner) })),
       );
     },
     async putScalingPolicy(input) {
@@ -60,9 +65,9 @@ export function createScaling(clients: AwsClientProvider): ScalingPort {
         alarmNames: (output.Alarms ?? []).flatMap((alarm) => (alarm.AlarmName ? [alarm.AlarmName] : [])),
       };
     },
-    async putMetricAlarm(input) {
+    async putMetricAlarm(input, owner) {
       await callAws(`put metric alarm ${input.AlarmName}`, () =>
-        clients.cloudWatch().send(new PutMetricAlarmCommand(input)),
+        clients.cloudWatch().send(new PutMetricAlarmCommand({ ...input, ...tagsOf(owner) })),
       );
     },
     async putScheduledAction(input) {
