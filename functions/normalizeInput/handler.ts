@@ -27,7 +27,8 @@ import { stateMachineArnOf } from '../../shared/core/ownership';
 import type { WorkflowPorts } from '../../shared/core/ports';
 import {
   awsRequestLimitProblems,
-  ScalingRequestSchema,
+  historySourceKind,
+  ScalingRequestDraftSchema,
   type TimezoneCheck,
   timezoneProblems,
 } from '../../shared/core/request';
@@ -62,6 +63,13 @@ export const AWS_NORMALIZE_INPUT_OPTIONS = {
   allowedModelKinds: ['modelPackage', 'container'],
   awsLimits: true,
 } as const satisfies NormalizeInputOptions;
+
+/** What each kind of traffic.history looks like, for the message on one the backend does not read. */
+const HISTORY_SOURCE_SHAPES = {
+  endpoint: '{ "endpointName", "variantName"?, "days" }',
+  s3: '{ "s3Uri" }',
+  file: '{ "file" }',
+} as const;
 
 /** The execution input's JSON type, for the message on a non-object. */
 function jsonTypeOf(value: unknown): string {
@@ -109,7 +117,7 @@ async function refuseSecondRun(
 }
 
 export function createNormalizeInputHandler(
-  ports: Pick<WorkflowPorts, 'registry' | 'executions'>,
+  ports: Pick<WorkflowPorts, 'registry' | 'history' | 'executions'>,
   options: NormalizeInputOptions = {},
 ): WorkflowHandler<InitialState> {
   return defineHandler({
@@ -141,12 +149,18 @@ export function createNormalizeInputHandler(
         raw = built.value;
         reasons.push(...built.reasons);
       }
-      const request = parseOrThrow(ScalingRequestSchema, raw, 'ScalingRequest');
+      // minRps/maxRps may be absent when traffic.history is given: ReadHistory fills them.
+      const request = parseOrThrow(ScalingRequestDraftSchema, raw, 'ScalingRequest');
       // The backend's ports say which model sources they run (the local one runs only `local`).
       const allowed = options.allowedModelKinds ?? ports.registry.modelKinds;
       if (allowed && !allowed.includes(request.model.kind))
         throw new InvalidInputError(
           `model.kind "${request.model.kind}" is not supported by this backend: use ${allowed.map((kind) => `"${kind}"`).join(' or ')}`,
+        );
+      const history = request.traffic.history;
+      if (history && !ports.history.sources.includes(historySourceKind(history)))
+        throw new InvalidInputError(
+          `traffic.history: a ${historySourceKind(history)} history is not read by this backend: give ${ports.history.sources.map((kind) => HISTORY_SOURCE_SHAPES[kind]).join(' or ')}`,
         );
       if (options.awsLimits) {
         const problems = awsRequestLimitProblems(request);

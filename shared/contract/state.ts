@@ -25,7 +25,8 @@ import { evaluationName, type RunNames } from '../core/naming';
 import { scalableTargetResourceId, scalingNames } from '../core/policies';
 import type { EvaluationInput, JobStatus, ResourceRef } from '../core/ports';
 import type { IterationRecord, Prediction } from '../core/recommendation';
-import { type ScalingRequest, ScalingRequestSchema } from '../core/request';
+import { type ScalingRequest, type ScalingRequestDraft, ScalingRequestSchema } from '../core/request';
+import type { SearchSummary } from '../core/sim/search-map';
 import type { BenchmarkAnalysis, CapacityPlan, PolicySet, Thresholds, Verdict } from '../core/types';
 
 export const ResourceRefSchema = z
@@ -155,6 +156,8 @@ export interface PlanState {
   policySet: PolicySet;
   pricing: InstancePricing;
   reasons: { code: string; message: string }[];
+  /** PickRobustPolicySet's summary when the run searched on a history (policySet is then its pick). */
+  search?: SearchSummary;
 }
 export const PlanStateSchema = coreResult<PlanState>('plan', [
   'benchmark',
@@ -171,7 +174,8 @@ export const CapacityPlanSchema = coreResult<CapacityPlan>('capacity plan', ['mi
 
 /** The state right after NormalizeInput. */
 export interface InitialState {
-  request: ScalingRequest;
+  /** minRps/maxRps may be absent when traffic.history is given: ReadHistory fills them before any other Task reads the request. */
+  request: ScalingRequestDraft;
   names: RunNames;
   ledger: ResourceRef[];
   job: PollState;

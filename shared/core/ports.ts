@@ -15,7 +15,9 @@ import type { BenchmarkSeries } from './benchmark-file';
 import type { EvaluationTrafficPattern } from './load/pattern';
 import type { TrafficPhase } from './load/phases';
 import type { RunOwner } from './ownership';
-import type { LatencySlo, ScalingRequest } from './request';
+import type { HistorySeries } from './history';
+import type { LatencySlo, ScalingRequest, TrafficHistorySource } from './request';
+import type { RunEvent } from './run-events';
 import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet } from './types';
 
 /** Something an execution created, kept in the ledger so clean-up deletes exactly that. */
@@ -236,6 +238,61 @@ export interface ExecutionsPort {
 export interface ArtifactStorePort {
   /** Stores the recommendation; returns where (s3://... or a file path). */
   putRecommendation(runId: string, recommendation: unknown): Promise<{ uri: string }>;
+  /**
+   * Stores the run's other outputs beside the recommendation (summary.md, report.html, the
+   * exports), each under its file name; returns where each one went, in the same order.
+   */
+  putRunObjects(runId: string, objects: readonly RunObject[]): Promise<{ name: string; uri: string }[]>;
+}
+
+/** One output file of a run: its file name, its text and its media type. */
+export interface RunObject {
+  /** File name under the run's prefix, e.g. `report.html` or `exports/scaling.tf`. */
+  name: string;
+  body: string;
+  /** Media type, e.g. `text/html; charset=utf-8`. */
+  contentType: string;
+}
+
+/** Announces a run's end (EventBridge on AWS): "Recommendation Ready" or "Recommendation Failed". */
+export interface RunEventsPort {
+  /**
+   * Publishes one event; resolves once it is accepted.
+   * @throws TransientAwsError when it was not (retry), AwsRequestError when it never will be
+   */
+  publish(event: RunEvent): Promise<{ eventId: string }>;
+}
+
+/** The kinds of `traffic.history` a backend reads (see TrafficHistorySchema). */
+export type TrafficHistoryKind = 'endpoint' | 's3' | 'file';
+
+/**
+ * Reads an endpoint's own traffic: CloudWatch Invocations or an S3 trace on AWS, a trace file on
+ * this machine. NormalizeInput refuses the kinds a backend does not list in `sources`.
+ */
+export interface TrafficHistoryPort {
+  readonly sources: readonly TrafficHistoryKind[];
+  /**
+   * The history per minute. For an endpoint: the `days` whole days before `endEpochSeconds` of
+   * `variantName` (the source's own, else this one).
+   * @throws InvalidInputError when the source cannot be read as a history (missing, malformed)
+   */
+  read(
+    source: TrafficHistorySource,
+    input: { variantName: string; endEpochSeconds: number },
+  ): Promise<{ series: HistorySeries; source: string }>;
+}
+
+/**
+ * The run's working data beside its results (the results bucket on AWS, the run folder locally):
+ * what is too large for the execution state (the history, the search's figures) goes here and
+ * the state keeps the key.
+ */
+export interface RunDataPort {
+  /** Stores `value` as JSON under the run; returns its key. */
+  put(runId: string, name: string, value: unknown): Promise<{ key: string }>;
+  /** Reads what `put` stored. @throws ResourceNotFoundError when the key holds nothing */
+  get(key: string): Promise<unknown>;
 }
 
 /** Everything a handler may need; each handler takes the slice it uses. */
@@ -248,6 +305,9 @@ export interface WorkflowPorts {
   evaluation: EvaluationDriverPort;
   cleanup: CleanupPort;
   artifacts: ArtifactStorePort;
+  history: TrafficHistoryPort;
+  runData: RunDataPort;
+  events: RunEventsPort;
   /** Absent on a backend with no concurrent executions (this machine). */
   executions?: ExecutionsPort;
 }

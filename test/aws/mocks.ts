@@ -4,6 +4,7 @@
  */
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -26,12 +27,14 @@ export function createMockedAws(label: string, options: Omit<AwsPortsOptions, 'c
     autoScaling: new ApplicationAutoScalingClient(clientConfig),
     cloudWatch: new CloudWatchClient(clientConfig),
     s3: new S3Client(clientConfig),
+    eventBridge: new EventBridgeClient(clientConfig),
     sfn: new SFNClient(clientConfig),
   };
   const sagemaker = mockClient(clients.sagemaker);
   const autoScaling = mockClient(clients.autoScaling);
   const cloudWatch = mockClient(clients.cloudWatch);
   const s3 = mockClient(clients.s3);
+  const eventBridge = mockClient(clients.eventBridge);
   // No execution of the state machine runs unless a test says so (ListExecutions answers none).
   const sfn = mockClient(clients.sfn);
   const recorder = new ContractRecorder(label)
@@ -39,6 +42,7 @@ export function createMockedAws(label: string, options: Omit<AwsPortsOptions, 'c
     .watch('application-autoscaling', autoScaling)
     .watch('cloudwatch', cloudWatch)
     .watch('s3', s3)
+    .watch('events', eventBridge)
     .watch('sfn', sfn);
   const ports: WorkflowPorts = createAwsPorts({
     config: { roleArn: ROLE_ARN, artifactBucket: BUCKET },
@@ -52,13 +56,14 @@ export function createMockedAws(label: string, options: Omit<AwsPortsOptions, 'c
     autoScaling,
     cloudWatch,
     s3,
+    eventBridge,
     sfn,
     recorder,
     ports,
     /** Harvests the calls for the contract check, then resets every mock. */
     reset(): void {
       recorder.harvest();
-      for (const mock of [sagemaker, autoScaling, cloudWatch, s3, sfn]) mock.reset();
+      for (const mock of [sagemaker, autoScaling, cloudWatch, s3, eventBridge, sfn]) mock.reset();
       recorder.afterReset();
     },
   };

@@ -1,11 +1,14 @@
 /**
  * End to end on the AWS adapters: the real definition (statemachines/scaleplan.asl.yml) run by
  * aws-local-stepfunctions with the real handlers, wired to the real AWS adapters over
- * aws-sdk-client-mock'd clients that play SageMaker, Application Auto Scaling, CloudWatch and S3.
+ * aws-sdk-client-mock'd clients that play SageMaker, Application Auto Scaling, CloudWatch, S3 and
+ * EventBridge.
  * Scenarios: the happy path; a create that succeeded but answered 5XX (Cleanup deletes it by
  * name); an evaluation that fails once and is tuned (the second iteration's re-register, reset and
- * tuned policies); SDK throttling and AAS "not yet visible" answers retried. Each asserts the
- * states in order, what was deleted, and that every request the run sent is valid against botocore.
+ * tuned policies); SDK throttling and AAS "not yet visible" answers retried; a PutEvents entry
+ * refused (FailedEntryCount) and retried. Each asserts the states in order, what was deleted, the
+ * run's S3 objects and EventBridge events, and that every request the run sent is valid against
+ * botocore.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -22,8 +25,8 @@ import {
   type MetricDataResult,
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import { PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -43,6 +46,7 @@ import {
   StopInferenceRecommendationsJobCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
+import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import {
   AWS_NORMALIZE_INPUT_OPTIONS,
   createNormalizeInputHandler,
@@ -323,6 +327,11 @@ function playAws(aws: ReturnType<typeof createMockedAws>, script: AccountScript 
     // Judge reads the metrics of the evaluation started last.
     .callsFake((input: GetMetricDataCommandInput) => resultsFor(input, benchmark, evaluationOf(evaluations)));
   aws.s3.on(PutObjectCommand).resolves({});
+  let eventIds = 0;
+  aws.eventBridge.on(PutEventsCommand).callsFake(() => {
+    eventIds += 1;
+    return { FailedEntryCount: 0, Entries: [{ EventId: `event-${eventIds}` }] };
+  });
   // What the run created carries its tags: the ownership checks read them back.
   const tags = playTags(aws);
   return { alarms, targets, tags };
@@ -372,24 +381,56 @@ const ITERATION_STATES = [
 ];
 const SUCCESS_STATES = ['WriteRecommendation', 'Cleanup', 'DidExecutionFail', 'Succeeded'];
 
+/** The objects a run writes under `recommendations/<runId>/`, with the Content-Type of each. */
+const RUN_OBJECTS = [
+  ['recommendation.json', 'application/json'],
+  ['summary.md', 'text/markdown; charset=utf-8'],
+  ['report.html', 'text/html; charset=utf-8'],
+  ['exports/scaling.cfn.yml', 'application/yaml'],
+  ['exports/scaling.tf', 'text/plain; charset=utf-8'],
+  ['exports/scaling-construct.ts', 'text/plain; charset=utf-8'],
+  ['exports/apply-scaling.sh', 'text/x-shellscript; charset=utf-8'],
+];
+
+const putObjects = (aws: ReturnType<typeof createMockedAws>): PutObjectCommandInput[] =>
+  aws.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+const putEvents = (aws: ReturnType<typeof createMockedAws>): PutEventsCommandInput[] =>
+  aws.eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input);
+
+/** The one entry of a PutEvents request, its detail parsed (it must be JSON). */
+function entryOf(input: PutEventsCommandInput | undefined) {
+  assert.equal(input?.Entries?.length, 1, 'one entry per PutEvents');
+  const entry = input?.Entries?.[0];
+  assert.ok(entry?.Detail);
+  // EventBridge's entry size: Source, DetailType, Detail and Resources, in UTF-8 bytes.
+  const bytes = [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])].reduce(
+    (sum, text) => sum + Buffer.byteLength(text ?? ''),
+    0,
+  );
+  assert.ok(bytes < 256 * 1024, `${bytes} bytes`);
+  return { ...entry, detail: JSON.parse(entry.Detail) as Record<string, unknown>, bytes };
+}
+
+const containerRequest = {
+  name: 'churn',
+  model: {
+    kind: 'container',
+    image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1`,
+    modelDataUrl: 's3://models/churn/model.tar.gz',
+    samplePayloadUrl: 's3://models/churn/payload.tar.gz',
+    framework: 'XGBOOST',
+    frameworkVersion: '1.5-1',
+    nearestModelName: 'xgboost',
+  },
+  instanceType: 'ml.c5.large',
+  traffic: { minRps: 70, maxRps: 500 },
+  latencySlo: { percentile: 'P95', ms: 10000 },
+};
+
 test('happy path on the AWS adapters: the run succeeds, cleans up everything and every request is valid', async (t) => {
   const aws = createMockedAws('workflow-e2e');
   const account = playAws(aws);
-  const request = {
-    name: 'churn',
-    model: {
-      kind: 'container',
-      image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1`,
-      modelDataUrl: 's3://models/churn/model.tar.gz',
-      samplePayloadUrl: 's3://models/churn/payload.tar.gz',
-      framework: 'XGBOOST',
-      frameworkVersion: '1.5-1',
-      nearestModelName: 'xgboost',
-    },
-    instanceType: 'ml.c5.large',
-    traffic: { minRps: 70, maxRps: 500 },
-    latencySlo: { percentile: 'P95', ms: 10000 },
-  };
+  const request = containerRequest;
 
   const result = await runWorkflowLocally(request, {
     ...awsWiring(aws.ports),
@@ -429,9 +470,58 @@ test('happy path on the AWS adapters: the run succeeds, cleans up everything and
     aws.autoScaling.commandCalls(DeregisterScalableTargetCommand).length,
   );
   assert.equal(account.alarms.size, 0, `alarms left: ${[...account.alarms].join(', ')}`);
-  const put = aws.s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
-  assert.equal(put?.Bucket, BUCKET);
-  assert.match(put?.Key ?? '', /^recommendations\/.+\/recommendation\.json$/);
+  // Every object of a local run, keyed by run, each with its Content-Type; then one event.
+  const runId = runIdFor(localExecutionArn('e2e-happy-path'));
+  const prefix = `recommendations/${runId}/`;
+  const puts = putObjects(aws);
+  assert.ok(puts.every((put) => put.Bucket === BUCKET));
+  assert.deepEqual(
+    puts.map((put) => [put.Key?.replace(prefix, ''), put.ContentType]),
+    RUN_OBJECTS,
+  );
+  const body = (name: string) => String(puts.find((put) => put.Key === `${prefix}${name}`)?.Body);
+  assert.match(body('report.html'), /^<!doctype html>/i);
+  assert.match(body('summary.md'), /## Verdict/);
+  assert.match(body('exports/scaling.tf'), /resource "aws_appautoscaling_target"/);
+  assert.match(body('exports/scaling.cfn.yml'), /AWS::ApplicationAutoScaling::ScalableTarget/);
+  const recommendation = result.output as {
+    capacity: { minCapacity: number; maxCapacity: number };
+    objects: unknown;
+  };
+  const [eventInput, ...moreEvents] = putEvents(aws);
+  assert.equal(moreEvents.length, 0, 'one event');
+  const entry = entryOf(eventInput);
+  assert.equal(entry.Source, 'scaleplan');
+  assert.equal(entry.DetailType, 'Recommendation Ready');
+  assert.equal(entry.EventBusName, 'default');
+  assert.deepEqual(entry.Resources, [localExecutionArn('e2e-happy-path')]);
+  const objects = {
+    recommendation: `s3://${BUCKET}/${prefix}recommendation.json`,
+    summary: `s3://${BUCKET}/${prefix}summary.md`,
+    report: `s3://${BUCKET}/${prefix}report.html`,
+    exports: {
+      cloudformation: `s3://${BUCKET}/${prefix}exports/scaling.cfn.yml`,
+      terraform: `s3://${BUCKET}/${prefix}exports/scaling.tf`,
+      cdk: `s3://${BUCKET}/${prefix}exports/scaling-construct.ts`,
+      cli: `s3://${BUCKET}/${prefix}exports/apply-scaling.sh`,
+    },
+  };
+  assert.deepEqual(entry.detail.objects, objects);
+  assert.deepEqual(recommendation.objects, objects, 'the execution output says where too');
+  assert.equal(entry.detail.runId, runId);
+  assert.equal(entry.detail.modelPackageArn, null, 'the package the run registered is deleted');
+  assert.deepEqual((entry.detail.verdict as { passed: boolean }).passed, true);
+  const scaling = entry.detail.scaling as { minCapacity: number; maxCapacity: number; policies: string[] };
+  assert.deepEqual(
+    [scaling.minCapacity, scaling.maxCapacity],
+    [recommendation.capacity.minCapacity, recommendation.capacity.maxCapacity],
+  );
+  assert.ok(scaling.policies.includes('invocationsTargetTracking'));
+  assert.ok(entry.bytes < 8 * 1024, `a small event: ${entry.bytes} bytes`);
+  // The event goes out after the last object is in the bucket.
+  const lastPut = aws.s3.commandCalls(PutObjectCommand).at(-1);
+  const eventCall = aws.eventBridge.commandCalls(PutEventsCommand)[0];
+  assert.ok(lastPut && eventCall?.calledAfter(lastPut));
 
   const evaluationJob = aws.sagemaker
     .commandCalls(CreateInferenceRecommendationsJobCommand)
@@ -442,7 +532,36 @@ test('happy path on the AWS adapters: the run succeeds, cleans up everything and
     { Percentile: 'P95', ValueInMilliseconds: 10000 },
   ]);
 
-  aws.recorder.assertAllValid(t, 25);
+  aws.recorder.assertAllValid(t, 33);
+});
+
+test('a PutEvents entry refused (FailedEntryCount 1) is retried, not taken for published', async (t) => {
+  const aws = createMockedAws('workflow-e2e-events-retry');
+  playAws(aws);
+  let attempts = 0;
+  aws.eventBridge.on(PutEventsCommand).callsFake(() => {
+    attempts += 1;
+    return attempts === 1
+      ? { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] }
+      : { FailedEntryCount: 0, Entries: [{ EventId: 'event-2' }] };
+  });
+
+  const result = await runWorkflowLocally(containerRequest, {
+    ...awsWiring(aws.ports),
+    executionName: 'e2e-events-retry',
+  });
+
+  assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
+  assert.deepEqual(result.retries, [{ state: 'WriteRecommendation', error: 'TransientAwsError' }]);
+  const events = putEvents(aws);
+  assert.equal(events.length, 2);
+  assert.deepEqual(events[1], events[0], 'the same event again');
+  assert.equal(entryOf(events[1]).DetailType, 'Recommendation Ready');
+  // The retried Task writes the same keys again: one set of objects, each written twice.
+  const keys = putObjects(aws).map((put) => put.Key);
+  assert.equal(keys.length, 2 * RUN_OBJECTS.length);
+  assert.equal(new Set(keys).size, RUN_OBJECTS.length);
+  aws.recorder.assertAllValid(t, 40);
 });
 
 /** Model, endpoint config and endpoint that exist in the fake account, by name. */
@@ -555,6 +674,11 @@ test('a create that succeeded but answered 5XX, retried into "already exists" of
   assert.deepEqual(
     aws.sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input.EndpointName),
     [endpointName],
+  );
+  // The run succeeded: one event, the recommendation's.
+  assert.deepEqual(
+    putEvents(aws).map((input) => entryOf(input).DetailType),
+    ['Recommendation Ready'],
   );
   aws.recorder.assertAllValid(t, 10);
 });
@@ -715,7 +839,7 @@ test("resources of the run's names that carry another run's tags are never adopt
   const aws = createMockedAws('workflow-e2e-foreign');
   const account = playAws(aws);
   const existing = trackHosting(aws);
-  const { endpointName } = runNames('churn', runIdFor(localExecutionArn('e2e-foreign')));
+  const { endpointName, jobName } = runNames('churn', runIdFor(localExecutionArn('e2e-foreign')));
   // Another team's model, config and endpoint under exactly the names this run derives, tagged
   // with their own run, and one more endpoint whose name only starts like the run's.
   const foreignTags = [{ Key: 'scaleplan:run-id', Value: 'someoneelse' }];
@@ -760,6 +884,30 @@ test("resources of the run's names that carry another run's tags are never adopt
   );
   for (const command of [DeleteModelCommand, DeleteEndpointConfigCommand, DeleteEndpointCommand] as const)
     assert.equal(aws.sagemaker.commandCalls(command as typeof DeleteModelCommand).length, 0, command.name);
+  // The run's own Default job was stopped-or-finished by clean-up; nothing was written.
+  assert.equal(putObjects(aws).length, 0);
+  const [eventInput, ...moreEvents] = putEvents(aws);
+  assert.equal(moreEvents.length, 0);
+  const entry = entryOf(eventInput);
+  assert.equal(entry.DetailType, 'Recommendation Failed');
+  assert.deepEqual(entry.Resources, [localExecutionArn('e2e-foreign'), packageRequest.model.modelPackageArn]);
+  const detail = entry.detail as {
+    error: { name: string; cause: string };
+    cleanup: { status: string; deleted: { items: { kind: string; name: string }[] }; error: unknown };
+    modelPackageArn: string;
+  };
+  assert.equal(detail.error.name, 'AwsRequestError');
+  assert.equal(detail.modelPackageArn, packageRequest.model.modelPackageArn);
+  assert.equal(detail.cleanup.status, 'done');
+  assert.equal(detail.cleanup.error, null);
+  assert.ok(
+    detail.cleanup.deleted.items.some((ref) => ref.kind === 'recommenderJob' && ref.name === jobName),
+    JSON.stringify(detail.cleanup.deleted),
+  );
+  assert.ok(
+    !detail.cleanup.deleted.items.some((ref) => ref.name === endpointName),
+    JSON.stringify(detail.cleanup.deleted),
+  );
   aws.recorder.assertAllValid(t, 10);
 });
 

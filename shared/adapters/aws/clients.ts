@@ -4,6 +4,7 @@
  */
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -13,6 +14,7 @@ export interface AwsClients {
   autoScaling: ApplicationAutoScalingClient;
   cloudWatch: CloudWatchClient;
   s3: S3Client;
+  eventBridge: EventBridgeClient;
   sfn: SFNClient;
 }
 
@@ -22,6 +24,7 @@ export interface AwsClientProvider {
   autoScaling(): ApplicationAutoScalingClient;
   cloudWatch(): CloudWatchClient;
   s3(): S3Client;
+  eventBridge(): EventBridgeClient;
   sfn(): SFNClient;
 }
 
@@ -48,6 +51,10 @@ export function createClientProvider(injected: Partial<AwsClients> = {}, region?
     s3: () => {
       made.s3 ??= new S3Client(options);
       return made.s3;
+    },
+    eventBridge: () => {
+      made.eventBridge ??= new EventBridgeClient(options);
+      return made.eventBridge;
     },
     sfn: () => {
       made.sfn ??= new SFNClient(options);

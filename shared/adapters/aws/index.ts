@@ -14,12 +14,16 @@ import {
   createRecommenderEvaluationDriver,
   type RecommenderEvaluationOptions,
 } from './evaluation-recommender';
+import { createRunEvents } from './events';
 import { createExecutions } from './executions';
+import { readInvocationHistory } from './history';
 import { createHosting } from './hosting';
 import { createRecommenderJobs } from './jobs';
 import { createMetrics } from './metrics';
 import { createModelRegistry } from './registry';
+import { createRunData } from './run-data';
 import { createScaling } from './scaling';
+import { createAwsTrafficHistory } from './traffic-history';
 
 export type { AwsClients } from './clients';
 export { AWS_ENV, type AwsConfig, type AwsConfigValues, createAwsConfig } from './config';
@@ -76,6 +80,9 @@ export function createAwsPorts(options: AwsPortsOptions = {}): WorkflowPorts {
     cleanup: createCleanup(clients, evaluation),
     executions: createExecutions(clients),
     artifacts: createArtifactStore(clients, config),
+    history: createAwsTrafficHistory(clients, readInvocationHistory),
+    runData: createRunData(clients, config),
+    events: createRunEvents(clients, config),
   };
 }
 
