@@ -2,14 +2,16 @@
  * NormalizeInput: the execution input (a ScalingRequest, or an EventBridge "SageMaker Model
  * Package State Change" event) -> the initial state: the validated request with its vCPUs, the
  * run's resource names and an empty ledger. A bad input fails here, before any resource exists;
- * a plain request makes no AWS call at all (an event may describe its model package).
+ * a plain request makes no AWS call other than listing the running executions, and a second
+ * execution for a model package version that already has one running is refused
+ * (DuplicateExecutionError); an event may also describe its model package.
  */
 import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
 import { isIanaTimezone } from '../../shared/adapters/aws/timezones';
 import { defineHandler, parseOrThrow, type WorkflowHandler } from '../../shared/contract/handler';
 import { type InitialState, initialIteration } from '../../shared/contract/state';
-import { ConfigurationError, InvalidInputError } from '../../shared/core/errors';
+import { ConfigurationError, DuplicateExecutionError, InvalidInputError } from '../../shared/core/errors';
 import {
   assertSupportedEvent,
   eventNeedsDescribe,
@@ -20,6 +22,8 @@ import {
 } from '../../shared/core/event';
 import { vcpusForInstanceType } from '../../shared/core/instance-types';
 import { runIdFor, runNames } from '../../shared/core/naming';
+import { earlierRunOf } from '../../shared/core/one-run-per-version';
+import { stateMachineArnOf } from '../../shared/core/ownership';
 import type { WorkflowPorts } from '../../shared/core/ports';
 import {
   awsRequestLimitProblems,
@@ -92,8 +96,28 @@ export function requestDefaultsFromEnv(env: NodeJS.ProcessEnv = process.env): Re
   }
 }
 
+/**
+ * Refuses a second execution of the state machine for a model package version that already has
+ * one running (`earlierRunOf`): a duplicate EventBridge delivery or a second start. Nothing exists
+ * yet, so the refusal creates nothing and leaves nothing.
+ */
+async function refuseSecondRun(
+  executions: WorkflowPorts['executions'],
+  executionArn: string,
+  stateMachineArn: string | undefined,
+  modelPackageArn: string,
+): Promise<void> {
+  if (!executions || !stateMachineArn) return;
+  const running = await executions.listRunning(stateMachineArn);
+  const earlier = earlierRunOf(executionArn, modelPackageArn, running);
+  if (earlier)
+    throw new DuplicateExecutionError(
+      `model.modelPackageArn: ${modelPackageArn} already has a running execution, ${earlier.executionArn} (started ${earlier.startDate}): one execution per model version at a time; start again once it has ended`,
+    );
+}
+
 export function createNormalizeInputHandler(
-  ports: Pick<WorkflowPorts, 'registry' | 'history'>,
+  ports: Pick<WorkflowPorts, 'registry' | 'history' | 'executions'>,
   options: NormalizeInputOptions = {},
 ): WorkflowHandler<InitialState> {
   return defineHandler({
@@ -149,7 +173,13 @@ export function createNormalizeInputHandler(
         throw new InvalidInputError(
           `the vCPUs of ${request.instanceType} are not in the built-in table: set "vcpus" in the request`,
         );
-      const names = runNames(request.name, runIdFor(executionArn));
+      const stateMachineArn = stateMachineArnOf(executionArn);
+      if (request.model.kind === 'modelPackage')
+        await refuseSecondRun(ports.executions, executionArn, stateMachineArn, request.model.modelPackageArn);
+      const names = {
+        ...runNames(request.name, runIdFor(executionArn)),
+        ...(stateMachineArn ? { stateMachineArn } : {}),
+      };
       logger.info('normalized', { runId: names.runId, instanceType: request.instanceType });
       return {
         request: { ...request, vcpus },

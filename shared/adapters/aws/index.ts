@@ -15,6 +15,7 @@ import {
   type RecommenderEvaluationOptions,
 } from './evaluation-recommender';
 import { createRunEvents } from './events';
+import { createExecutions } from './executions';
 import { readInvocationHistory } from './history';
 import { createHosting } from './hosting';
 import { createRecommenderJobs } from './jobs';
@@ -77,6 +78,7 @@ export function createAwsPorts(options: AwsPortsOptions = {}): WorkflowPorts {
     scaling: createScaling(clients),
     evaluation,
     cleanup: createCleanup(clients, evaluation),
+    executions: createExecutions(clients),
     artifacts: createArtifactStore(clients, config),
     history: createAwsTrafficHistory(clients, readInvocationHistory),
     runData: createRunData(clients, config),
