@@ -65,10 +65,16 @@ const { values } = parseArgs({
   },
 });
 
+/** A bad option: one line naming it and what is expected, exit code 2. */
+function usage(message: string): never {
+  console.error(`bench:fleet: ${message}`);
+  process.exit(2);
+}
+
 function positive(name: string, text: string, integer = false): number {
   const value = Number(text);
   if (!(value > 0) || (integer && !Number.isInteger(value)))
-    throw new Error(`--${name} must be a ${integer ? 'whole ' : ''}number > 0, got "${text}"`);
+    usage(`--${name} must be a ${integer ? 'whole ' : ''}number > 0, got "${text}"`);
   return value;
 }
 
@@ -76,13 +82,13 @@ const runs = values.quick ? 1 : positive('runs', values.runs, true);
 const timeScale = positive('time-scale', values['time-scale']);
 const latencySloMs = positive('latency-slo-ms', values['latency-slo-ms']);
 const sloTarget = positive('slo-target', values['slo-target']);
+if (sloTarget > 1) usage(`--slo-target is a share of requests in (0, 1], got ${sloTarget}`);
 const maxCapacity = positive('max-capacity', values['max-capacity'], true);
 const CASE_NAMES = ['step', 'ramp', 'spike', 'trace'] as const;
 type CaseName = (typeof CASE_NAMES)[number];
 const caseNames = (values.quick ? 'step,spike' : values.cases).split(',') as CaseName[];
 for (const name of caseNames)
-  if (!CASE_NAMES.includes(name))
-    throw new Error(`--cases: "${name}" is not one of ${CASE_NAMES.join(', ')}`);
+  if (!CASE_NAMES.includes(name)) usage(`--cases: "${name}" is not one of ${CASE_NAMES.join(', ')}`);
 
 /** Real seconds of each calibration period (p x timeScale AWS seconds) and the whole calibration. */
 const CALIBRATION_PERIOD_SECONDS = 5;
