@@ -19,7 +19,8 @@
  *    hours, errors, p95 and SLO attainment of both and the twin's error on each; the verdict.
  *
  * Options: --runs 3  --time-scale 60  --cases step,ramp,spike,trace  --latency-slo-ms 100
- *          --slo-target 0.99  --quick (1 run, step and spike only)  --save FILE (JSON of every run)
+ *          --slo-target 0.99  --max-capacity 3  --quick (1 run, step and spike only)
+ *          --save FILE (JSON of every run, with the per-minute series of both)
  * Loopback only; every fleet is stopped on every way out.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
