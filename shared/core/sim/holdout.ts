@@ -356,6 +356,43 @@ function refine(
     : { ...current, label: describePolicySet(current.policySet, start.label) };
 }
 
+/** The family of a policy set: which kinds of policy it holds (the refinement never adds or drops one). */
+function familyOf(p: PolicySet): string {
+  return [
+    p.invocationsTargetTracking ? 'inv' : '',
+    p.cpuTargetTracking ? 'cpu' : '',
+    p.concurrencyTargetTracking ? 'conc' : '',
+    p.stepScaling ? 'step' : '',
+    p.scheduledActions.length > 0 ? 'schedule' : '',
+  ].join('+');
+}
+
+/**
+ * The robust pick of each family of feasible candidates (InvocationsPerInstance alone, with step
+ * scaling, with a concurrency policy, with a forecast schedule...), each refined, then the robust
+ * pick among the refined ones. A neighbour never adds or drops a policy, so a climb from the
+ * grid's single pick stays in its family: on WorldCup98 1998-07-07 the grid's cheapest was
+ * InvocationsPerInstance alone, and the concurrency family, cheaper once refined, was never reached.
+ */
+function refineFromFamilies(
+  judge: Judge,
+  feasible: { label: string; policySet: PolicySet; inSample: WindowFigures }[],
+  training: number[],
+  required: number,
+  peak: number,
+  rounds: number,
+): { label: string; policySet: PolicySet; inSample: WindowFigures } | null {
+  const families = new Map<string, typeof feasible>();
+  for (const f of feasible) {
+    const key = familyOf(f.policySet);
+    families.set(key, [...(families.get(key) ?? []), f]);
+  }
+  const refined = [...families.values()].map((members) =>
+    refine(judge, robustPick(members)!, training, required, peak, rounds),
+  );
+  return robustPick(refined);
+}
+
 /** A label for a refined policy set: its target tracking, step and schedule in numbers. */
 function describePolicySet(p: PolicySet, from: string): string {
   const tt = p.invocationsTargetTracking;
@@ -433,10 +470,14 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
     const before = judge.count();
     const required = Math.min(1, target + margin);
     const feasible = feasibleOn(judge, withTrained(fold.training), fold.training, required);
-    const gridPick = robustPick(feasible);
-    const pick =
-      gridPick &&
-      refine(judge, gridPick, fold.training, required, input.analysis.peakInvocationsPerMinute, rounds);
+    const pick = refineFromFamilies(
+      judge,
+      feasible,
+      fold.training,
+      required,
+      input.analysis.peakInvocationsPerMinute,
+      rounds,
+    );
     const recommended = pick && judged(pick, fold.training, [fold.test]);
     const error = recommended
       ? Math.max(0, recommended.inSample.sloAttainment - recommended.heldOut.sloAttainment)
@@ -467,17 +508,14 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
   );
   const finalRequired = Math.min(1, target + margin);
   const finalFeasible = feasibleOn(judge, withTrained(finalTraining), finalTraining, finalRequired);
-  const finalGridPick = robustPick(finalFeasible);
-  const finalPick =
-    finalGridPick &&
-    refine(
-      judge,
-      finalGridPick,
-      finalTraining,
-      finalRequired,
-      input.analysis.peakInvocationsPerMinute,
-      rounds,
-    );
+  const finalPick = refineFromFamilies(
+    judge,
+    finalFeasible,
+    finalTraining,
+    finalRequired,
+    input.analysis.peakInvocationsPerMinute,
+    rounds,
+  );
   const reasons: Reason[] = [
     {
       code: 'HeldOutMargin',
