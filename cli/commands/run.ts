@@ -43,9 +43,37 @@ export function formatFleetProgress(p: FleetProgress): string {
   return `evaluation ${p.evaluationName}  +${Math.round(p.elapsedSeconds / 60)} min  ${p.status}  instances ${p.inService}/${p.desired} (InService/desired)${traffic}${phase}`;
 }
 
+/** The options of the evaluation on the local endpoint (docs/local-endpoint.md). */
+function withLocalEndpointOptions(command: Command): Command {
+  return command
+    .addOption(
+      choiceOption(
+        '--evaluation <driver>',
+        'what plays the Advanced job: fleet (a real load test of the local endpoint, a fleet of real server processes that scales) or twin (the digital twin: a prediction, nothing measured)',
+        ['fleet', 'twin'],
+      ).default('fleet'),
+    )
+    .option(
+      '--time-scale <n>',
+      'local endpoint: AWS seconds per real second (60: an AWS minute lasts a real second)',
+      decimal({ atLeast: 1, atMost: 3600 }),
+      DEFAULT_TIME_SCALE,
+    )
+    .option(
+      '--instance-cores <n>',
+      `local endpoint: CPU quota of one instance, cores (default: ${DEFAULT_LOCAL_MAX_INSTANCES} instances fit with 0.5 cores left)`,
+      decimal({ above: 0 }),
+    )
+    .addOption(
+      choiceOption('--routing <strategy>', "local endpoint: SageMaker's routing strategy", [
+        'RANDOM',
+        'LEAST_OUTSTANDING_REQUESTS',
+      ]).default('RANDOM'),
+    );
+}
+
 export function registerRun(program: Command): void {
-  program
-    .command('run')
+  withLocalEndpointOptions(program.command('run'))
     .description(
       'run the whole workflow (benchmark, thresholds, policies, evaluation on the local endpoint) on a request file',
     )
@@ -75,30 +103,6 @@ export function registerRun(program: Command): void {
       DEFAULT_LOCAL_PERIOD_SECONDS,
     )
     .option('--server-pid <pid...>', 'pids of your own server (model.url) so its CPU is measured', pidList())
-    .addOption(
-      choiceOption(
-        '--evaluation <driver>',
-        'what plays the Advanced job: fleet (a real load test of the local endpoint, a fleet of real server processes that scales) or twin (the digital twin: a prediction, nothing measured)',
-        ['fleet', 'twin'],
-      ).default('fleet'),
-    )
-    .option(
-      '--time-scale <n>',
-      'local endpoint: AWS seconds per real second (60: an AWS minute lasts a real second)',
-      decimal({ atLeast: 1, atMost: 3600 }),
-      DEFAULT_TIME_SCALE,
-    )
-    .option(
-      '--instance-cores <n>',
-      `local endpoint: CPU quota of one instance, cores (default: ${DEFAULT_LOCAL_MAX_INSTANCES} instances fit with 0.5 cores left)`,
-      decimal({ above: 0 }),
-    )
-    .addOption(
-      choiceOption('--routing <strategy>', "local endpoint: SageMaker's routing strategy", [
-        'RANDOM',
-        'LEAST_OUTSTANDING_REQUESTS',
-      ]).default('RANDOM'),
-    )
     .option('--quiet', 'print only where the results are')
     .option(
       '--json',

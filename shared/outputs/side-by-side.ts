@@ -49,8 +49,8 @@ function iterationRows(iteration: IterationRecord, percentile: string): string[]
 }
 
 /**
- * The section, in Markdown: one block of rows per iteration that has a prediction or an
- * evaluation. Times are AWS time since the evaluation started; on the local endpoint, minutes of
+ * The section, in Markdown: one block of rows per iteration whose prediction or evaluation
+ * carries a measurement; empty when none does. Times are AWS time since the evaluation started; on the local endpoint, minutes of
  * its scaled clock.
  *
  * @example
@@ -58,9 +58,12 @@ function iterationRows(iteration: IterationRecord, percentile: string): string[]
  * // ['## Prediction and measurement', '', '| iteration | | twin (predicted) | the local endpoint (measured) |', ...]
  */
 export function predictionVsMeasurement(recommendation: Recommendation, measuredBy = 'evaluation'): string[] {
-  const iterations = recommendation.iterations.filter((i) => i.prediction || i.verdict);
+  // Only iterations whose verdicts carry a measurement (recommendations written before they did have none).
+  const iterations = recommendation.iterations.filter(
+    (i) => i.verdict?.measurement || i.prediction?.verdict.measurement,
+  );
   if (iterations.length === 0) return [];
-  const percentile = recommendation.expectations.latencySlo.percentile;
+  const percentile = recommendation.expectations?.latencySlo.percentile ?? 'P95';
   const measuredOn = iterations.map((i) => i.verdict?.measurement?.measuredOn).find(Boolean);
   return [
     '## Prediction and measurement',

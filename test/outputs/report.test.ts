@@ -18,7 +18,8 @@ import { isCi } from '../contract/botocore';
 import { FIXTURE_PATH, loadFixture, REPO_ROOT, scratchDir } from './tools';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'outputs', 'fixtures');
-const REQUEST = join(REPO_ROOT, 'examples', 'demo.request.json');
+/** The request the fixture's run was made with (the demo request of that time). */
+const REQUEST = join(FIXTURES, 'request.json');
 /** Debian's chromium, or another Chromium named by SCALEPLAN_CHROMIUM. */
 const CHROMIUM = process.env.SCALEPLAN_CHROMIUM ?? '/usr/bin/chromium';
 

@@ -164,6 +164,102 @@ async function watchScaleIn(
 }
 
 /**
+ * One evaluation, from the fleet's creation to its stop: the policies applied, the users until
+ * the traffic ends or a stopping condition ends it, the watch of the scale-in, the metrics read.
+ */
+async function runFleetEvaluation(
+  options: FleetEvaluationOptions,
+  input: EvaluationInput,
+  evaluation: FleetEvaluation,
+): Promise<void> {
+  const endpoint = await createLocalEndpoint({
+    ...options.endpoint,
+    ...options.endpointFor?.(input),
+    endpointName: input.endpointName,
+    variantName: input.variantName,
+    initialInstanceCount: input.policySet.minCapacity,
+    maxInstances: input.policySet.maxCapacity,
+  });
+  const from = endpoint.clock.nowSeconds();
+  const progress = (phase: FleetProgress['phase']) => {
+    if (!options.onProgress) return;
+    const last = readEvaluationMetrics(endpoint, from, endpoint.clock.nowSeconds()).points.at(-1);
+    options.onProgress({
+      evaluationName: input.evaluationName,
+      phase,
+      elapsedSeconds: Math.round(endpoint.clock.nowSeconds() - from),
+      status: endpoint.status(),
+      inService: endpoint.inServiceInstances().length,
+      desired: endpoint.desiredInstanceCount(),
+      ...(last ? { lastPeriod: last } : {}),
+    });
+  };
+  try {
+    const requests =
+      options.scalingRequestsOf?.(input) ??
+      buildScalingRequests(
+        { endpointName: input.endpointName, variantName: input.variantName },
+        input.policySet,
+      );
+    applyScalingRequests(endpoint.autoscaling, requests);
+    const sample = typeof options.sample === 'function' ? options.sample(input) : options.sample;
+    // The users stop at the end of the phases, at a stopping condition, or when the job is stopped.
+    const load = new AbortController();
+    const stopLoad = () => load.abort();
+    evaluation.abort.signal.addEventListener('abort', stopLoad, { once: true });
+    // PHASES or STAIRS of closed-loop users, or the open-loop replay of a trace.
+    const users = driveEvaluationTraffic({
+      input,
+      invocationsUrl: endpoint.invocationsUrl,
+      payload: sample.payload,
+      contentType: sample.contentType,
+      clock: endpoint.clock,
+      signal: load.signal,
+      timeoutMs: 2 * endpoint.clock.realMs(60) + 5_000,
+    });
+    // IR's stopping conditions, checked on what CloudWatch has published.
+    const percentile = input.latencySlo.percentile === 'P99' ? 'modelLatencyP99Us' : 'modelLatencyP95Us';
+    const watch = setInterval(() => {
+      const points = readEvaluationMetrics(endpoint, from, endpoint.clock.nowSeconds()).points;
+      if (points.some((p) => p.invocations >= input.maxInvocationsPerMinute))
+        evaluation.stopReason = 'MaxInvocations';
+      else if (points.some((p) => (p[percentile] ?? 0) > input.latencySlo.ms * 1000))
+        evaluation.stopReason = 'ModelLatencyThresholds';
+      if (evaluation.stopReason) load.abort();
+      progress('load');
+    }, endpoint.clock.realMs(60));
+    await users.finally(() => {
+      clearInterval(watch);
+      evaluation.abort.signal.removeEventListener('abort', stopLoad);
+    });
+    const loadEnded = endpoint.clock.nowSeconds();
+    await watchScaleIn(endpoint, input.policySet.minCapacity, options.afterLoadSeconds ?? 0, {
+      signal: evaluation.abort.signal,
+      onTick: () => progress('afterLoad'),
+    });
+    const to = endpoint.clock.nowSeconds();
+    const measured = readEvaluationMetrics(endpoint, from, to);
+    const firstPeriodSeconds = Date.parse(measured.points[0]?.timestamp ?? '') / 1000;
+    evaluation.metrics = {
+      ...measured,
+      ...(Number.isFinite(firstPeriodSeconds)
+        ? { loadEndedAtSeconds: Math.max(0, Math.round(loadEnded - firstPeriodSeconds)) }
+        : {}),
+      activities: endpoint.activities.map((activity) => ({
+        atSeconds: Math.round(activity.atSeconds - from),
+        fromCapacity: activity.fromCapacity,
+        toCapacity: activity.toCapacity,
+        cause: activity.cause,
+      })),
+      measuredOn: describeFleet(endpoint),
+    };
+    evaluation.activities = endpoint.activities;
+  } finally {
+    await endpoint.stop();
+  }
+}
+
+/**
  * The fleet evaluation driver. Each evaluation runs in the background from `start`; `describe`
  * reports IN_PROGRESS until the users are done and the fleet is stopped.
  *
@@ -180,93 +276,8 @@ export function createFleetEvaluationDriver(options: FleetEvaluationOptions): Ev
     if (!found) throw new ResourceNotFoundError(`no evaluation ${name}`);
     return found;
   };
-  const run = async (input: EvaluationInput, evaluation: FleetEvaluation) => {
-    const endpoint = await createLocalEndpoint({
-      ...options.endpoint,
-      ...options.endpointFor?.(input),
-      endpointName: input.endpointName,
-      variantName: input.variantName,
-      initialInstanceCount: input.policySet.minCapacity,
-      maxInstances: input.policySet.maxCapacity,
-    });
-    const from = endpoint.clock.nowSeconds();
-    const progress = (phase: FleetProgress['phase']) => {
-      if (!options.onProgress) return;
-      const last = readEvaluationMetrics(endpoint, from, endpoint.clock.nowSeconds()).points.at(-1);
-      options.onProgress({
-        evaluationName: input.evaluationName,
-        phase,
-        elapsedSeconds: Math.round(endpoint.clock.nowSeconds() - from),
-        status: endpoint.status(),
-        inService: endpoint.inServiceInstances().length,
-        desired: endpoint.desiredInstanceCount(),
-        ...(last ? { lastPeriod: last } : {}),
-      });
-    };
-    try {
-      const requests =
-        options.scalingRequestsOf?.(input) ??
-        buildScalingRequests(
-          { endpointName: input.endpointName, variantName: input.variantName },
-          input.policySet,
-        );
-      applyScalingRequests(endpoint.autoscaling, requests);
-      const sample = typeof options.sample === 'function' ? options.sample(input) : options.sample;
-      // The users stop at the end of the phases, at a stopping condition, or when the job is stopped.
-      const load = new AbortController();
-      const stopLoad = () => load.abort();
-      evaluation.abort.signal.addEventListener('abort', stopLoad, { once: true });
-      // PHASES or STAIRS of closed-loop users, or the open-loop replay of a trace.
-      const users = driveEvaluationTraffic({
-        input,
-        invocationsUrl: endpoint.invocationsUrl,
-        payload: sample.payload,
-        contentType: sample.contentType,
-        clock: endpoint.clock,
-        signal: load.signal,
-        timeoutMs: 2 * endpoint.clock.realMs(60) + 5_000,
-      });
-      // IR's stopping conditions, checked on what CloudWatch has published.
-      const percentile = input.latencySlo.percentile === 'P99' ? 'modelLatencyP99Us' : 'modelLatencyP95Us';
-      const watch = setInterval(() => {
-        const points = readEvaluationMetrics(endpoint, from, endpoint.clock.nowSeconds()).points;
-        if (points.some((p) => p.invocations >= input.maxInvocationsPerMinute))
-          evaluation.stopReason = 'MaxInvocations';
-        else if (points.some((p) => (p[percentile] ?? 0) > input.latencySlo.ms * 1000))
-          evaluation.stopReason = 'ModelLatencyThresholds';
-        if (evaluation.stopReason) load.abort();
-        progress('load');
-      }, endpoint.clock.realMs(60));
-      await users.finally(() => {
-        clearInterval(watch);
-        evaluation.abort.signal.removeEventListener('abort', stopLoad);
-      });
-      const loadEnded = endpoint.clock.nowSeconds();
-      await watchScaleIn(endpoint, input.policySet.minCapacity, options.afterLoadSeconds ?? 0, {
-        signal: evaluation.abort.signal,
-        onTick: () => progress('afterLoad'),
-      });
-      const to = endpoint.clock.nowSeconds();
-      const measured = readEvaluationMetrics(endpoint, from, to);
-      const firstPeriodSeconds = Date.parse(measured.points[0]?.timestamp ?? '') / 1000;
-      evaluation.metrics = {
-        ...measured,
-        ...(Number.isFinite(firstPeriodSeconds)
-          ? { loadEndedAtSeconds: Math.max(0, Math.round(loadEnded - firstPeriodSeconds)) }
-          : {}),
-        activities: endpoint.activities.map((activity) => ({
-          atSeconds: Math.round(activity.atSeconds - from),
-          fromCapacity: activity.fromCapacity,
-          toCapacity: activity.toCapacity,
-          cause: activity.cause,
-        })),
-        measuredOn: describeFleet(endpoint),
-      };
-      evaluation.activities = endpoint.activities;
-    } finally {
-      await endpoint.stop();
-    }
-  };
+  const run = (input: EvaluationInput, evaluation: FleetEvaluation) =>
+    runFleetEvaluation(options, input, evaluation);
   return {
     async start(input) {
       if (evaluations.get(input.evaluationName)?.status === 'IN_PROGRESS')

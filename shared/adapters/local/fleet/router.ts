@@ -117,6 +117,18 @@ class Gate {
  * const router = await startRouter({ endpointName: 'ep', strategy: 'RANDOM', invocationTimeoutMs: 1000, inService, record });
  * // POST router.invocationsUrl with a CSV body -> the instance's answer
  */
+/**
+ * A readiness check for local clients (the load generator pings before its load), beside the
+ * invocation path: not a SageMaker runtime operation, and not counted in the metrics.
+ */
+function answerPing(req: IncomingMessage, res: ServerResponse, instances: readonly unknown[]): void {
+  req.resume();
+  if (instances.length === 0)
+    return send(res, 503, 'ServiceUnavailable', { message: 'no InService instance in the endpoint' });
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.end(`${instances.length} InService instance(s)\n`);
+}
+
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const random = options.random ?? Math.random;
   const pools = new Map<string, Pool>();
@@ -136,15 +148,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     const started = process.hrtime.bigint();
     const instances = options.inService();
     const base = { receivedAtMs, inServiceInstances: instances.length, modelError: false };
-    // A readiness check for local clients (the load generator pings before its load), beside the
-    // invocation path; not a SageMaker runtime operation, and not counted in the metrics.
-    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === pingPath) {
-      req.resume();
-      if (instances.length === 0)
-        return send(res, 503, 'ServiceUnavailable', { message: 'no InService instance in the endpoint' });
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      return res.end(`${instances.length} InService instance(s)\n`);
-    }
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === pingPath)
+      return answerPing(req, res, instances);
     if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== path) {
       req.resume();
       options.record({ ...base, outcome: '4xx' });
