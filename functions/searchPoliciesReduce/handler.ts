@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createAwsPorts } from '../../shared/adapters/aws';
 import { defineHandler, type WorkflowHandler } from '../../shared/contract/handler';
 import { type PlanState, PlanStateSchema, RequestSchema } from '../../shared/contract/state';
-import { InvalidInputError, type Reason } from '../../shared/core/errors';
+import { InvalidInputError } from '../../shared/core/errors';
 import type { WorkflowPorts } from '../../shared/core/ports';
 import {
   type CandidateFigures,
@@ -19,7 +19,6 @@ import {
   type SearchSummary,
   searchCost,
 } from '../../shared/core/sim/search-map';
-import type { PolicySet } from '../../shared/core/types';
 import { lambdaMemoryMb } from '../searchPoliciesBatch/handler';
 
 const BatchResultSchema = z

@@ -12,10 +12,10 @@ import type {
   RegisterScalableTargetRequest,
 } from './aws-requests';
 import type { BenchmarkSeries } from './benchmark-file';
+import type { HistorySeries } from './history';
 import type { EvaluationTrafficPattern } from './load/pattern';
 import type { TrafficPhase } from './load/phases';
 import type { RunOwner } from './ownership';
-import type { HistorySeries } from './history';
 import type { LatencySlo, ScalingRequest, TrafficHistorySource } from './request';
 import type { RunEvent } from './run-events';
 import type { BenchmarkAnalysis, EvaluationMetrics, PolicySet } from './types';

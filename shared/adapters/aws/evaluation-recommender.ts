@@ -4,11 +4,10 @@
  * job's lifetime. Other drivers (a load generator in the account, for example, if Advanced jobs
  * refuse endpoints with auto scaling) implement the same port and are chosen in `createAwsPorts`.
  */
-import {
-  CreateInferenceRecommendationsJobCommand,
-  type CreateInferenceRecommendationsJobCommandInput,
-  type ProductionVariantInstanceType,
-  type TrafficPattern,
+import type {
+  CreateInferenceRecommendationsJobCommandInput,
+  ProductionVariantInstanceType,
+  TrafficPattern,
 } from '@aws-sdk/client-sagemaker';
 import { InvalidInputError } from '../../core/errors';
 import { toIrPhases } from '../../core/load/ir-phases';
@@ -18,7 +17,6 @@ import type { EvaluationDriverPort, EvaluationInput } from '../../core/ports';
 import { AWS_MAX_INVOCATIONS_PER_MINUTE } from '../../core/request';
 import type { AwsClientProvider } from './clients';
 import type { AwsConfig } from './config';
-import { callAws } from './errors';
 import { describeRecommendationsJob, startOwnedJob, stopJobIfRunning, toJobDescription } from './jobs';
 import { EVALUATION_METRICS, fetchVariantMetrics, toEvaluationMetrics } from './metrics';
 import { checkName, JOB_NAME } from './names';

@@ -123,8 +123,10 @@ class Gate {
  */
 function answerPing(req: IncomingMessage, res: ServerResponse, instances: readonly unknown[]): void {
   req.resume();
-  if (instances.length === 0)
-    return send(res, 503, 'ServiceUnavailable', { message: 'no InService instance in the endpoint' });
+  if (instances.length === 0) {
+    send(res, 503, 'ServiceUnavailable', { message: 'no InService instance in the endpoint' });
+    return;
+  }
   res.writeHead(200, { 'content-type': 'text/plain' });
   res.end(`${instances.length} InService instance(s)\n`);
 }
