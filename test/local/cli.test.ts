@@ -226,7 +226,7 @@ describe('scaleplan run --backend local (spawned, tiny durations)', () => {
     // Assess
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, new RegExp(`local backend, results in ${out}`));
-    assert.match(run.stderr, /demo model server on http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(run.stderr, /model server on http:\/\/127\.0\.0\.1:\d+/);
     for (const state of [
       'NormalizeInput',
       'StartRecommenderJob',

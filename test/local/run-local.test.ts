@@ -100,6 +100,7 @@ const EXPECTED_RECOMMENDATION_FIELDS: Record<string, string[]> = {
     'errorRate',
     'failures',
     'maxInvocationsPerMinute',
+    'measurement',
     'passed',
     'reasons',
     'targetInvocationsPerMinute',
@@ -187,10 +188,22 @@ const EXPECTED_RECOMMENDATION_FIELDS: Record<string, string[]> = {
     'errorRate',
     'failures',
     'maxInvocationsPerMinute',
+    'measurement',
     'passed',
     'reasons',
     'targetInvocationsPerMinute',
     'worstLatencyMs',
+  ],
+  'verdict.measurement': [
+    'activities',
+    'durationMinutes',
+    'errors',
+    'instanceHours',
+    'instanceHoursAfterLoad',
+    'invocations',
+    'maxInstances',
+    'measuredOn',
+    'minInstances',
   ],
   'verdict.reasons[]': ['code', 'message'],
 };
@@ -248,9 +261,10 @@ describe('the whole local workflow on the demo model, evaluated by the twin (tin
 
     // Assess
     assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
-    assert.deepEqual(states.slice(0, 4), [
+    assert.deepEqual(states.slice(0, 5), [
       'ReceiveInput',
       'NormalizeInput',
+      'IsHistoryGiven',
       'CreateModelPackage',
       'StartRecommenderJob',
     ]);
