@@ -16,14 +16,17 @@ import { runLocalWorkflow } from '../../shared/workflow/run-local';
 
 const demoRequest = JSON.parse(readFileSync('examples/demo.request.json', 'utf8')) as Record<string, unknown>;
 
-/** Processes this test process started that are still running. */
-function childPids(): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+/**
+ * Model-server processes (the fleet's instances, the benchmark's instance) this test process
+ * started that are still running. Other children (the TypeScript loader's esbuild service, ps
+ * itself) are not the run's.
+ */
+function serverChildren(): string[] {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
   return out
     .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([pid, command]) => Number(pid) > 0 && command !== 'ps')
-    .map(([pid]) => Number(pid));
+    .map((line) => line.trim())
+    .filter((line) => line.includes('server-main'));
 }
 
 describe('the local workflow on the local endpoint (time scale 120, tiny durations)', {
@@ -86,7 +89,7 @@ describe('the local workflow on the local endpoint (time scale 120, tiny duratio
     assert.match(summary, /## Prediction and measurement/);
     assert.match(summary, /\| 1 \| verdict \| (pass|fail) \| (pass|fail) \|/);
     // Every path out stops what it started: no instance, benchmark server or other child is left.
-    assert.deepEqual(childPids(), []);
+    assert.deepEqual(serverChildren(), []);
   });
 
   const refused = [
