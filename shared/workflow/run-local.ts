@@ -23,7 +23,7 @@ import { defaultServerCpus, startModelServer } from '../adapters/local/model-ser
 import type { BenchmarkSeries } from '../core/benchmark-file';
 import { ConfigurationError, InvalidInputError } from '../core/errors';
 import type { Recommendation } from '../core/recommendation';
-import { ScalingRequestSchema } from '../core/request';
+import { type ScalingRequestDraft, ScalingRequestDraftSchema } from '../core/request';
 import { renderRunSummary } from '../outputs/summary';
 import type { DefinitionBounds } from './definition';
 import {
@@ -148,10 +148,9 @@ const TWIN_EVALUATION_NOTE =
  * start (only a URL), or more instances than fit on this machine. A request that is invalid
  * otherwise is left to NormalizeInput, which names the field.
  */
-function checkFleetRequest(request: unknown, fleet: ResolvedFleet): void {
-  const parsed = ScalingRequestSchema.safeParse(request);
-  if (!parsed.success || parsed.data.model.kind !== 'local') return;
-  const { model, maxInstancesLimit } = parsed.data;
+function checkFleetRequest(request: ScalingRequestDraft | undefined, fleet: ResolvedFleet): void {
+  if (request?.model.kind !== 'local') return;
+  const { model, maxInstancesLimit } = request;
   if (!model.demo && !model.command)
     throw new InvalidInputError(
       `model.url ${model.url}: the local endpoint starts its own instances, so it needs model.command (argv with {port}) or model.demo; to evaluate a running server, use --evaluation twin`,
@@ -257,10 +256,12 @@ function localWaitsMs(
  * of the scale-in on the scaled clock, plus time for the instances to start (measured about 1-2 s
  * each on this 2-core machine) and for the last requests. 0 for the twin, which answers at once.
  */
-function evaluationMaxRealSeconds(request: unknown, fleet: ResolvedFleet | null): number {
+function evaluationMaxRealSeconds(
+  request: ScalingRequestDraft | undefined,
+  fleet: ResolvedFleet | null,
+): number {
   if (!fleet) return 0;
-  const parsed = ScalingRequestSchema.safeParse(request);
-  const jobSeconds = parsed.success ? parsed.data.evaluation.jobDurationSeconds : 0;
+  const jobSeconds = request?.evaluation.jobDurationSeconds ?? 0;
   return (jobSeconds + fleet.afterLoadSeconds) / fleet.timeScale + 2 * fleet.maxInstances + 30;
 }
 
@@ -276,7 +277,11 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
   const outDir = resolve(options.outDir);
   const lengths = { benchmarkSeconds, periodSeconds };
   const fleet = options.evaluation === 'twin' ? null : resolveFleet(options.fleet ?? {});
-  if (fleet) checkFleetRequest(options.request, fleet);
+  // The request as NormalizeInput will read it (rates may come from a history); an invalid one is
+  // left to NormalizeInput, which names the field.
+  const parsed = ScalingRequestDraftSchema.safeParse(options.request);
+  const request = parsed.success ? parsed.data : undefined;
+  if (fleet) checkFleetRequest(request, fleet);
   const local = createLocalPorts({
     runDir: outDir,
     now: options.now ?? (() => new Date()),
@@ -299,7 +304,7 @@ export async function runLocalWorkflow(options: LocalWorkflowOptions): Promise<L
     const result = await (options.runWorkflow ?? runWorkflowLocally)(options.request, {
       ports: local.ports,
       executionName: options.executionName,
-      waitTimeOverridesMs: localWaitsMs(benchmarkSeconds, evaluationMaxRealSeconds(options.request, fleet)),
+      waitTimeOverridesMs: localWaitsMs(benchmarkSeconds, evaluationMaxRealSeconds(request, fleet)),
       ...(options.onStateEntered ? { onStateEntered: options.onStateEntered } : {}),
     });
     await stopJobs();
