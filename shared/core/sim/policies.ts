@@ -125,6 +125,15 @@ function isActing(inAlarm: boolean, was: boolean, settings: SimSettings): boolea
 }
 
 /**
+ * A datapoint as a proposal's reason shows it; concurrent requests per instance are small numbers
+ * (1.54 against a target of 1.5). Formatted only when a proposal is made: a toFixed at every
+ * evaluation was the twin's costliest line.
+ */
+function shownMetric(policy: PolicyName, metric: number): string {
+  return metric.toFixed(policy === 'concurrencyTargetTracking' ? 2 : 1);
+}
+
+/**
  * What one target tracking policy asks for at an alarm evaluation, or null (or a not-scaled code)
  * when it asks nothing. `values` are the metric's per-minute datapoints; `lastIndex` is the last
  * one published.
@@ -171,8 +180,6 @@ export function targetTrackingProposal(input: {
   input.memory.high = high;
   input.memory.low = low;
   const metric = values[lastIndex] ?? 0;
-  // Concurrent requests per instance are small numbers (1.54 against a target of 1.5).
-  const shown = metric.toFixed(input.policy === 'concurrencyTargetTracking' ? 2 : 1);
   const desired = Math.ceil((current * metric) / target - 1e-9);
   if (actHigh) {
     const inCooldown =
@@ -191,7 +198,7 @@ export function targetTrackingProposal(input: {
       policy: input.policy,
       direction: 'out',
       desiredCapacity: desiredOut,
-      reason: `${input.policy}: ${shown} > target ${target} for ${settings.highAlarmDatapoints} of ${settings.highAlarmEvaluationPeriods} datapoints; ceil(${baseText} x ${shown} / ${target}) = ${desiredOut}${base === current ? '' : ` (${baseText}: the instances the datapoint was measured on, in the scale-out cooldown)`}`,
+      reason: `${input.policy}: ${shownMetric(input.policy, metric)} > target ${target} for ${settings.highAlarmDatapoints} of ${settings.highAlarmEvaluationPeriods} datapoints; ceil(${baseText} x ${shownMetric(input.policy, metric)} / ${target}) = ${desiredOut}${base === current ? '' : ` (${baseText}: the instances the datapoint was measured on, in the scale-out cooldown)`}`,
     };
   }
   if (actLow) {
@@ -211,7 +218,7 @@ export function targetTrackingProposal(input: {
       policy: input.policy,
       direction: 'in',
       desiredCapacity: desired,
-      reason: `${input.policy}: ${shown} < ${settings.lowAlarmFactor} x target ${target} for ${settings.lowAlarmDatapoints} of ${settings.lowAlarmEvaluationPeriods} datapoints; ceil(${current} x ${shown} / ${target}) = ${desired}`,
+      reason: `${input.policy}: ${shownMetric(input.policy, metric)} < ${settings.lowAlarmFactor} x target ${target} for ${settings.lowAlarmDatapoints} of ${settings.lowAlarmEvaluationPeriods} datapoints; ceil(${current} x ${shownMetric(input.policy, metric)} / ${target}) = ${desired}`,
     };
   }
   return null;
