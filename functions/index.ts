@@ -1,7 +1,8 @@
 /**
  * Every Lambda function of the workflow by its key (the serverless.yml function key, the folder
  * name and the Task's `Fn::GetAtt`), as a factory over one ports object: the local backend and
- * the tests wire all handlers to the same ports with `handlerFactories[key](ports)`.
+ * the tests wire all handlers to the same ports with `handlerFactories[key](ports)`. The sweeper
+ * is no Task: an EventBridge rule on the execution's end invokes it (OUTSIDE_THE_DEFINITION).
  */
 
 import type { WorkflowHandler } from '../shared/contract/handler';
@@ -25,6 +26,7 @@ import { createSearchPoliciesPlanHandler } from './searchPoliciesPlan/handler';
 import { createSearchPoliciesReduceHandler } from './searchPoliciesReduce/handler';
 import { createSimulatePoliciesHandler } from './simulatePolicies/handler';
 import { createStartRecommenderHandler } from './startRecommender/handler';
+import { createSweeperHandler } from './sweeper/handler';
 import { createTunePoliciesHandler } from './tunePolicies/handler';
 import { createWriteRecommendationHandler } from './writeRecommendation/handler';
 
@@ -50,8 +52,12 @@ export const FUNCTION_NAMES = [
   'writeRecommendation',
   'cleanup',
   'publishFailureEvent',
+  'sweeper',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** Functions that no state of the definition runs: the sweeper runs on the execution's end. */
+export const OUTSIDE_THE_DEFINITION: readonly FunctionName[] = ['sweeper'];
 
 export const handlerFactories: Record<FunctionName, (ports: WorkflowPorts) => WorkflowHandler> = {
   normalizeInput: (ports) => createNormalizeInputHandler(ports),
@@ -75,4 +81,5 @@ export const handlerFactories: Record<FunctionName, (ports: WorkflowPorts) => Wo
   writeRecommendation: (ports) => createWriteRecommendationHandler(ports),
   cleanup: (ports) => createCleanupHandler(ports),
   publishFailureEvent: (ports) => createPublishFailureEventHandler(ports),
+  sweeper: (ports) => createSweeperHandler(ports),
 };

@@ -28,6 +28,7 @@ import type { WorkflowPorts } from '../../shared/core/ports';
 import {
   awsRequestLimitProblems,
   historySourceKind,
+  roleArnProblems,
   ScalingRequestDraftSchema,
   type TimezoneCheck,
   timezoneProblems,
@@ -55,6 +56,12 @@ export interface NormalizeInputOptions {
   awsLimits?: boolean;
   /** Whether a scheduled action's time zone exists; the IANA database of the runtime by default. */
   isKnownTimezone?: TimezoneCheck;
+  /**
+   * The roles the deployment may pass to SageMaker (its iam:PassRole grant): a request's
+   * `roleArn` outside them is refused here rather than at the first create. Read only when a
+   * request names a role. Absent: no check (the local backend passes no role).
+   */
+  passRoleArns?: () => readonly string[];
 }
 
 /** What production applies on AWS; the end-to-end tests on the AWS adapters wire the same. */
@@ -62,6 +69,7 @@ export const AWS_NORMALIZE_INPUT_OPTIONS = {
   requestDefaults: () => requestDefaultsFromEnv(),
   allowedModelKinds: ['modelPackage', 'container'],
   awsLimits: true,
+  passRoleArns: () => passRoleArnsFromEnv(),
 } as const satisfies NormalizeInputOptions;
 
 /** What each kind of traffic.history looks like, for the message on one the backend does not read. */
@@ -94,6 +102,29 @@ export function requestDefaultsFromEnv(env: NodeJS.ProcessEnv = process.env): Re
       cause: error,
     });
   }
+}
+
+/** Environment variable holding the roles a request's roleArn may name, comma-separated (the passRoleArns deploy parameter). */
+export const PASS_ROLE_ARNS_ENV = 'SCALEPLAN_PASS_ROLE_ARNS';
+/** The deployment's default role, which passRoleArns holds when the parameter is not given. */
+const DEFAULT_ROLE_ENV = 'SCALEPLAN_SAGEMAKER_ROLE_ARN';
+
+/**
+ * The roles the deployment may pass, from SCALEPLAN_PASS_ROLE_ARNS (what serverless.yml's iam:PassRole
+ * grants), else its default role SCALEPLAN_SAGEMAKER_ROLE_ARN (passRoleArns' default); neither
+ * set is a deployment fault.
+ * @example passRoleArnsFromEnv({ SCALEPLAN_PASS_ROLE_ARNS: 'arn:a, arn:b' }) // ['arn:a', 'arn:b']
+ */
+export function passRoleArnsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  const listed = (env[PASS_ROLE_ARNS_ENV] ?? env[DEFAULT_ROLE_ENV] ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter((arn) => arn.length > 0);
+  if (listed.length === 0)
+    throw new ConfigurationError(
+      `${PASS_ROLE_ARNS_ENV} (or ${DEFAULT_ROLE_ENV}) is not set: it must list the IAM roles a request's roleArn may name`,
+    );
+  return listed;
 }
 
 /**
@@ -165,6 +196,10 @@ export function createNormalizeInputHandler(
       if (options.awsLimits) {
         const problems = awsRequestLimitProblems(request);
         if (problems.length > 0) throw new InvalidInputError(`ScalingRequest: ${problems.join('; ')}`);
+      }
+      if (request.roleArn !== undefined && options.passRoleArns) {
+        const roles = roleArnProblems(request, options.passRoleArns());
+        if (roles.length > 0) throw new InvalidInputError(`ScalingRequest: ${roles.join('; ')}`);
       }
       const zones = timezoneProblems(request, options.isKnownTimezone ?? isIanaTimezone);
       if (zones.length > 0) throw new InvalidInputError(`ScalingRequest: invalid input: ${zones.join('; ')}`);

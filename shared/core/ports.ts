@@ -233,6 +233,12 @@ export interface RunningExecution {
 export interface ExecutionsPort {
   /** Every execution of `stateMachineArn` that is RUNNING now. */
   listRunning(stateMachineArn: string): Promise<RunningExecution[]>;
+  /**
+   * The newest state payload of an ended execution that `accepts` (a state's input or output as
+   * parsed JSON, newest first in the execution's history), for the sweeper; undefined when no
+   * payload is accepted. Absent on a backend without execution histories.
+   */
+  latestState?(executionArn: string, accepts: (payload: unknown) => boolean): Promise<unknown>;
 }
 
 export interface ArtifactStorePort {

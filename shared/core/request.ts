@@ -619,6 +619,26 @@ export function awsRequestLimitProblems(request: ScalingRequestDraft): string[] 
   return problems;
 }
 
+/**
+ * The request's `roleArn` when the deployment may not pass it to SageMaker: iam:PassRole is
+ * granted only on the `passRoleArns` deploy parameter, so any other role would fail at
+ * StartRecommenderJob or DeployEndpoint, after the model package exists. ARNs compare exactly,
+ * as IAM compares a Resource without wildcards. No problem when the request names no role (the
+ * deployment's own role is used).
+ * @example roleArnProblems({ roleArn: 'arn:aws:iam::123456789012:role/Other' }, ['arn:aws:iam::123456789012:role/Mine'])
+ * // ['roleArn "arn:aws:iam::123456789012:role/Other" is not a role this deployment may pass to SageMaker: use one of arn:aws:iam::123456789012:role/Mine (the passRoleArns deploy parameter), or omit roleArn']
+ */
+export function roleArnProblems(
+  request: { roleArn?: string | undefined },
+  allowedRoleArns: readonly string[],
+): string[] {
+  const { roleArn } = request;
+  if (roleArn === undefined || allowedRoleArns.includes(roleArn)) return [];
+  return [
+    `roleArn "${roleArn}" is not a role this deployment may pass to SageMaker: use one of ${allowedRoleArns.join(', ')} (the passRoleArns deploy parameter), or omit roleArn`,
+  ];
+}
+
 /** Tells whether a time zone name is one AWS accepts (IANA, as Application Auto Scaling reads them). */
 export type TimezoneCheck = (name: string) => { known: true } | { known: false; suggestion?: string };
 

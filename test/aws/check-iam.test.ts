@@ -325,6 +325,11 @@ test('every function of serverless.yml has its own role, allowing exactly what i
   );
   assert.deepEqual(traced.simulatePolicies, []);
   assert.ok(!traced.pollEndpoint?.some((op) => op.operation.startsWith('Delete')));
+  // The sweeper reads the ended execution's history, deletes as Cleanup does, and announces what is left.
+  const sweeper = new Set(traced.sweeper?.map((op) => op.operation));
+  for (const operation of ['GetExecutionHistory', 'DeleteEndpoint', 'DeregisterScalableTarget', 'PutEvents'])
+    assert.ok(sweeper.has(operation), `sweeper sends ${operation}`);
+  assert.ok(!sweeper.has('ListExecutions') && !sweeper.has('CreateEndpoint'));
 });
 
 test('checkFunctionRoles names a missing grant, an unused one, a shared role and a function without one', () => {

@@ -2,8 +2,8 @@
  * Property: no malformed or hostile execution input costs anything. fast-check builds inputs from
  * a valid request with one fault each (overlapping, gapped or descending steps; duplicate, badly
  * scheduled or badly zoned scheduled actions; Min above Max; numbers past a 32-bit integer; a huge
- * growth factor or latency; what AWS cannot run; a non-object; an event of another type; unknown
- * and hostile keys), runs each through the real definition with the real handlers over the real
+ * growth factor or latency; what AWS cannot run; a role outside passRoleArns; a non-object; an
+ * event of another type; unknown and hostile keys), runs each through the real definition with the real handlers over the real
  * AWS adapters on aws-sdk-client-mock'd clients (NormalizeInput wired as production wires it), and
  * asserts that the execution fails at NormalizeInput with a named error whose cause names the
  * faulty field, and that no AWS call but a read (Describe, List, Get) was sent.
@@ -15,13 +15,17 @@ import fc from 'fast-check';
 import {
   AWS_NORMALIZE_INPUT_OPTIONS,
   createNormalizeInputHandler,
+  passRoleArnsFromEnv,
 } from '../../functions/normalizeInput/handler';
 import { localLambdaContext } from '../../shared/contract/handler';
 import { INT32_MAX, MAX_GROWTH_FACTOR, MAX_LATENCY_SLO_MS } from '../../shared/core/request';
 import { machineOver } from './machine';
-import { ACCOUNT, createMockedAws } from './mocks';
+import { ACCOUNT, createMockedAws, ROLE_ARN } from './mocks';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+/** The roles this deployment may pass (serverless.yml sets it from the passRoleArns parameter). */
+const OTHER_ALLOWED_ROLE = `arn:aws:iam::${ACCOUNT}:role/team-b/scaleplan-sagemaker`;
+process.env.SCALEPLAN_PASS_ROLE_ARNS = `${ROLE_ARN},${OTHER_ALLOWED_ROLE}`;
 
 const PACKAGE_ARN = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model-package/churn/3`;
 
@@ -292,6 +296,19 @@ const hostileStrings = fc
     ),
   );
 
+/** A well-formed role that PassRole does not allow: it would fail at the first create, after the model package exists. */
+const foreignRoleFault = fc
+  .oneof(
+    fc
+      .stringMatching(/^[A-Za-z][A-Za-z0-9+=,.@_-]{0,40}$/)
+      .map((name) => `arn:aws:iam::${ACCOUNT}:role/${name}`),
+    fc.constant(`arn:aws:iam::210987654321:role/scaleplan-sagemaker`),
+    fc.constant(`${ROLE_ARN}-admin`),
+    fc.constant(`arn:aws-cn:iam::${ACCOUNT}:role/scaleplan-sagemaker`),
+  )
+  .filter((arn) => arn !== ROLE_ARN && arn !== OTHER_ALLOWED_ROLE)
+  .map((arn) => withPatch(`role outside passRoleArns ${arn}`, 'roleArn', (r) => (r.roleArn = arn)));
+
 const fault: fc.Arbitrary<Fault> = fc.oneof(
   stepsFault,
   scheduleFault,
@@ -305,6 +322,7 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
   otherEvent,
   hostileKeys,
   hostileStrings,
+  foreignRoleFault,
 );
 
 /** Reads are allowed (an event may describe its package); nothing that creates, changes or deletes. */
@@ -321,6 +339,38 @@ test('the valid request the faults start from passes NormalizeInput on the AWS w
     localLambdaContext('normalizeInput'),
   )) as { request: { name: string } };
   assert.equal(state.request.name, 'churn');
+});
+
+test('a roleArn outside passRoleArns is refused at NormalizeInput with the value and the allowed roles; an allowed one passes', async () => {
+  const aws = createMockedAws('hostile-input-role');
+  const handler = createNormalizeInputHandler(aws.ports, AWS_NORMALIZE_INPUT_OPTIONS);
+  const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:scaleplan:role';
+  const foreign = `arn:aws:iam::${ACCOUNT}:role/AdminRole`;
+  await assert.rejects(
+    handler(
+      { input: { ...validRequest(), roleArn: foreign }, executionArn },
+      localLambdaContext('normalizeInput'),
+    ),
+    (error: Error) => {
+      assert.equal(error.name, 'InvalidInputError');
+      assert.equal(
+        error.message,
+        `ScalingRequest: roleArn "${foreign}" is not a role this deployment may pass to SageMaker: use one of ${ROLE_ARN}, ${OTHER_ALLOWED_ROLE} (the passRoleArns deploy parameter), or omit roleArn`,
+      );
+      return true;
+    },
+  );
+  const state = (await handler(
+    { input: { ...validRequest(), roleArn: OTHER_ALLOWED_ROLE }, executionArn },
+    localLambdaContext('normalizeInput'),
+  )) as { request: { roleArn: string } };
+  assert.equal(state.request.roleArn, OTHER_ALLOWED_ROLE);
+  // Without the list, the deployment's default role is the only one (passRoleArns' default).
+  assert.deepEqual(passRoleArnsFromEnv({ SCALEPLAN_SAGEMAKER_ROLE_ARN: ROLE_ARN }), [ROLE_ARN]);
+  assert.throws(() => passRoleArnsFromEnv({}), {
+    name: 'ConfigurationError',
+    message: /SCALEPLAN_PASS_ROLE_ARNS/,
+  });
 });
 
 test('no malformed or hostile input makes a mutating AWS call, and each gets a named error naming its field', async () => {

@@ -109,8 +109,13 @@ describe('npx osls package', () => {
     }
   });
 
-  test('every one of the 21 functions runs nodejs22.x with its handler folder and the adapter settings', () => {
-    assert.equal(FUNCTION_NAMES.length, 21);
+  test('every one of the 22 functions runs nodejs22.x with its handler folder and the adapter settings', () => {
+    assert.equal(FUNCTION_NAMES.length, 22);
+    /** Settings of one function only. */
+    const own: Record<string, string[]> = {
+      normalizeInput: ['SCALEPLAN_PASS_ROLE_ARNS'],
+      sweeper: ['SCALEPLAN_STATE_MACHINE_ARN'],
+    };
     for (const key of FUNCTION_NAMES) {
       const fn = template.Resources[`${pascal(key)}LambdaFunction`];
       assert.ok(fn, `no function ${key}`);
@@ -118,15 +123,19 @@ describe('npx osls package', () => {
       assert.equal(fn.Properties.Runtime, 'nodejs22.x');
       assert.equal(fn.Properties.Handler, `functions/${key}/handler.handler`);
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-      assert.deepEqual(Object.keys(variables).sort(), [
-        'POWERTOOLS_LOG_LEVEL',
-        'POWERTOOLS_SERVICE_NAME',
-        'SCALEPLAN_ARTIFACT_BUCKET',
-        'SCALEPLAN_ARTIFACT_PREFIX',
-        'SCALEPLAN_EVENT_BUS',
-        'SCALEPLAN_REQUEST_DEFAULTS',
-        'SCALEPLAN_SAGEMAKER_ROLE_ARN',
-      ]);
+      assert.deepEqual(
+        Object.keys(variables).sort(),
+        [
+          'POWERTOOLS_LOG_LEVEL',
+          'POWERTOOLS_SERVICE_NAME',
+          'SCALEPLAN_ARTIFACT_BUCKET',
+          'SCALEPLAN_ARTIFACT_PREFIX',
+          'SCALEPLAN_EVENT_BUS',
+          'SCALEPLAN_REQUEST_DEFAULTS',
+          'SCALEPLAN_SAGEMAKER_ROLE_ARN',
+          ...(own[key] ?? []),
+        ].sort(),
+      );
     }
   });
 
@@ -239,6 +248,41 @@ describe('npx osls package', () => {
       Default: 'scaleplan-models',
     });
     assert.equal(template.Parameters.ModelApprovalStatuses?.Default, 'Approved');
+  });
+
+  test("the sweeper runs on the end of this stage's executions: FAILED, TIMED_OUT or ABORTED", () => {
+    const rule = template.Resources.SweeperRule!;
+    assert.equal(rule.Type, 'AWS::Events::Rule');
+    assert.deepEqual(rule.Properties.EventPattern, {
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: {
+        stateMachineArn: [{ Ref: 'ScaleplanStateMachine' }],
+        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+      },
+    });
+    assert.deepEqual(rule.Properties.Targets, [
+      { Id: 'sweeper', Arn: { 'Fn::GetAtt': ['SweeperLambdaFunction', 'Arn'] } },
+    ]);
+    const permission = template.Resources.SweeperInvokePermission!;
+    assert.equal(permission.Properties.Principal, 'events.amazonaws.com');
+    assert.deepEqual(permission.Properties.SourceArn, { 'Fn::GetAtt': ['SweeperRule', 'Arn'] });
+    const sweeper = template.Resources.SweeperLambdaFunction!.Properties;
+    assert.equal(sweeper.Timeout, 900);
+    const variables = (sweeper.Environment as { Variables: Record<string, unknown> }).Variables;
+    assert.deepEqual(variables.SCALEPLAN_STATE_MACHINE_ARN, {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own ${} of Fn::Sub
+      'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:scaleplan-test',
+    });
+  });
+
+  test('NormalizeInput knows the roles PassRole allows, to refuse any other roleArn before anything exists', () => {
+    const normalize = (
+      template.Resources.NormalizeInputLambdaFunction!.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    assert.deepEqual(normalize.SCALEPLAN_PASS_ROLE_ARNS, normalize.SCALEPLAN_SAGEMAKER_ROLE_ARN);
   });
 
   test('iam:PassRole covers the role the functions pass to SageMaker (passRoleArns defaults to it)', () => {

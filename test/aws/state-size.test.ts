@@ -16,6 +16,9 @@ import { createFakePorts, evaluationMetricsOf } from '../fakes/ports';
 import { machineOver } from './machine';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+/** The longest role ARN the schema allows, as one the deployment may pass (NormalizeInput refuses others). */
+const LONGEST_ROLE_ARN = `arn:aws:iam::123456789012:role/r${'x'.repeat(2048 - 32)}`;
+process.env.SCALEPLAN_PASS_ROLE_ARNS = LONGEST_ROLE_ARN;
 
 /** The state budget, bytes of JSON: well under Step Functions' 256 KiB (262,144 bytes). */
 export const STATE_BUDGET_BYTES = 160 * 1024;
@@ -41,7 +44,7 @@ function largestRequest(): Record<string, unknown> {
     },
     instanceType: 'ml.c5.large',
     variantName: pad('v', 63),
-    roleArn: `arn:aws:iam::123456789012:role/${pad('r', 2048 - 31)}`,
+    roleArn: LONGEST_ROLE_ARN,
     traffic: { minRps: 70, maxRps: 500, growthFactor: 1.2, pattern: 'spiky' },
     latencySlo: { percentile: 'P95', ms: 10000 },
     evaluation: { maxIterations: 10, durationSeconds: 600, jobDurationSeconds: 1200 },
