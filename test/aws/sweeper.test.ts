@@ -26,11 +26,14 @@ import {
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
   DeleteModelPackageCommand,
+  DeleteModelPackageGroupCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeInferenceRecommendationsJobCommand,
   DescribeModelCommand,
   DescribeModelPackageCommand,
+  DescribeModelPackageGroupCommand,
+  ListModelPackagesCommand,
   ListTagsCommand,
   StopInferenceRecommendationsJobCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -99,7 +102,13 @@ interface Entry {
  * The account: kind:name -> entry. Describe and ListTags read it; Delete, Deregister and Stop
  * change it. An endpoint's `statuses` are answered in turn (the last one stays).
  */
-function account(aws: ReturnType<typeof createMockedAws>) {
+function account(
+  aws: ReturnType<typeof createMockedAws>,
+  run: { request: unknown; ledger: ResourceRef[] } = {
+    request: REQUEST,
+    ledger: [...LEDGER, { kind: 'evaluation', name: `${NAMES.base}-eval-1` }],
+  },
+) {
   const inventory = new Map<string, Entry>();
   const key = (kind: string, name: string) => `${kind}:${name.toLowerCase()}`;
   const find = (kind: string, name: string, service = 'SageMaker') => {
@@ -120,9 +129,9 @@ function account(aws: ReturnType<typeof createMockedAws>) {
         stateEnteredEventDetails: {
           name: 'WaitForEvaluation',
           input: JSON.stringify({
-            request: REQUEST,
+            request: run.request,
             names: NAMES,
-            ledger: [...LEDGER, { kind: 'evaluation', name: `${NAMES.base}-eval-1` }],
+            ledger: run.ledger,
             iteration: { number: 1 },
           }),
         },
@@ -135,7 +144,7 @@ function account(aws: ReturnType<typeof createMockedAws>) {
         previousEventId: 2,
         stateExitedEventDetails: {
           name: 'NormalizeInput',
-          output: JSON.stringify({ request: REQUEST, names: NAMES, ledger: [] }),
+          output: JSON.stringify({ request: run.request, names: NAMES, ledger: [] }),
         },
       },
     ],
@@ -174,6 +183,34 @@ function account(aws: ReturnType<typeof createMockedAws>) {
     }
     return {};
   };
+  aws.sagemaker
+    .on(DescribeModelPackageGroupCommand)
+    .callsFake((input: { ModelPackageGroupName: string }) => ({
+      ModelPackageGroupArn: find('model-package-group', input.ModelPackageGroupName).arn,
+    }));
+  const versionsOf = (group: string) =>
+    [...inventory.values()].filter((e) => e.arn.startsWith(sageMakerArn('model-package', `${group}/`)));
+  aws.sagemaker.on(ListModelPackagesCommand).callsFake((input: { ModelPackageGroupName: string }) => {
+    find('model-package-group', input.ModelPackageGroupName);
+    return {
+      ModelPackageSummaryList: versionsOf(input.ModelPackageGroupName).map((e) => ({
+        ModelPackageArn: e.arn,
+        ModelPackageGroupName: input.ModelPackageGroupName,
+        CreationTime: new Date(),
+        ModelPackageStatus: 'Completed',
+      })),
+    };
+  });
+  aws.sagemaker.on(DeleteModelPackageGroupCommand).callsFake((input: { ModelPackageGroupName: string }) => {
+    find('model-package-group', input.ModelPackageGroupName);
+    if (versionsOf(input.ModelPackageGroupName).length > 0)
+      throw awsError(
+        'ValidationException',
+        `Model package group ${input.ModelPackageGroupName} is not empty`,
+      );
+    inventory.delete(key('model-package-group', input.ModelPackageGroupName));
+    return {};
+  });
   aws.sagemaker.on(DeleteModelCommand).callsFake(remove('model'));
   aws.sagemaker.on(DeleteEndpointConfigCommand).callsFake(remove('endpoint-config'));
   aws.sagemaker.on(DeleteEndpointCommand).callsFake(remove('endpoint'));
@@ -344,6 +381,11 @@ test('TIMED_OUT with an InService endpoint left: everything of the run is delete
     result.cleanup?.notOwned?.map((ref) => ref.name),
     [STEP_ALARM],
   );
+  assert.equal(
+    aws.sagemaker.commandCalls(DeleteModelPackageGroupCommand).length,
+    0,
+    "the user's group stays",
+  );
 
   const before = mutatingCalls(aws).length;
   const again = (await sweep(statusEvent('TIMED_OUT'), localLambdaContext('sweeper'))) as SweepResult;
@@ -450,4 +492,44 @@ test('a SUCCEEDED execution, another state machine, or a run state of another ru
   assert.deepEqual(mutatingCalls(aws), []);
   aws.reset();
   aws.recorder.assertAllValid(t, 1);
+});
+
+test('the group is deleted only when the run registered it: a run without modelPackageGroupName loses its own group and version', async (t) => {
+  const { modelPackageGroupName: _, ...model } = REQUEST.model as typeof REQUEST.model & {
+    modelPackageGroupName?: string;
+  };
+  const request = RequestSchema.parse({ ...REQUEST, model });
+  const group = NAMES.modelPackageGroupName;
+  const version = sageMakerArn('model-package', `${group}/1`);
+  const aws = createMockedAws('sweeper-own-group');
+  const fake = account(aws, {
+    request,
+    ledger: [
+      { kind: 'modelPackageGroup', name: group },
+      { kind: 'modelPackage', name: `${group}/1`, arn: version },
+      ...LEDGER.slice(1),
+    ],
+  });
+  seedLeftovers(fake);
+  fake.add('model-package-group', group, OWN_TAGS);
+  fake.add('model-package', `${group}/1`, OWN_TAGS, undefined, version);
+
+  const result = (await sweeperOver(aws)(
+    statusEvent('ABORTED'),
+    localLambdaContext('sweeper'),
+  )) as SweepResult;
+
+  assert.equal(result.swept, true, result.reason);
+  assert.equal(fake.has('model-package-group', group), false, "the run's group is deleted");
+  assert.equal(fake.has('model-package', `${group}/1`), false);
+  assert.deepEqual(
+    aws.sagemaker
+      .commandCalls(DeleteModelPackageGroupCommand)
+      .map((c) => c.args[0].input.ModelPackageGroupName),
+    [group],
+  );
+  // The first test's run names the user's group: no DeleteModelPackageGroup is ever sent for it.
+  assert.equal(fake.has('model-package', 'churn-models/6'), true);
+  aws.reset();
+  aws.recorder.assertAllValid(t, 10);
 });
