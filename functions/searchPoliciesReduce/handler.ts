@@ -1,6 +1,6 @@
 /**
  * PickRobustPolicySet: reads every batch's figures and picks with the held-out rule
- * (`pickRobustCandidate`); the plan's policy set becomes the pick, so the paid evaluation starts
+ * (`pickRobustCandidate`); the plan's policy set and its Min/MaxCapacity become the pick, so the paid evaluation starts
  * from a candidate expected to pass on the endpoint's own traffic. The plan keeps the derived set
  * and the search's summary, with its cost next to the evaluation it saved.
  */
@@ -19,6 +19,7 @@ import {
   type SearchSummary,
   searchCost,
 } from '../../shared/core/sim/search-map';
+import type { PolicySet } from '../../shared/core/types';
 import { lambdaMemoryMb } from '../searchPoliciesBatch/handler';
 
 const BatchResultSchema = z
@@ -47,6 +48,28 @@ export const SearchPoliciesReduceInput = z
       .loose(),
   })
   .strict();
+
+/**
+ * The plan's capacity with the pick's Min/MaxCapacity: the evaluation endpoint starts at the
+ * MinCapacity its scalable target is registered with, and the recommendation and its event state
+ * the capacity that is applied, not the derivation's (which its reasons keep).
+ */
+export function capacityOfPick(capacity: PlanState['capacity'], picked: PolicySet): PlanState['capacity'] {
+  if (picked.minCapacity === capacity.minCapacity && picked.maxCapacity === capacity.maxCapacity)
+    return capacity;
+  return {
+    ...capacity,
+    minCapacity: picked.minCapacity,
+    maxCapacity: picked.maxCapacity,
+    reasons: [
+      ...capacity.reasons,
+      {
+        code: 'CapacityFromSearch',
+        message: `MinCapacity ${picked.minCapacity} and MaxCapacity ${picked.maxCapacity} from the policy search's pick on the history (derived: ${capacity.minCapacity} and ${capacity.maxCapacity})`,
+      },
+    ],
+  };
+}
 
 export function createSearchPoliciesReduceHandler(
   ports: Pick<WorkflowPorts, 'runData'>,
@@ -110,9 +133,11 @@ export function createSearchPoliciesReduceHandler(
         cost,
         reasons,
       };
+      const policySet = result.picked?.policySet ?? plan.policySet;
       return {
         ...plan,
-        policySet: result.picked?.policySet ?? plan.policySet,
+        capacity: capacityOfPick(plan.capacity, policySet),
+        policySet,
         reasons: [...plan.reasons, ...reasons],
         search: summary,
       };
