@@ -9,7 +9,8 @@
  * over it: the ledger plus the names the run derives, newest kind first, each deleted only when
  * it carries the run's two tags (another run's or another team's resource of the same name is
  * left alone), an endpoint only once it has settled, not found counted as done. So a second
- * delivery of the event (EventBridge delivers at least once) finds nothing and deletes nothing.
+ * delivery of the event (Step Functions' events are delivered best effort, and may come twice)
+ * finds nothing and deletes nothing.
  *
  * What Cleanup reports as transient (throttling, an endpoint still Creating) is retried here with
  * backoff for up to `retryBudgetMs`; when something is still left, "Recommendation Failed" is
