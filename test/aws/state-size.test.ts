@@ -3,15 +3,25 @@
  * handlers (fake ports) to maxIterations with every evaluation failing, never makes a state input
  * or output larger than the budget. Step Functions refuses more than 256 KiB with
  * States.DataLimitExceeded, which `States.ALL` does not catch: Cleanup would never run.
+ * With `traffic.history` the same request also goes through ReadHistory, PlanSearch, the
+ * SearchPolicies map and PickRobustPolicySet on 15 days of history: the history, the candidates
+ * and their figures stay in the run data (the results bucket on AWS); the state keeps their keys,
+ * the map's items (candidate indexes) and one small result per batch, which are added up to the
+ * candidate cap.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createSearchPoliciesPlanHandler } from '../../functions/searchPoliciesPlan/handler';
+import type { HistorySeries } from '../../shared/core/history';
 import {
   MAX_SCHEDULE_LENGTH,
   MAX_SCHEDULED_ACTION_NAME_LENGTH,
   MAX_SCHEDULED_ACTIONS,
+  MAX_TRAFFIC_HISTORY_DAYS,
   ScalingRequestSchema,
 } from '../../shared/core/request';
+import type { SearchGrid } from '../../shared/core/sim/search';
+import { MAX_SEARCH_CANDIDATES } from '../../shared/core/sim/search-map';
 import { createFakePorts, evaluationMetricsOf } from '../fakes/ports';
 import { machineOver } from './machine';
 
@@ -92,4 +102,85 @@ test(`the largest valid request, failing every evaluation to maxIterations, stay
     result.largest.bytes <= STATE_BUDGET_BYTES,
     `largest state ${result.largest.bytes} bytes at ${result.largest.state}`,
   );
+});
+
+/** Candidates per batch of SearchPolicies (its ItemBatcher's MaxItemsPerBatch). */
+const SEARCH_BATCH_ITEMS = 48;
+
+/** Two targets x two MinCapacity offsets: a few candidates, so the twin runs take seconds. */
+const SMALL_GRID: Partial<SearchGrid> = {
+  targetSharesOfPeak: [0.4, 0.55],
+  scaleOutCooldownSeconds: [10],
+  scaleInCooldownSeconds: [300],
+  stepThresholdsOverTarget: [null],
+  concurrencySharesOfPeak: [null],
+  minCapacityOffsets: [0, 2],
+  maxCapacityOffsets: [0],
+};
+
+/** 15 days (the most a request reads) from 2026-11-01, 600 a minute with 20-minute bursts to 24,000 every 4 hours. */
+function burstyHistory(days: number): HistorySeries {
+  const invocationsPerMinute = Array.from({ length: days * 1440 }, (_, m) => (m % 240 < 20 ? 24000 : 600));
+  return {
+    startEpochSeconds: Date.parse('2026-11-01T00:00:00Z') / 1000,
+    stepSeconds: 60,
+    invocationsPerMinute,
+  };
+}
+
+/** JSON bytes of the map's items (candidate indexes 0..count-1). */
+const itemBytes = (count: number) =>
+  Buffer.byteLength(JSON.stringify(Array.from({ length: count }, (_, i) => i)));
+
+test(`with traffic.history, through the search states to maxIterations, the largest state stays under ${STATE_BUDGET_BYTES} bytes at the candidate cap`, async () => {
+  const base = largestRequest();
+  const input = {
+    ...base,
+    traffic: {
+      ...(base.traffic as object),
+      history: { endpointName: 'p'.repeat(63), variantName: 'v'.repeat(63), days: MAX_TRAFFIC_HISTORY_DAYS },
+    },
+  };
+  const parsed = ScalingRequestSchema.safeParse(input);
+  assert.equal(parsed.success, true, JSON.stringify(parsed.error?.issues.slice(0, 2)));
+  const fake = createFakePorts({
+    history: burstyHistory(MAX_TRAFFIC_HISTORY_DAYS),
+    evaluationMetrics: (_, evaluation) =>
+      evaluationMetricsOf({ peakPerMinute: evaluation.maxInvocationsPerMinute * 0.5 }),
+  });
+  // A small grid keeps the twin's runs to seconds; the cap's extra items and batches are added below.
+  const run = machineOver(fake.ports, undefined, {
+    searchPoliciesPlan: createSearchPoliciesPlanHandler(fake.ports, { grid: SMALL_GRID }),
+  });
+  const result = await run(input, 'state-size-history');
+  const states = result.states;
+  for (const state of [
+    'ReadHistory',
+    'PlanSearch',
+    'SearchPolicies',
+    'EvaluateCandidateBatch',
+    'PickRobustPolicySet',
+  ])
+    assert.ok(states.includes(state), `${state} entered`);
+  const iterations = states.filter((s) => s === 'TunePolicies' || s === 'TuneBeforeEvaluation').length;
+  assert.equal(result.error?.name, 'EvaluationFailedError');
+  assert.equal(iterations, 9, 'tuned up to maxIterations (10 policy sets)');
+  // The largest state at the cap: the map's items (candidate indexes) and its batch results grow
+  // with the candidates, everything else does not (the figures stay in the run data).
+  const search = (result.largest.value as { search?: { items: number[]; batches: unknown[] } }).search;
+  assert.ok(search, `the largest state (${result.largest.state}) holds $.search`);
+  const text = JSON.stringify(result.largest.value);
+  assert.equal(text.split('"items":').length - 1, 1, 'the items are in the state once');
+  assert.equal(text.split('"simulations":').length - 1, search.batches.length, 'and the batch results');
+  const cappedBatches = Math.ceil(MAX_SEARCH_CANDIDATES / SEARCH_BATCH_ITEMS);
+  // A later batch's key names a larger first index: 4 digits at most.
+  const batchBytes = Math.max(...search.batches.map((b) => Buffer.byteLength(JSON.stringify(b)))) + 4;
+  const atCapBytes =
+    result.largest.bytes +
+    (itemBytes(MAX_SEARCH_CANDIDATES) - itemBytes(search.items.length)) +
+    (cappedBatches - search.batches.length) * (batchBytes + 1);
+  console.log(
+    `with history: largest state ${result.largest.bytes} bytes at ${result.largest.state} (${search.items.length} candidates, ${search.batches.length} batch); at the cap of ${MAX_SEARCH_CANDIDATES} candidates in ${cappedBatches} batches: ${atCapBytes} bytes`,
+  );
+  assert.ok(atCapBytes <= STATE_BUDGET_BYTES, `${atCapBytes} bytes at the cap, at ${result.largest.state}`);
 });
