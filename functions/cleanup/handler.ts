@@ -7,8 +7,8 @@
  * run twice. Every resource is tried on every attempt: a throttled or still-settling one (an
  * endpoint that is Creating or Updating) does not stop the others. When anything is left, the
  * error lists every resource left by ARN, with why: TransientAwsError while one of them may still
- * go (the state machine retries Cleanup with its own budget of about 50 minutes, and the retry is
- * idempotent), else AwsRequestError. With `cleanup: false` in the request nothing is deleted and
+ * go (the state machine retries Cleanup with its own budget of about 50 minutes, at most 100, and
+ * the retry is idempotent), else AwsRequestError. With `cleanup: false` in the request nothing is deleted and
  * the ledger is returned as retained. Only resources that carry the run's tags are deleted: one
  * of a derived name without them (another run's, or another team's) is reported as `notOwned`.
  */
