@@ -1,8 +1,9 @@
 /**
  * PickRobustPolicySet: reads every batch's figures and picks with the held-out rule
- * (`pickRobustCandidate`); the plan's policy set and its Min/MaxCapacity become the pick, so the paid evaluation starts
- * from a candidate expected to pass on the endpoint's own traffic. The plan keeps the derived set
- * and the search's summary, with its cost next to the evaluation it saved.
+ * (`pickRobustCandidate`); the plan's policy set and its capacity's Min/MaxCapacity become the
+ * pick's, so the paid evaluation starts from a candidate expected to pass on the endpoint's own
+ * traffic. The plan keeps the derived set and the search's summary, with its cost next to the
+ * evaluation it saved.
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
