@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError, type Reason } from './errors';
-import type { ScalingRequestDraft, TrafficHistorySource } from './request';
+import { MAX_TRAFFIC_HISTORY_DAYS, type ScalingRequestDraft, type TrafficHistorySource } from './request';
 import { countsTraffic, type OpenTraffic, resampleTraffic } from './sim/traffic';
 
 /** Seconds per step of a stored history: the twin replays the history per minute, as CloudWatch publishes it. */
@@ -17,6 +17,22 @@ export const HISTORY_STEP_SECONDS = 60;
  * test day, so it needs one day to train on and one to test.
  */
 export const MIN_HISTORY_DAYS = 2;
+
+/**
+ * Minutes a history may hold at most: {@link MAX_TRAFFIC_HISTORY_DAYS} days (21,600). The search
+ * runs every candidate on every day, and a batch of 48 candidates x 15 days is what one
+ * EvaluateCandidateBatch Lambda finishes within its timeout; a longer trace (a file or an S3
+ * object, which no `days` bounds) would time the batches out.
+ */
+export const MAX_HISTORY_MINUTES = MAX_TRAFFIC_HISTORY_DAYS * 1440;
+
+/** Refuses a history longer than {@link MAX_HISTORY_MINUTES}, naming its length and what to give. */
+function refuseLongHistory(minutes: number, source: string): void {
+  if (minutes > MAX_HISTORY_MINUTES)
+    throw new InvalidInputError(
+      `traffic.history: ${source} covers ${(minutes / 1440).toFixed(2)} days; at most ${MAX_TRAFFIC_HISTORY_DAYS} are searched on (${MAX_HISTORY_MINUTES} minutes): give the last ${MAX_TRAFFIC_HISTORY_DAYS} days (\`scaleplan traffic --days ${MAX_TRAFFIC_HISTORY_DAYS}\` writes them)`,
+    );
+}
 
 /** Invocations per minute; `null` where no datapoint was recorded (a gap, not a zero). */
 export interface HistorySeries {
@@ -73,11 +89,12 @@ export function historySeriesOf(traffic: OpenTraffic, source = 'history'): Histo
 }
 
 /**
- * The history to store, refused when it is shorter than {@link MIN_HISTORY_DAYS} days or holds
- * no request at all (nothing to search on).
+ * The history to store, refused when it is shorter than {@link MIN_HISTORY_DAYS} days, longer
+ * than {@link MAX_HISTORY_MINUTES} or holds no request at all (nothing to search on).
  */
 export function storedHistoryOf(series: HistorySeries, source: string): StoredHistory {
   const minutes = series.invocationsPerMinute.length;
+  refuseLongHistory(minutes, source);
   if (minutes < MIN_HISTORY_DAYS * 1440)
     throw new InvalidInputError(
       `traffic.history: ${source} covers ${(minutes / 1440).toFixed(2)} day(s); at least ${MIN_HISTORY_DAYS} are needed (one to train the search on, one to test it)`,
@@ -131,6 +148,8 @@ export function historySeriesOfTraceJson(value: unknown, source: string): Histor
   points.sort((a, b) => a.t - b.t);
   const start = Math.floor(points[0]!.t / HISTORY_STEP_SECONDS) * HISTORY_STEP_SECONDS;
   const minutes = Math.floor((points.at(-1)!.t - start) / HISTORY_STEP_SECONDS) + 1;
+  // Before the array is made: two timestamps years apart would otherwise allocate millions of minutes.
+  refuseLongHistory(minutes, source);
   const invocationsPerMinute: (number | null)[] = new Array(minutes).fill(null);
   for (const p of points) {
     const k = Math.floor((p.t - start) / HISTORY_STEP_SECONDS);

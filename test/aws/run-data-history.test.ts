@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { runDataKey } from '../../shared/adapters/aws/run-data';
+import { MAX_HISTORY_TRACE_BYTES } from '../../shared/adapters/aws/traffic-history';
 import { InvalidInputError } from '../../shared/core/errors';
 import { BUCKET, createMockedAws } from './mocks';
 
@@ -65,5 +66,36 @@ test('an S3 history trace is read per minute, a minute missing between datapoint
     aws.ports.history.read({ file: 'x.json' }, { variantName: 'AllTraffic', endEpochSeconds: 0 }),
     InvalidInputError,
   );
+  aws.recorder.assertAllValid(t, 1);
+});
+
+test('an S3 history trace above MAX_HISTORY_TRACE_BYTES is refused before its body is read', async (t) => {
+  const aws = createMockedAws('history-s3-too-large');
+  let read = false;
+  let destroyed = false;
+  aws.s3.on(GetObjectCommand).resolves({
+    ContentLength: MAX_HISTORY_TRACE_BYTES + 1,
+    Body: {
+      transformToString: async () => {
+        read = true;
+        return '{}';
+      },
+      destroy: () => {
+        destroyed = true;
+      },
+    },
+  } as never);
+  await assert.rejects(
+    aws.ports.history.read(
+      { s3Uri: 's3://traces-bucket/prod/everything.json' },
+      { variantName: 'AllTraffic', endEpochSeconds: 0 },
+    ),
+    (e: unknown) =>
+      e instanceof InvalidInputError &&
+      /s3:\/\/traces-bucket\/prod\/everything\.json is 16777217 bytes; a history trace is at most 16777216/.test(
+        e.message,
+      ),
+  );
+  assert.deepEqual([read, destroyed], [false, true]);
   aws.recorder.assertAllValid(t, 1);
 });

@@ -17,6 +17,12 @@ export type ReadInvocationHistory = (
   query: { endpointName: string; variantName: string; days: number; endTime: Date },
 ) => Promise<{ series: HistorySeries }>;
 
+/**
+ * Bytes of an S3 history trace read at most: 15 days of minutes as `scaleplan traffic` writes
+ * them are about 0.8 MB; far larger is another file, refused before its body is read into memory.
+ */
+export const MAX_HISTORY_TRACE_BYTES = 16 * 1024 * 1024;
+
 /** `s3://bucket/key` -> its parts. */
 export function parseS3Uri(uri: string): { bucket: string; key: string } {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
@@ -45,6 +51,13 @@ export function createAwsTrafficHistory(
         const { bucket, key } = parseS3Uri(source.s3Uri);
         const text = await callAws(`read the history trace ${source.s3Uri}`, async () => {
           const answer = await clients.s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+          if ((answer.ContentLength ?? 0) > MAX_HISTORY_TRACE_BYTES) {
+            // The body is not read: release its connection.
+            (answer.Body as { destroy?: () => void } | undefined)?.destroy?.();
+            throw new InvalidInputError(
+              `${source.s3Uri} is ${answer.ContentLength} bytes; a history trace is at most ${MAX_HISTORY_TRACE_BYTES} (15 days of minutes are about 0.8 MB): give the file \`scaleplan traffic\` writes`,
+            );
+          }
           return (await answer.Body?.transformToString('utf-8')) ?? '';
         });
         let json: unknown;
