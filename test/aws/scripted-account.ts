@@ -17,7 +17,6 @@ import {
   GetMetricDataCommand,
   type GetMetricDataCommandInput,
   type GetMetricDataCommandOutput,
-  type MetricDataResult,
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -46,105 +45,14 @@ import {
   createNormalizeInputHandler,
 } from '../../functions/normalizeInput/handler';
 import { localLambdaContext } from '../../shared/contract/handler';
-import type { BenchmarkSeries } from '../../shared/core/benchmark-file';
 import type { WorkflowPorts } from '../../shared/core/ports';
 import type { EvaluationMetrics } from '../../shared/core/types';
 import { evaluationMetricsOf, exampleBenchmark } from '../fakes/ports';
+import { resultsFor } from './metric-answers';
 import { ACCOUNT, awsError, type createMockedAws } from './mocks';
 import { alarmArn, playTags } from './tagged-account';
 
 export const sm = (kind: string, name: string) => `arn:aws:sagemaker:us-east-1:${ACCOUNT}:${kind}/${name}`;
-
-/** CloudWatch's answer for one metric id, from the series the fake account "measured". */
-function resultsFor(
-  input: GetMetricDataCommandInput,
-  benchmark: BenchmarkSeries,
-  evaluation: EvaluationMetrics,
-) {
-  const ids = new Set(input.MetricDataQueries?.map((q) => q.Id));
-  const isEvaluation = ids.has('invocationsPerInstance');
-  const results: MetricDataResult[] = [];
-  const add = (id: string, points: [string, number | undefined][]) => {
-    const kept = points.filter((p): p is [string, number] => p[1] !== undefined);
-    if (ids.has(id))
-      results.push({
-        Id: id,
-        Timestamps: kept.map(([t]) => new Date(t)),
-        Values: kept.map(([, v]) => v),
-        StatusCode: 'Complete',
-      });
-  };
-  if (isEvaluation) {
-    const p = evaluation.points;
-    add(
-      'invocations',
-      p.map((x) => [x.timestamp, x.invocations]),
-    );
-    add(
-      'invocationsPerInstance',
-      p.map((x) => [x.timestamp, x.invocations / (x.instanceCount ?? 1)]),
-    );
-    add(
-      'latencyP95',
-      p.map((x) => [x.timestamp, x.modelLatencyP95Us]),
-    );
-    add(
-      'latencyP99',
-      p.map((x) => [x.timestamp, x.modelLatencyP99Us]),
-    );
-    add(
-      'latencyAvg',
-      p.map((x) => [x.timestamp, x.modelLatencyAvgUs]),
-    );
-    add(
-      'errors4xx',
-      p.map((x) => [x.timestamp, x.invocation4xxErrors]),
-    );
-    add(
-      'errors5xx',
-      p.map((x) => [x.timestamp, x.invocation5xxErrors]),
-    );
-  } else {
-    const p = benchmark.points;
-    add(
-      'invocations',
-      p.map((x) => [x.timestamp, x.invocations]),
-    );
-    add(
-      'latencyAvg',
-      p.map((x) => [x.timestamp, x.modelLatencyAvgUs]),
-    );
-    add(
-      'latencyP50',
-      p.map((x) => [x.timestamp, x.modelLatencyP50Us]),
-    );
-    add(
-      'latencyP95',
-      p.map((x) => [x.timestamp, x.modelLatencyP95Us]),
-    );
-    add(
-      'latencyP99',
-      p.map((x) => [x.timestamp, x.modelLatencyP99Us]),
-    );
-    add(
-      'errors4xx',
-      p.map((x) => [x.timestamp, x.invocation4xxErrors]),
-    );
-    add(
-      'errors5xx',
-      p.map((x) => [x.timestamp, x.invocation5xxErrors]),
-    );
-    add(
-      'cpu',
-      p.map((x) => [x.timestamp, x.cpuUtilizationPercent]),
-    );
-    add(
-      'memory',
-      p.map((x) => [x.timestamp, x.memoryUtilizationPercent]),
-    );
-  }
-  return { MetricDataResults: results };
-}
 
 export interface AccountScript {
   /** The metrics of the n-th evaluation (1-based); 31000/min at 40 ms P95 by default. */

@@ -28,11 +28,11 @@ import { createSearchPoliciesPlanHandler } from '../../functions/searchPoliciesP
 import { localLambdaContext } from '../../shared/contract/handler';
 import { runIdFor } from '../../shared/core/naming';
 import type { TrafficHistorySource } from '../../shared/core/request';
-import type { SearchGrid } from '../../shared/core/sim/search';
 import { DERIVED_CANDIDATE_LABEL, type SearchSummary } from '../../shared/core/sim/search-map';
 import type { PolicySet } from '../../shared/core/types';
 import type { DistributedMapRun } from '../../shared/workflow/distributed-map';
 import { localExecutionArn, runWorkflowLocally } from '../../shared/workflow/local-runner';
+import { SMALL_SEARCH_GRID } from '../fakes/search-grid';
 import { BUCKET, createMockedAws } from './mocks';
 import { awsWiring, playAws } from './scripted-account';
 
@@ -104,20 +104,6 @@ function traceFile() {
     ],
   };
 }
-
-/**
- * A small grid, so that a run takes seconds: 2 targets x 2 MinCapacity offsets, the other axes
- * at one value. The derived set comes first, as with the default grid.
- */
-const SMALL_GRID: Partial<SearchGrid> = {
-  targetSharesOfPeak: [0.4, 0.55],
-  scaleOutCooldownSeconds: [10],
-  scaleInCooldownSeconds: [300],
-  stepThresholdsOverTarget: [null],
-  concurrencySharesOfPeak: [null],
-  minCapacityOffsets: [0, 2],
-  maxCapacityOffsets: [0],
-};
 
 /** A container model on ml.c5.large with no minRps/maxRps: ReadHistory fills them. */
 function requestWith(history: TrafficHistorySource) {
@@ -218,7 +204,7 @@ async function runAndAssess(
   const { ports, handlerOverrides } = awsWiring(aws.ports);
   // ReadHistory as production wires it on AWS; PlanSearch on the small grid.
   const readHistory = createReadHistoryHandler(ports, { awsLimits: true });
-  const plan = createSearchPoliciesPlanHandler(ports, { grid: SMALL_GRID });
+  const plan = createSearchPoliciesPlanHandler(ports, { grid: SMALL_SEARCH_GRID });
 
   const result = await runWorkflowLocally(requestWith(history), {
     ports,

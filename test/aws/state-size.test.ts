@@ -20,9 +20,9 @@ import {
   MAX_TRAFFIC_HISTORY_DAYS,
   ScalingRequestSchema,
 } from '../../shared/core/request';
-import type { SearchGrid } from '../../shared/core/sim/search';
 import { MAX_SEARCH_CANDIDATES } from '../../shared/core/sim/search-map';
 import { createFakePorts, evaluationMetricsOf } from '../fakes/ports';
+import { SMALL_SEARCH_GRID } from '../fakes/search-grid';
 import { machineOver } from './machine';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -107,17 +107,6 @@ test(`the largest valid request, failing every evaluation to maxIterations, stay
 /** Candidates per batch of SearchPolicies (its ItemBatcher's MaxItemsPerBatch). */
 const SEARCH_BATCH_ITEMS = 48;
 
-/** Two targets x two MinCapacity offsets: a few candidates, so the twin runs take seconds. */
-const SMALL_GRID: Partial<SearchGrid> = {
-  targetSharesOfPeak: [0.4, 0.55],
-  scaleOutCooldownSeconds: [10],
-  scaleInCooldownSeconds: [300],
-  stepThresholdsOverTarget: [null],
-  concurrencySharesOfPeak: [null],
-  minCapacityOffsets: [0, 2],
-  maxCapacityOffsets: [0],
-};
-
 /** 15 days (the most a request reads) from 2026-11-01, 600 a minute with 20-minute bursts to 24,000 every 4 hours. */
 function burstyHistory(days: number): HistorySeries {
   const invocationsPerMinute = Array.from({ length: days * 1440 }, (_, m) => (m % 240 < 20 ? 24000 : 600));
@@ -150,7 +139,7 @@ test(`with traffic.history, through the search states to maxIterations, the larg
   });
   // A small grid keeps the twin's runs to seconds; the cap's extra items and batches are added below.
   const run = machineOver(fake.ports, undefined, {
-    searchPoliciesPlan: createSearchPoliciesPlanHandler(fake.ports, { grid: SMALL_GRID }),
+    searchPoliciesPlan: createSearchPoliciesPlanHandler(fake.ports, { grid: SMALL_SEARCH_GRID }),
   });
   const result = await run(input, 'state-size-history');
   const states = result.states;
