@@ -101,6 +101,13 @@ export function storedHistoryOf(series: HistorySeries, source: string): StoredHi
     );
   if (!series.invocationsPerMinute.some((v) => v !== null && v > 0))
     throw new InvalidInputError(`traffic.history: ${source} holds no invocation in ${minutes} minutes`);
+  // A day without any datapoint (an endpoint created yesterday, read over 3 days) is not a day of
+  // traffic: every candidate meets the SLO on it and the cheapest would be picked.
+  const busyDays = utcDaysWithInvocations(series);
+  if (busyDays < MIN_HISTORY_DAYS)
+    throw new InvalidInputError(
+      `traffic.history: ${source} covers ${(minutes / 1440).toFixed(2)} days but only ${busyDays} UTC day holds an invocation; at least ${MIN_HISTORY_DAYS} are needed (one to train the search on, one to test it): read more days, or once the endpoint has served ${MIN_HISTORY_DAYS} days`,
+    );
   return {
     formatVersion: 1,
     source,
@@ -108,6 +115,16 @@ export function storedHistoryOf(series: HistorySeries, source: string): StoredHi
     stepSeconds: HISTORY_STEP_SECONDS,
     invocationsPerMinute: series.invocationsPerMinute.map((v) => (v === null ? null : Math.max(0, v))),
   };
+}
+
+/** UTC days (any part of one) in which at least one minute has an invocation. */
+function utcDaysWithInvocations(series: HistorySeries): number {
+  const days = new Set<number>();
+  series.invocationsPerMinute.forEach((v, i) => {
+    if (v !== null && v > 0)
+      days.add(Math.floor((series.startEpochSeconds + i * series.stepSeconds) / 86_400));
+  });
+  return days.size;
 }
 
 /** Reads a stored history back (InvalidInputError naming the key when it is not one). */

@@ -80,3 +80,23 @@ test('historySeriesOfTraceJson: a span past 15 days is refused before its minute
   assert.equal(inside.invocationsPerMinute.length, MAX_HISTORY_MINUTES, 'boundary: 21,600 minutes');
   assert.equal(inside.invocationsPerMinute.filter((v) => v === null).length, MAX_HISTORY_MINUTES - 2);
 });
+
+test('storedHistoryOf: at least 2 UTC days must hold an invocation, whatever the span', () => {
+  // 3 days read, the endpoint serving only since the last midnight: days 1 and 2 are gaps.
+  const lastDayOnly = series(3 * 1440, null);
+  for (let m = 2 * 1440; m < 3 * 1440; m++) lastDayOnly.invocationsPerMinute[m] = 60;
+  assert.throws(
+    () => storedHistoryOf(lastDayOnly, 'churn-prod/AllTraffic'),
+    (e: unknown) =>
+      e instanceof InvalidInputError &&
+      /covers 3\.00 days but only 1 UTC day holds an invocation; at least 2 are needed/.test(e.message),
+  );
+  // boundary: one minute of traffic on the day before is a second day.
+  lastDayOnly.invocationsPerMinute[2 * 1440 - 1] = 1;
+  assert.equal(storedHistoryOf(lastDayOnly, 'churn-prod/AllTraffic').invocationsPerMinute.length, 3 * 1440);
+  // Idle nights are not gaps in days: traffic 08:00-20:00 only, on 2 days.
+  const daytime = series(2 * 1440, null);
+  for (let m = 0; m < 2 * 1440; m++)
+    if (m % 1440 >= 480 && m % 1440 < 1200) daytime.invocationsPerMinute[m] = 60;
+  assert.equal(storedHistoryOf(daytime, 'x').invocationsPerMinute.length, 2 * 1440);
+});
