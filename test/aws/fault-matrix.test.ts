@@ -30,7 +30,8 @@
  * it). Retry counters are per retrier and reset when the state is entered anew, as in Step Functions.
  *
  * Rows. Every Task runs on `main` (evaluation 1 fails, is tuned and the endpoint reset, evaluation 2
- * passes), TuneBeforeEvaluation on `predicted` (the twin predicts a miss first). The failure
+ * passes), TuneBeforeEvaluation on `predicted` (the twin predicts a miss first), NormalizeInput on
+ * `package` (the user's existing version: the one-run-per-version check lists the executions). The failure
  * path's rows add a base failure: PublishFailureEvent follows a FAILED Default job (its fault must
  * not change JobFailedError); PublishCleanupFailureEvent follows a successful run whose Cleanup is
  * denied DeleteEndpoint. The four states of the history search (ReadHistory, PlanSearch, the Map's
@@ -56,6 +57,7 @@ import { describeFailures, validateContractRecords } from '../contract/botocore'
 import { FakeAccount, type Fault, type Leftover, seedForeign } from './fake-account';
 import { machineOver } from './machine';
 import { ACCOUNT, awsError, BUCKET, createMockedAws } from './mocks';
+import { sageMakerArn } from './tagged-account';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
@@ -136,7 +138,7 @@ const SMALL_GRID: Partial<SearchGrid> = {
   maxCapacityOffsets: [0],
 };
 
-const SCENARIOS: Record<'main' | 'predicted' | 'history', Scenario> = {
+const SCENARIOS: Record<'main' | 'predicted' | 'history' | 'package', Scenario> = {
   main: { request: requestWithSlo(10000), evaluationPeak: (index) => (index === 1 ? 24000 : 31000) },
   predicted: { request: requestWithSlo(25), evaluationPeak: () => 31000 },
   history: {
@@ -148,9 +150,20 @@ const SCENARIOS: Record<'main' | 'predicted' | 'history', Scenario> = {
     evaluationPeak: () => 31000,
     objects: { [`${BUCKET}/${TRACE_KEY}`]: traceFile() },
   },
+  // The user's own version 1 (seeded): NormalizeInput then lists the running executions for it.
+  package: {
+    request: {
+      ...requestWithSlo(10000),
+      model: { kind: 'modelPackage', modelPackageArn: sageMakerArn('model-package', `${USER_GROUP}/1`) },
+      evaluation: { maxIterations: 1 },
+    },
+    evaluationPeak: () => 31000,
+  },
 };
 /** The rows that run on `predicted` (every other row runs on `main`). */
 const PREDICTED_ROWS = new Set(['TuneBeforeEvaluation']);
+/** The rows that run on `package` (a versioned model package: the one-run-per-version check). */
+const PACKAGE_ROWS = new Set(['NormalizeInput']);
 /** The rows of the history search, which run on `history`. */
 const HISTORY_ROWS = new Set(['ReadHistory', 'PlanSearch', 'EvaluateCandidateBatch', 'PickRobustPolicySet']);
 
@@ -564,6 +577,7 @@ for (const [key, scenario] of Object.entries(SCENARIOS))
       main: ['TunePolicies', 'PollEndpointBeforeReset', 'ResetEndpoint'],
       predicted: ['TuneBeforeEvaluation'],
       history: [...HISTORY_ROWS],
+      package: ['NormalizeInput'],
     }[key];
     for (const state of expectedStates ?? [])
       assert.ok(cell.states.includes(state), `${state} entered: ${cell.states.join(', ')}`);
@@ -574,7 +588,7 @@ for (const [key, scenario] of Object.entries(SCENARIOS))
   });
 
 test('fault matrix: every Task state x every fault', async (t) => {
-  assert.equal(baselines.size, 3, 'the baselines ran');
+  assert.equal(baselines.size, Object.keys(SCENARIOS).length, 'the baselines ran');
   // The failure path's rows: a failed job before the failure event; a denied endpoint delete
   // after a run that succeeded, before the clean-up failure event.
   const jobFails = (account: FakeAccount) =>
@@ -603,7 +617,9 @@ test('fault matrix: every Task state x every fault', async (t) => {
       ? 'predicted'
       : HISTORY_ROWS.has(state)
         ? 'history'
-        : 'main';
+        : PACKAGE_ROWS.has(state)
+          ? 'package'
+          : 'main';
     const baseline = baselines.get(scenarioKey) as Baseline;
     const entered = new Set(baseline.states);
     const deployAt = baseline.states.indexOf('DeployEndpoint');
