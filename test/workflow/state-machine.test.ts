@@ -375,8 +375,8 @@ describe('state machine, executed locally', () => {
     const names = runNames('churn', runIdFor(localExecutionArn('test-execution')));
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error?.name, 'TransientAwsError');
-    // 1 attempt + 14 retries of Cleanup's own budget.
-    assert.equal(endpointAttempts, 15);
+    // 1 attempt + 24 retries of Cleanup's own budget.
+    assert.equal(endpointAttempts, 25);
     const endpointArn = `arn:aws:sagemaker:us-east-1:123456789012:endpoint/${names.endpointName.toLowerCase()}`;
     assert.match(result.error?.cause ?? '', /clean-up could not delete 1 resource\(s\), left: /);
     assert.ok(result.error?.cause.includes(endpointArn), result.error?.cause);
