@@ -1,7 +1,7 @@
 /**
  * `npm run bench:sim`: how fast and how good the digital twin is.
  * 1. one policy on 7 days of per-second traffic (goal: under 1 s);
- * 2. a search of the default grid (756 candidates) on one day of per-minute WorldCup98 traffic
+ * 2. a search of the default grid (DEFAULT_SEARCH_GRID, its size printed) on one day of per-minute WorldCup98 traffic
  *    (goal: under 10 s);
  * 3. the search's best against the three baselines and the oracle on that day.
  * Medians over a few repetitions. The traffic is the WorldCup98 trace (Arlitt and Jin, Internet

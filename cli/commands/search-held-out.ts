@@ -2,13 +2,13 @@
  * The held-out part of `scaleplan search`: the traces cut into windows (UTC days by default), the
  * rolling held-out search with forecast schedules among the candidates, and its table.
  */
+import { searchHeldOutInParallel } from '../../shared/adapters/local/held-out-workers';
 import { forecastCandidates } from '../../shared/core/sim/forecast';
 import {
   type HeldOutInput,
   type HeldOutResult,
   type HistoryWindow,
   type JudgedCandidate,
-  searchHeldOut,
   splitIntoWindows,
 } from '../../shared/core/sim/holdout';
 import type { SearchInput } from '../../shared/core/sim/search';
@@ -20,12 +20,16 @@ export function historyWindows(scenarios: SearchInput['scenarios'], windowSecond
     .sort((a, b) => a.traffic.startEpochSeconds - b.traffic.startEpochSeconds);
 }
 
-/** Runs the rolling held-out search on `windows` with forecast schedules among the candidates. */
-export function runHeldOut(
+/**
+ * Runs the rolling held-out search on `windows` with forecast schedules among the candidates, the
+ * grid simulated on `workers` worker threads (default: the machine's cores).
+ */
+export async function runHeldOut(
   input: Omit<SearchInput, 'scenarios'>,
   windows: HistoryWindow[],
   trainingWindows: number,
-): HeldOutResult {
+  workers?: number,
+): Promise<HeldOutResult> {
   const heldOutInput: HeldOutInput = {
     ...input,
     windows,
@@ -35,7 +39,13 @@ export function runHeldOut(
     trainingCandidates: (training) =>
       forecastCandidates(training, input.base, input.analysis.peakInvocationsPerMinute),
   };
-  return searchHeldOut(heldOutInput);
+  const {
+    workers: _,
+    workerSimulations,
+    ...result
+  } = await searchHeldOutInParallel(heldOutInput, workers === undefined ? {} : { workers });
+  // The simulations of the whole search, the workers' included.
+  return { ...result, simulations: result.simulations + workerSimulations };
 }
 
 const pct = (x: number) => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(3)}%`);

@@ -100,6 +100,7 @@ interface SearchOptions extends CommonOptions {
   heldOut?: boolean;
   windowHours?: number;
   trainingWindows?: number;
+  workers?: number;
   format: 'json' | 'table';
 }
 
@@ -162,6 +163,11 @@ export function registerSearch(program: Command): void {
       'windows each held-out fold trains on, the ones just before it (default 7)',
       integer({ atLeast: 1 }, '7'),
     )
+    .option(
+      '--workers <n>',
+      "worker threads the held-out search simulates the grid on (default: the machine's cores; 1 = this thread only)",
+      integer({ atLeast: 1 }, '2'),
+    )
     .addOption(
       choiceOption('--format <format>', 'json (table on stderr) or table', ['json', 'table']).default('json'),
     )
@@ -190,7 +196,7 @@ function gridOf(options: SearchOptions, base: { maxCapacity: number }): Partial<
 }
 
 /** The action of `scaleplan search`: the in-sample search, then the held-out folds by default. */
-function runSearch(options: SearchOptions): void {
+async function runSearch(options: SearchOptions): Promise<void> {
   const traces = options.trace ?? [];
   if ((traces.length === 0) === (options.phases === undefined))
     throw new InvalidInputError('pass --trace FILE (one or more) or --phases JSON');
@@ -216,7 +222,8 @@ function runSearch(options: SearchOptions): void {
   const windowHours = options.windowHours ?? 24;
   const trainingWindows = options.trainingWindows ?? 7;
   const windows = options.heldOut === false ? [] : historyWindows(scenarios, windowHours * 3600);
-  const heldOut = windows.length >= 2 ? runHeldOut(searchInput, windows, trainingWindows) : null;
+  const heldOut =
+    windows.length >= 2 ? await runHeldOut(searchInput, windows, trainingWindows, options.workers) : null;
   const heldOutNote =
     options.heldOut === false || windows.length >= 2
       ? ''

@@ -69,14 +69,14 @@ describe('predictEvaluation', () => {
 });
 
 describe('search', () => {
-  it('the default grid has 1260 candidates: 756 with step scaling on or off, 504 with a concurrency policy', () => {
+  it('the default grid has 1512 candidates: 756 with step scaling on or off, 756 with a concurrency policy', () => {
     const n = searchCandidates({
       analysis: ANALYSIS,
       base: policies(),
       scenarios: [],
       latencySloMs: 100,
     }).length;
-    assert.equal(n, 1260);
+    assert.equal(n, 1512);
   });
 
   it("baselines: the sample's 55%, the documented rps x 0.5 x 60, static at Max", () => {

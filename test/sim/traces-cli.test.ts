@@ -210,16 +210,16 @@ describe('scaleplan simulate and search', () => {
     );
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(r.stdout);
-    // 2 targets x 1 x 1 cooldowns x (3 step choices + 2 concurrency policies) x 2 MinCapacity x
+    // 2 targets x 1 x 1 cooldowns x (3 step choices + 3 concurrency policies) x 2 MinCapacity x
     // 2 MaxCapacity (the default grid's)
-    assert.equal(json.candidatesEvaluated, 2 * 1 * 1 * (3 + 2) * 2 * 2);
+    assert.equal(json.candidatesEvaluated, 2 * 1 * 1 * (3 + 3) * 2 * 2);
     assert.equal(json.baselines.length, 3);
     assert.match(r.stderr, /baseline\s+AWS sample/);
     assert.match(r.stderr, /oracle/);
   });
 
   it('search covers MaxCapacity, MinCapacity and step thresholds when asked', () => {
-    // base Min 1, Max 4: Max offsets -1,0,+2 -> 3, 4, 6; Min offsets 0,1 -> 1, 2; steps off and 1.3x, and the two concurrency policies (step off).
+    // base Min 1, Max 4: Max offsets -1,0,+2 -> 3, 4, 6; Min offsets 0,1 -> 1, 2; steps off and 1.3x, and the three concurrency policies (step off).
     const r = cli(
       ...searchArgs(
         '--targets',
@@ -238,7 +238,7 @@ describe('scaleplan simulate and search', () => {
     );
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(r.stdout);
-    assert.equal(json.candidatesEvaluated, 1 * 1 * 1 * (2 + 2) * 2 * 3);
+    assert.equal(json.candidatesEvaluated, 1 * 1 * 1 * (2 + 3) * 2 * 3);
     const maxes = new Set(
       json.front.map((o: { policySet: { maxCapacity: number } }) => o.policySet.maxCapacity),
     );

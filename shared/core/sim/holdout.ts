@@ -161,6 +161,7 @@ export interface HeldOutResult {
     monthlyCostUsd: number | null;
     feasibleCount: number;
   };
+  /** Simulations this call ran (the seeded ones not counted). */
   simulations: number;
   reasons: Reason[];
 }
@@ -170,8 +171,8 @@ export interface HeldOutResult {
  * the same policy set under different labels (a grid point the refinement revisits, a baseline
  * equal to a grid point) share their runs: deduplication by content.
  */
-function makeJudge(input: HeldOutInput) {
-  const cache = new Map<string, SimulationSummary>();
+function makeJudge(input: HeldOutInput, seeded?: ReadonlyMap<string, SimulationSummary>) {
+  const cache = new Map<string, SimulationSummary>(seeded);
   let simulations = 0;
   const keyOf = (policySet: PolicySet, w: number) => `${JSON.stringify(policySet)}\u0000${w}`;
   const run = (policySet: PolicySet, w: number): SimulationSummary => {
@@ -225,7 +226,62 @@ function makeJudge(input: HeldOutInput) {
     return true;
   };
   const oracle = (w: number) => run(input.base, w).oracleInstanceHours;
-  return { run, figures, meetsEvery, oracle, count: () => simulations };
+  return { run, figures, meetsEvery, oracle, count: () => simulations, entries: () => [...cache] };
+}
+
+/** One simulation of the held-out search, keyed by (policy set, window) as its cache keys it. */
+export type HeldOutSimulation = [key: string, summary: SimulationSummary];
+
+/** The grid and the extra candidates: the candidates every fold shares (forecasts are per fold). */
+function sharedCandidates(input: HeldOutInput): { label: string; policySet: PolicySet }[] {
+  return [...searchCandidates({ ...input, scenarios: [] }), ...(input.extraCandidates ?? [])];
+}
+
+/**
+ * The grid's part of the held-out search for one shard of its candidates (every `count`-th, from
+ * `index`): each fold's training windows with early stop, as searchHeldOut runs them, at the
+ * initial margin (the lowest level a fold can require, so the simulations are a superset of what
+ * the shard's candidates need at any margin). Pure and deterministic: shards run in parallel
+ * (worker threads) and their simulations seed searchHeldOut, which then finds the grid already
+ * simulated and gives the same result as alone. `trainingCandidates` is not used.
+ *
+ * @example
+ * // two workers: gridSimulations(input, { index: 0, count: 2 }) and { index: 1, count: 2 }
+ */
+export function gridSimulations(
+  input: HeldOutInput,
+  shard: { index: number; count: number },
+  /**
+   * Per fold of heldOutFolds(input), the candidates trainingCandidates gives it (a function cannot
+   * cross to a worker thread; its policy sets can): each shard simulates its share of them too.
+   */
+  foldCandidates: { label: string; policySet: PolicySet }[][] = [],
+): { simulations: HeldOutSimulation[]; count: number } {
+  if (!(Number.isInteger(shard.count) && shard.count >= 1 && shard.index >= 0 && shard.index < shard.count))
+    throw new InvalidInputError(`held-out shard ${shard.index} of ${shard.count}: need 0 <= index < count`);
+  const judge = makeJudge(input);
+  const required = Math.min(1, (input.sloTarget ?? 0.999) + (input.initialMarginShare ?? 0.0002));
+  const isMine = (_: unknown, i: number) => i % shard.count === shard.index;
+  const mine = sharedCandidates(input).filter(isMine);
+  heldOutFolds(input).forEach(({ training }, k) => {
+    for (const c of [...mine, ...(foldCandidates[k] ?? []).filter(isMine)])
+      if (judge.meetsEvery(c.policySet, training, required)) judge.figures(c.policySet, training);
+  });
+  return { simulations: judge.entries(), count: judge.count() };
+}
+
+/**
+ * The training windows of every rolling fold, then of the final recommendation (the last
+ * maxTrainingWindows windows): the sets searchHeldOut searches on, in its order.
+ */
+export function heldOutFolds(input: HeldOutInput): { training: number[] }[] {
+  const n = input.windows.length;
+  const maxTrain = input.maxTrainingWindows ?? 7;
+  const last = Math.min(maxTrain, n);
+  return [
+    ...rollingFolds(n, input.minTrainingWindows ?? 1, maxTrain),
+    { training: Array.from({ length: last }, (_, i) => n - last + i) },
+  ];
 }
 
 type Judge = ReturnType<typeof makeJudge>;
@@ -437,7 +493,11 @@ function inSampleFront<T extends { inSample: WindowFigures }>(items: T[]): T[] {
  * const r = searchHeldOut({ analysis, base, windows: splitIntoWindows(trace), latencySloMs: 100 });
  * r.folds[0].recommended?.heldOut.sloAttainment; // the pick of day 1 on day 2
  */
-export function searchHeldOut(input: HeldOutInput): HeldOutResult {
+export function searchHeldOut(
+  input: HeldOutInput,
+  /** Simulations already run (gridSimulations of each shard): not run again, not counted. */
+  seeded?: ReadonlyMap<string, SimulationSummary>,
+): HeldOutResult {
   const minTrain = input.minTrainingWindows ?? 1;
   const maxTrain = input.maxTrainingWindows ?? 7;
   if (input.windows.length < minTrain + 1)
@@ -447,9 +507,9 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
   const target = input.sloTarget ?? 0.999;
   const initialMargin = input.initialMarginShare ?? 0.0002;
   const rounds = input.refineRounds ?? 4;
-  const candidates = [...searchCandidates({ ...input, scenarios: [] }), ...(input.extraCandidates ?? [])];
+  const candidates = sharedCandidates(input);
   const baselines = baselinePolicySets(input.analysis, input.base);
-  const judge = makeJudge(input);
+  const judge = makeJudge(input, seeded);
   const judged = (
     c: { label: string; policySet: PolicySet },
     training: number[],
@@ -501,11 +561,7 @@ export function searchHeldOut(input: HeldOutInput): HeldOutResult {
     });
     margin = Math.max(margin, error);
   }
-  const n = input.windows.length;
-  const finalTraining = Array.from(
-    { length: Math.min(maxTrain, n) },
-    (_, i) => n - Math.min(maxTrain, n) + i,
-  );
+  const finalTraining = heldOutFolds(input).at(-1)!.training;
   const finalRequired = Math.min(1, target + margin);
   const finalFeasible = feasibleOn(judge, withTrained(finalTraining), finalTraining, finalRequired);
   const finalPick = refineFromFamilies(

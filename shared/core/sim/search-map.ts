@@ -22,7 +22,7 @@ import type { SimSettings } from './settings';
 /**
  * Candidates one search may hold at most (the derived policy set included): the map's items
  * sit in the execution state as indexes (about 5 bytes each, 10 KB at the cap), and the twin runs
- * candidates x days times. The default grid with its concurrency candidates holds 1260.
+ * candidates x days times. The default grid with its concurrency candidates holds 1512.
  */
 export const MAX_SEARCH_CANDIDATES = 2000;
 
@@ -49,7 +49,7 @@ export interface SearchSpec {
  * The candidates of a search: the derived policy set first (so its figures tell whether the
  * search saved an evaluation), then the grid on its Min/Max, without a policy set already listed.
  * Refused above `maxCandidates`.
- * @example planSearchCandidates({ analysis, derived, maxCandidates: 1000 }).length; // 1261 with the default grid
+ * @example planSearchCandidates({ analysis, derived, maxCandidates: 1000 }).length; // 1513 with the default grid
  */
 export function planSearchCandidates(input: {
   analysis: BenchmarkAnalysis;
