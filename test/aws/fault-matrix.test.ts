@@ -50,10 +50,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createSearchPoliciesPlanHandler } from '../../functions/searchPoliciesPlan/handler';
 import { runIdFor, runNames } from '../../shared/core/naming';
-import type { SearchGrid } from '../../shared/core/sim/search';
 import { loadDefinition } from '../../shared/workflow/definition';
 import { localExecutionArn } from '../../shared/workflow/local-runner';
 import { describeFailures, validateContractRecords } from '../contract/botocore';
+import { SMALL_SEARCH_GRID } from '../fakes/search-grid';
 import { FakeAccount, type Fault, type Leftover, seedForeign } from './fake-account';
 import { machineOver } from './machine';
 import { ACCOUNT, awsError, BUCKET, createMockedAws } from './mocks';
@@ -126,17 +126,6 @@ function traceFile(): string {
   });
 }
 const TRACE_KEY = 'traces/history.json';
-
-/** A small search grid (the derived set and 4 candidates: one batch), so a run takes well under a second. */
-const SMALL_GRID: Partial<SearchGrid> = {
-  targetSharesOfPeak: [0.4, 0.55],
-  scaleOutCooldownSeconds: [10],
-  scaleInCooldownSeconds: [300],
-  stepThresholdsOverTarget: [null],
-  concurrencySharesOfPeak: [null],
-  minCapacityOffsets: [0, 2],
-  maxCapacityOffsets: [0],
-};
 
 const SCENARIOS: Record<'main' | 'predicted' | 'history' | 'package', Scenario> = {
   main: { request: requestWithSlo(10000), evaluationPeak: (index) => (index === 1 ? 24000 : 31000) },
@@ -293,7 +282,7 @@ const aws = createMockedAws('fault-matrix');
 const clock = new TaskClock();
 clock.account.wire(aws, () => clock.account);
 const run = machineOver(aws.ports, clock.around, {
-  searchPoliciesPlan: createSearchPoliciesPlanHandler(aws.ports, { grid: SMALL_GRID }),
+  searchPoliciesPlan: createSearchPoliciesPlanHandler(aws.ports, { grid: SMALL_SEARCH_GRID }),
 });
 
 interface CellRun {
