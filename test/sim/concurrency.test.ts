@@ -186,13 +186,13 @@ describe('concurrency candidates in the search', () => {
     assert.equal(concurrencyAtShareOfPeak(ANALYSIS, 0), 0.01);
   });
 
-  it('the default grid pairs InvocationsPerInstance with a scale-out-only concurrency policy at 80% and 90% of the peak, step off', () => {
+  it('the default grid pairs InvocationsPerInstance with a scale-out-only concurrency policy at 70%, 80% and 90% of the peak, step off', () => {
     const withConcurrency = searchCandidates(input).filter((c) => c.policySet.concurrencyTargetTracking);
-    assert.equal(withConcurrency.length, 7 * 3 * 3 * 2 * 2 * 2);
+    assert.equal(withConcurrency.length, 7 * 3 * 3 * 3 * 2 * 2);
     const targets = new Set(withConcurrency.map((c) => c.policySet.concurrencyTargetTracking!.targetValue));
     assert.deepEqual(
       [...targets],
-      [concurrencyAtShareOfPeak(ANALYSIS, 0.8), concurrencyAtShareOfPeak(ANALYSIS, 0.9)],
+      [0.7, 0.8, 0.9].map((share) => concurrencyAtShareOfPeak(ANALYSIS, share)),
     );
     for (const c of withConcurrency) {
       const conc = c.policySet.concurrencyTargetTracking!;
@@ -200,7 +200,7 @@ describe('concurrency candidates in the search', () => {
       assert.equal(c.policySet.stepScaling, undefined);
       assert.equal(conc.disableScaleIn, true);
       assert.equal(conc.scaleOutCooldownSeconds, inv.scaleOutCooldownSeconds);
-      assert.match(c.label, /conc \d+(\.\d+)? \((80|90)%\)/);
+      assert.match(c.label, /conc \d+(\.\d+)? \((70|80|90)%\)/);
     }
   });
 
