@@ -2,8 +2,8 @@
  * The held-out search on several cores: the grid's candidates and each fold's forecast candidates
  * are split into shards, each shard's simulations run in a worker thread (`gridSimulations`), and
  * the search itself then runs on the main thread with those simulations already done (the
- * refinement, which depends on each fold's pick, and the baselines stay there). The result is the one `searchHeldOut` gives alone: the
- * twin is deterministic and the shards only fill its cache.
+ * refinement, which depends on each fold's pick, and the baselines stay there). The result is the
+ * one `searchHeldOut` gives alone: the twin is deterministic and the shards only fill its cache.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
