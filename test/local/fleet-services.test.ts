@@ -8,6 +8,7 @@ import {
   applyScalingRequests,
   createLocalAutoScaling,
   createLocalCloudWatch,
+  createScaledClock,
   statistic,
 } from '../../shared/adapters/local/fleet';
 import { ConfigurationError } from '../../shared/core/errors';
@@ -137,5 +138,26 @@ describe('local Application Auto Scaling', () => {
         }),
       (error: Error) => error instanceof ConfigurationError && /ChangeInCapacity only/.test(error.message),
     );
+  });
+});
+
+describe('scaled clock', () => {
+  it('a sleep ends only once the clock it reads says the time is due, even when timers fire early', async () => {
+    // A wall clock that runs at half the speed of the timers: every timer fires early by its reading.
+    const realStart = Date.now();
+    const slowNowMs = () => realStart + (Date.now() - realStart) / 2;
+    const clock = createScaledClock(60, slowNowMs);
+    const from = clock.nowSeconds();
+    await clock.sleep(3);
+    assert.equal(clock.nowSeconds() - from >= 3, true, `woke ${clock.nowSeconds() - from} s after`);
+  });
+
+  it('an aborted sleep ends at once', async () => {
+    const clock = createScaledClock(60);
+    const abort = new AbortController();
+    const slept = clock.sleep(3600, abort.signal);
+    abort.abort();
+    await slept;
+    assert.equal(clock.nowSeconds() - clock.startEpochSeconds < 3600, true);
   });
 });

@@ -46,7 +46,14 @@ export function createScaledClock(timeScale: number, realNowMs: () => number = D
     sleep: (awsSeconds, signal) =>
       new Promise((resolve) => {
         if (signal?.aborted) return resolve();
-        const timer = setTimeout(done, Math.max(0, realMs(awsSeconds)));
+        // A timer may fire a millisecond before Date.now says it is due: wait on until it is.
+        const dueMs = realNowMs() + realMs(awsSeconds);
+        let timer = setTimeout(wake, Math.max(0, dueMs - realNowMs()));
+        function wake() {
+          const leftMs = dueMs - realNowMs();
+          if (leftMs > 0) timer = setTimeout(wake, leftMs);
+          else done();
+        }
         function done() {
           clearTimeout(timer);
           signal?.removeEventListener('abort', done);

@@ -15,6 +15,9 @@ export function startPeriodTicker(ctx: FleetContext, autoscaling: LocalAutoScali
   let nextBoundary = clock.startEpochSeconds + periodSeconds;
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
+    // A timer may fire a millisecond before the wall clock reaches the boundary (timers and
+    // Date.now round differently): a decision must not precede the boundary it is made at.
+    if (clock.nowSeconds() < nextBoundary) return schedule();
     const boundary = nextBoundary;
     nextBoundary += periodSeconds;
     const periodAt = boundary - periodSeconds;
