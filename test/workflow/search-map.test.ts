@@ -117,6 +117,12 @@ test('a history in the input fills the rates, the map searches on it and the eva
   assert.ok(search.cost.lambdaGbSeconds > 0);
   assert.equal(search.cost.evaluationsSaved, 1);
   assert.ok(recommendation.reasons.some((r) => r.code === 'SearchCost'));
+  // The reason says which level the derived set missed, then what its worst day served.
+  const missed = recommendation.reasons.find((r) => r.code === 'DerivedMissesHistory');
+  assert.match(
+    missed?.message ?? '',
+    /^the derived policy set misses the required \d+\.\d{3}% on a training day: its worst day serves \d+\.\d{3}% within the SLO/,
+  );
   // The policy set registered first is the pick.
   const put = fake.inputOf<{ TargetTrackingScalingPolicyConfiguration?: { TargetValue: number } }>(
     'scaling.putScalingPolicy',

@@ -235,7 +235,7 @@ export function pickRobustCandidate(input: PickInput): PickResult {
   if (derived)
     reasons.push({
       code: derivedMeetsRequired ? 'DerivedMeetsHistory' : 'DerivedMissesHistory',
-      message: `the derived policy set ${derivedMeetsRequired ? 'meets' : 'misses'} ${pct(required)} on the training days (worst ${pct(derived.sloAttainment)}, ${derived.instanceHours.toFixed(2)} instance-hours)`,
+      message: `the derived policy set ${derivedMeetsRequired ? 'meets' : 'misses'} the required ${pct(required)} on ${derivedMeetsRequired ? 'every training day' : 'a training day'}: its worst day serves ${pct(derived.sloAttainment)} within the SLO, ${derived.instanceHours.toFixed(2)} instance-hours in all`,
     });
   if (byIndex.size < spec.candidates.length)
     reasons.push({
