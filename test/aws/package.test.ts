@@ -3,7 +3,8 @@
  * cfn-lint on the template (no errors; its exit code is a bit mask: 2 errors, 4 warnings,
  * 8 informational), scripts/check-iam.ts on its IAM statements, and the facts the deployment
  * relies on (runtime, functions, stable state machine ID, outputs, trigger, PassRole scope, the
- * packaged definition equal to statemachines/scaleplan.asl.yml). Takes ~15 s.
+ * sweeper's dead-letter queue, the packaged definition equal to statemachines/scaleplan.asl.yml).
+ * Takes ~15 s.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -261,9 +262,10 @@ describe('npx osls package', () => {
         status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
       },
     });
-    assert.deepEqual(rule.Properties.Targets, [
-      { Id: 'sweeper', Arn: { 'Fn::GetAtt': ['SweeperLambdaFunction', 'Arn'] } },
-    ]);
+    assert.deepEqual(
+      (rule.Properties.Targets as { Id: string; Arn: unknown }[]).map(({ Id, Arn }) => ({ Id, Arn })),
+      [{ Id: 'sweeper', Arn: { 'Fn::GetAtt': ['SweeperLambdaFunction', 'Arn'] } }],
+    );
     const permission = template.Resources.SweeperInvokePermission!;
     assert.equal(permission.Properties.Principal, 'events.amazonaws.com');
     assert.deepEqual(permission.Properties.SourceArn, { 'Fn::GetAtt': ['SweeperRule', 'Arn'] });
@@ -274,6 +276,78 @@ describe('npx osls package', () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own ${} of Fn::Sub
       'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:scaleplan-test',
     });
+  });
+
+  test("the sweeper's failures land in its dead-letter queue: undelivered events and failed invocations", () => {
+    const queueArn = { 'Fn::GetAtt': ['SweeperDeadLetterQueue', 'Arn'] };
+    const ruleArn = { 'Fn::GetAtt': ['SweeperRule', 'Arn'] };
+    // Encrypted with SQS's own keys (no KMS key to grant EventBridge or Lambda), kept 14 days.
+    const queue = template.Resources.SweeperDeadLetterQueue!;
+    assert.equal(queue.Type, 'AWS::SQS::Queue');
+    assert.deepEqual(queue.Properties, {
+      QueueName: 'scaleplan-test-sweeper-dead-letters',
+      MessageRetentionPeriod: 1_209_600,
+      SqsManagedSseEnabled: true,
+    });
+    // EventBridge: an event it cannot hand to Lambda is retried for an hour, then kept.
+    const [target] = template.Resources.SweeperRule!.Properties.Targets as Record<string, unknown>[];
+    assert.deepEqual(target?.DeadLetterConfig, { Arn: queueArn });
+    assert.deepEqual(target?.RetryPolicy, { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 185 });
+    // Lambda: an invocation that failed its three attempts, or aged past 6 hours, is kept too.
+    const invokeConfigs = Object.values(template.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+        (r.Properties.FunctionName as { Ref?: string }).Ref === 'SweeperLambdaFunction',
+    );
+    assert.equal(invokeConfigs.length, 1);
+    assert.deepEqual(invokeConfigs[0]?.Properties, {
+      FunctionName: { Ref: 'SweeperLambdaFunction' },
+      Qualifier: '$LATEST',
+      DestinationConfig: { OnFailure: { Destination: queueArn } },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21600,
+    });
+    // The queue's policy lets EventBridge send for SweeperRule only.
+    const policies = Object.values(template.Resources).filter((r) => r.Type === 'AWS::SQS::QueuePolicy');
+    assert.equal(policies.length, 1);
+    const queuePolicy = policies[0]!.Properties;
+    assert.deepEqual(queuePolicy.Queues, [{ Ref: 'SweeperDeadLetterQueue' }]);
+    assert.deepEqual((queuePolicy.PolicyDocument as { Statement: unknown[] }).Statement, [
+      {
+        Sid: 'SweeperRuleDeadLetters',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+      },
+    ]);
+    // Lambda sends with the function's role: SweeperRole may send to that queue and no other,
+    // and no other role may touch SQS at all.
+    const sqsStatements = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role' || r.Type === 'AWS::IAM::ManagedPolicy')
+      .flatMap(([id, r]) => {
+        const documents =
+          r.Type === 'AWS::IAM::Role'
+            ? ((r.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument)
+            : [r.Properties.PolicyDocument];
+        return documents.flatMap((d) =>
+          ((d as { Statement: { Action: string[] | string }[] }).Statement ?? [])
+            .filter((st) => [st.Action].flat().some((a) => a.startsWith('sqs:')))
+            .map((st) => ({ id, ...st })),
+        );
+      });
+    assert.deepEqual(sqsStatements, [
+      {
+        id: 'SweeperRole',
+        Sid: 'SendMessageToDeadLetterQueue',
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: queueArn,
+      },
+    ]);
+    assert.deepEqual(template.Outputs.SweeperDeadLetterQueueUrl?.Value, { Ref: 'SweeperDeadLetterQueue' });
+    assert.deepEqual(template.Outputs.SweeperDeadLetterQueueArn?.Value, queueArn);
   });
 
   test('NormalizeInput knows the roles PassRole allows, to refuse any other roleArn before anything exists', () => {
