@@ -94,6 +94,7 @@ interface SearchOptions extends CommonOptions {
   scaleOutCooldowns?: number[];
   scaleInCooldowns?: number[];
   stepThresholds?: (number | 'off')[];
+  concurrencyShares?: (number | 'off')[];
   minCapacityOffsets?: number[];
   maxCapacityOffsets?: number[];
   keepCpu?: boolean;
@@ -146,6 +147,11 @@ export function registerSearch(program: Command): void {
       listOf(orWord('off', decimal({ above: 0 }, '1.3'))),
     )
     .option(
+      '--concurrency-shares <list>',
+      `high-resolution concurrency policy beside InvocationsPerInstance per candidate: off, or its target as the concurrent requests one instance holds at this share of its peak, 0..1 (default ${DEFAULT_SEARCH_GRID.concurrencySharesOfPeak.map((v) => v ?? 'off').join(',')})`,
+      listOf(orWord('off', decimal({ above: 0, atMost: 1 }, '0.8'))),
+    )
+    .option(
       '--min-capacity-offsets <list>',
       `integers added to the recommendation's MinCapacity (default ${DEFAULT_SEARCH_GRID.minCapacityOffsets.join(',')})`,
       listOf(integer({}, '-1')),
@@ -182,6 +188,8 @@ function gridOf(options: SearchOptions, base: { maxCapacity: number }): Partial<
   if (options.scaleInCooldowns) grid.scaleInCooldownSeconds = options.scaleInCooldowns;
   if (options.stepThresholds)
     grid.stepThresholdsOverTarget = options.stepThresholds.map((v) => (v === 'off' ? null : v));
+  if (options.concurrencyShares)
+    grid.concurrencySharesOfPeak = options.concurrencyShares.map((v) => (v === 'off' ? null : v));
   if (options.minCapacityOffsets) grid.minCapacityOffsets = options.minCapacityOffsets;
   const maxOffsets = options.maxCapacityOffsets;
   if (maxOffsets) {

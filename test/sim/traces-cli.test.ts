@@ -246,6 +246,38 @@ describe('scaleplan simulate and search', () => {
     assert.match(r.stderr, /max 6|max 3|max 4/);
   });
 
+  it('search takes the concurrency policy choices from --concurrency-shares', () => {
+    // 1 target x 1 x 1 cooldowns x (1 step choice, off, + 2 concurrency policies) x 1 x 1.
+    const r = cli(
+      ...searchArgs(
+        '--targets',
+        '0.8',
+        '--scale-out-cooldowns',
+        '300',
+        '--scale-in-cooldowns',
+        '300',
+        '--step-thresholds',
+        'off',
+        '--concurrency-shares',
+        'off,0.7,0.9',
+        '--min-capacity-offsets',
+        '0',
+        '--max-capacity-offsets',
+        '0',
+        '--no-held-out',
+      ),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.candidatesEvaluated, 1 + 2);
+    const bad = cli(...searchArgs('--concurrency-shares', 'off,1.5'));
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(
+      bad.stderr,
+      /option '--concurrency-shares <list>' argument 'off,1\.5' is invalid\. item 2 '1\.5': expected a decimal number > 0 and <= 1 in plain digits \(e\.g\. 0\.8\), or off/,
+    );
+  });
+
   it('search refuses a MaxCapacity offset below 1 and a bad step threshold', () => {
     const cases = [
       {
