@@ -300,9 +300,51 @@ export function actionsOfRole(template: Template, roleId: string): Set<string> {
 const functionKeyOf = (resource: TemplateResource) =>
   /^functions\/([^/]+)\/handler\.handler$/.exec(String(resource.Properties?.Handler ?? ''))?.[1];
 
+/** The action Lambda needs, with the function's role, to send to a destination of each resource type. */
+const DESTINATION_ACTIONS: Record<string, string> = {
+  'AWS::SQS::Queue': 'sqs:SendMessage',
+  'AWS::SNS::Topic': 'sns:Publish',
+  'AWS::Lambda::Function': 'lambda:InvokeFunction',
+  'AWS::Events::EventBus': 'events:PutEvents',
+  'AWS::S3::Bucket': 's3:PutObject',
+};
+
 /**
- * Checks every Lambda function of a template against what its code sends: it has a role of its
- * own, and that role allows exactly the needed actions (none missing, none unused).
+ * What Lambda itself sends with a function's role: the record of an asynchronous invocation to its
+ * on-failure and on-success destinations (AWS Lambda, "Capturing records of Lambda asynchronous
+ * invocations"), read from the template's AWS::Lambda::EventInvokeConfig of that function.
+ * A destination is `{ "Fn::GetAtt": [id, "Arn"] }` (packaged) or `"id.Arn"` (serverless.yml read
+ * without CloudFormation's tags).
+ */
+function destinationActions(
+  resources: Record<string, TemplateResource>,
+  functionId: string,
+  fn: string,
+): NeededAction[] {
+  const needed: NeededAction[] = [];
+  for (const config of Object.values(resources)) {
+    if (config.Type !== 'AWS::Lambda::EventInvokeConfig') continue;
+    if ((config.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref !== functionId) continue;
+    const destinations = (config.Properties?.DestinationConfig ?? {}) as Record<
+      string,
+      { Destination?: unknown }
+    >;
+    for (const [when, { Destination: arn }] of Object.entries(destinations)) {
+      const id =
+        typeof arn === 'string'
+          ? /^([A-Za-z0-9]+)\.Arn$/.exec(arn)?.[1]
+          : (arn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+      const action = id ? DESTINATION_ACTIONS[resources[id]?.Type ?? ''] : undefined;
+      if (action) needed.push({ action, because: `Lambda's ${when} destination of ${fn} (${id})` });
+    }
+  }
+  return needed;
+}
+
+/**
+ * Checks every Lambda function of a template against what its code sends, and what Lambda sends for
+ * it to its asynchronous destinations: it has a role of its own, and that role allows exactly the
+ * needed actions (none missing, none unused).
  * @param traced the SDK operations of each function key (traceFunctions)
  */
 export function checkFunctionRoles(
@@ -312,7 +354,7 @@ export function checkFunctionRoles(
   const problems: RoleProblem[] = [];
   const roleUsers = new Map<string, string[]>();
   const resources = (template.Resources ?? {}) as Record<string, TemplateResource>;
-  for (const resource of Object.values(resources)) {
+  for (const [functionId, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const fn = functionKeyOf(resource);
     if (!fn) continue;
@@ -333,7 +375,7 @@ export function checkFunctionRoles(
       problems.push({ fn, code: 'noTrace', message: `${fn}: its handler was not traced` });
       continue;
     }
-    const needed = neededActions(operations);
+    const needed = [...neededActions(operations), ...destinationActions(resources, functionId, fn)];
     const granted = actionsOfRole(template, roleId);
     for (const { action, because } of needed)
       if (!granted.has(action))
@@ -367,18 +409,40 @@ export function checkFunctionRoles(
  * handler and role, and the resources), without packaging.
  */
 export function templateOfServerlessYml(config: {
-  functions?: Record<string, { handler?: string; role?: string }>;
+  functions?: Record<
+    string,
+    { handler?: string; role?: string; destinations?: Record<string, { arn?: unknown } | string> }
+  >;
   resources?: { Resources?: Record<string, TemplateResource> };
 }): Template {
   const resources: Record<string, TemplateResource> = { ...(config.resources?.Resources ?? {}) };
-  for (const [key, fn] of Object.entries(config.functions ?? {}))
-    resources[`${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`] = {
+  for (const [key, fn] of Object.entries(config.functions ?? {})) {
+    const id = `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`;
+    resources[id] = {
       Type: 'AWS::Lambda::Function',
       Properties: {
         Handler: fn.handler,
         Role: { 'Fn::GetAtt': [fn.role ?? 'IamRoleLambdaExecution', 'Arn'] },
       },
     };
+    // As the framework renders `destinations: { onFailure, onSuccess }` (an ARN or `{ type, arn }`).
+    if (fn.destinations) {
+      const destination = (d: { arn?: unknown } | string) => ({
+        Destination: typeof d === 'string' ? d : d.arn,
+      });
+      const { onFailure, onSuccess } = fn.destinations;
+      resources[`${id.replace(/LambdaFunction$/, '')}LambdaEvConf`] = {
+        Type: 'AWS::Lambda::EventInvokeConfig',
+        Properties: {
+          FunctionName: { Ref: id },
+          DestinationConfig: {
+            ...(onFailure ? { OnFailure: destination(onFailure) } : {}),
+            ...(onSuccess ? { OnSuccess: destination(onSuccess) } : {}),
+          },
+        },
+      };
+    }
+  }
   return { Resources: resources } as Template;
 }
 

@@ -310,11 +310,11 @@ test('every function of serverless.yml has its own role, allowing exactly what i
   const template = templateOfServerlessYml(config);
   const traced = traceFunctions(template);
   const problems = checkFunctionRoles(template, traced);
-  // One grant that no code sends, on purpose: Lambda itself sends the record of a failed
-  // asynchronous invocation to the function's on-failure destination, with the function's role
-  // (AWS Lambda, "Capturing records of Lambda asynchronous invocations"). Only the sweeper has a
+  // Lambda itself sends the record of a failed asynchronous invocation to the function's
+  // on-failure destination, with the function's role (AWS Lambda, "Capturing records of Lambda
+  // asynchronous invocations"): check-iam counts that as needed. Only the sweeper has a
   // destination, its dead-letter queue, and its role may send to that queue (package.test.ts
-  // checks the packaged scope); check-iam must find nothing else.
+  // checks the packaged scope).
   const destinations = Object.entries(
     (config as { functions: Record<string, { destinations?: unknown }> }).functions,
   ).flatMap(([key, fn]) => (fn.destinations === undefined ? [] : [[key, fn.destinations]]));
@@ -336,7 +336,36 @@ test('every function of serverless.yml has its own role, allowing exactly what i
   });
   assert.deepEqual(
     problems.map((p) => `${p.fn}: ${p.message}`),
+    [],
+  );
+  // Without its destination, the same grant is one the function never needs.
+  const { destinations: _, ...sweeperWithout } = (config as { functions: Record<string, object> }).functions
+    .sweeper as { destinations?: unknown };
+  const without = templateOfServerlessYml({
+    ...config,
+    functions: { ...(config as { functions: Record<string, object> }).functions, sweeper: sweeperWithout },
+  } as Parameters<typeof templateOfServerlessYml>[0]);
+  assert.deepEqual(
+    checkFunctionRoles(without, traced).map((p) => `${p.fn}: ${p.message}`),
     ["sweeper: SweeperRole allows sqs:SendMessage, which sweeper's code never sends"],
+  );
+  // And a destination the role may not send to is a missing action.
+  const denied = structuredClone(template) as {
+    Resources: Record<string, { Properties?: Record<string, unknown> }>;
+  };
+  const sweeperRole = denied.Resources.SweeperRole!.Properties!.Policies as {
+    PolicyDocument: { Statement: { Sid?: string }[] };
+  }[];
+  sweeperRole[0]!.PolicyDocument.Statement = sweeperRole[0]!.PolicyDocument.Statement.filter(
+    (statement) => statement.Sid !== 'SendMessageToDeadLetterQueue',
+  );
+  assert.deepEqual(
+    checkFunctionRoles(denied as Parameters<typeof checkFunctionRoles>[0], traced).map(
+      (p) => `${p.fn}: ${p.message}`,
+    ),
+    [
+      "sweeper: SweeperRole lacks sqs:SendMessage, needed by Lambda's OnFailure destination of sweeper (SweeperDeadLetterQueue)",
+    ],
   );
   // Every handler folder is a function of serverless.yml, so the check sees new ones.
   const folders = readdirSync('functions').filter((name) =>
