@@ -75,7 +75,6 @@ const SPAWNED: Record<string, { args: string[]; options: string[] }> = {
       '--min-capacity-offsets',
       '--slo-target',
       '--step-thresholds',
-      '--concurrency-shares',
       '--allowed-error-rate',
       '--scale-in-cooldowns',
     ],

@@ -235,7 +235,11 @@ export function pickRobustCandidate(input: PickInput): PickResult {
   if (derived)
     reasons.push({
       code: derivedMeetsRequired ? 'DerivedMeetsHistory' : 'DerivedMissesHistory',
-      message: `the derived policy set ${derivedMeetsRequired ? 'meets' : 'misses'} the required ${pct(required)} on ${derivedMeetsRequired ? 'every training day' : 'a training day'}: its worst day serves ${pct(derived.sloAttainment)} within the SLO, ${derived.instanceHours.toFixed(2)} instance-hours in all`,
+      message: derivedMeetsRequired
+        ? `the derived policy set meets the required ${pct(required)} on every training day: its worst day serves ${pct(derived.sloAttainment)} within the SLO, ${derived.instanceHours.toFixed(2)} instance-hours in all`
+        : derived.sloAttainment >= required
+          ? `the derived policy set misses the error budget on a training day: its worst error rate is ${pct(derived.errorRate)}, ${pct(spec.allowedErrorRate)} allowed (${pct(derived.sloAttainment)} within the SLO, ${derived.instanceHours.toFixed(2)} instance-hours in all)`
+          : `the derived policy set misses the required ${pct(required)} on a training day: its worst day serves ${pct(derived.sloAttainment)} within the SLO, ${derived.instanceHours.toFixed(2)} instance-hours in all`,
     });
   if (byIndex.size < spec.candidates.length)
     reasons.push({
