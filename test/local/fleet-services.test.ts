@@ -152,12 +152,24 @@ describe('scaled clock', () => {
     assert.equal(clock.nowSeconds() - from >= 3, true, `woke ${clock.nowSeconds() - from} s after`);
   });
 
-  it('an aborted sleep ends at once', async () => {
-    const clock = createScaledClock(60);
+  it('a sleep aborted while it waits on after an early timer ends there', async () => {
+    // The wall clock stands still after the first readings: every timer is early, and the sleep
+    // would wait on forever; the abort at the first early wake must end it.
     const abort = new AbortController();
-    const slept = clock.sleep(3600, abort.signal);
-    abort.abort();
-    await slept;
-    assert.equal(clock.nowSeconds() - clock.startEpochSeconds < 3600, true);
+    let readings = 0;
+    const standing = Date.now();
+    const clock = createScaledClock(60, () => {
+      readings += 1;
+      // 1: the clock's start, 2: the sleep's due time, 3: arming, 4: the first (early) wake.
+      if (readings === 4) abort.abort();
+      // A timer re-armed after the abort would read on every millisecond, forever.
+      if (readings > 50) throw new Error('the sleep still reads the clock after its abort');
+      return standing;
+    });
+    await clock.sleep(0.06, abort.signal);
+    assert.equal(abort.signal.aborted, true);
+    const atEnd = readings;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(readings, atEnd, 'no timer is left after the abort');
   });
 });

@@ -21,6 +21,9 @@ export interface ScaledClock {
   sleep(awsSeconds: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** The longest delay setTimeout takes, ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * A scaled clock starting now. The start is aligned on a whole AWS minute so that metric periods
  * start on minute boundaries as CloudWatch's do.
@@ -47,14 +50,18 @@ export function createScaledClock(timeScale: number, realNowMs: () => number = D
       new Promise((resolve) => {
         if (signal?.aborted) return resolve();
         // A timer may fire a millisecond before Date.now says it is due: wait on until it is.
+        // (setTimeout takes at most 2^31 - 1 ms; a longer sleep wakes and waits again.)
         const dueMs = realNowMs() + realMs(awsSeconds);
-        let timer = setTimeout(wake, Math.max(0, dueMs - realNowMs()));
+        const arm = () => setTimeout(wake, Math.min(MAX_TIMER_MS, Math.max(0, dueMs - realNowMs())));
+        let timer = arm();
+        let ended = false;
         function wake() {
-          const leftMs = dueMs - realNowMs();
-          if (leftMs > 0) timer = setTimeout(wake, leftMs);
+          if (dueMs - realNowMs() > 0 && !ended) timer = arm();
           else done();
         }
         function done() {
+          if (ended) return;
+          ended = true;
           clearTimeout(timer);
           signal?.removeEventListener('abort', done);
           resolve();
