@@ -21,7 +21,7 @@ import { readTraceFile, sharedTracePath } from '../shared/adapters/local/traces'
 import { resolveInstancePricing } from '../shared/core/instance-types';
 import { forecastCandidates } from '../shared/core/sim/forecast';
 import { type FoldResult, type HeldOutInput, splitIntoWindows } from '../shared/core/sim/holdout';
-import { minuteSeries, simulate } from '../shared/core/sim/results';
+import { minuteSeries, oracleInstances, simulate } from '../shared/core/sim/results';
 import { rescaleTraffic, windowTraffic } from '../shared/core/sim/traffic';
 import type { PolicySet } from '../shared/core/types';
 import { AWS_SAMPLE_ANALYSIS as ANALYSIS } from '../test/fixtures/aws-sample';
@@ -85,10 +85,10 @@ const DIRECTION_MINUTES = 30;
 
 /**
  * Where a recommendation's instance-hours above the oracle go, minute by minute: instances
- * starting (billed, not yet InService); and InService instances above the oracle's
- * ceil(invocations / peak) before a rise (a minute 10% busier within the next 30), after a fall
- * (one 10% busier within the last 30), or on steady traffic. What a policy could still save on a
- * window, and by which means: a forecast (before a rise), a faster scale-in (after a fall).
+ * starting (billed, not yet InService: paid by any policy that adds instances, as the oracle has no
+ * start-up); and InService instances above the oracle's count for the minute's demand before a rise
+ * (a minute 10% busier within the next 30), after a fall (one 10% busier within the last 30), or on
+ * steady traffic. A forecast could reach the first of the three, a faster scale-in the second.
  */
 function hoursAboveOracle(fold: FoldResult, input: HeldOutInput) {
   const window = input.windows.find((w) => w.name === fold.test)!;
@@ -103,19 +103,39 @@ function hoursAboveOracle(fold: FoldResult, input: HeldOutInput) {
     ...(input.settings ? { settings: input.settings } : {}),
   });
   const minutes = minuteSeries(result);
-  const load = minutes.map((m) => m.invocations);
+  const demand = Array.from(result.state.minutes.demand.subarray(0, minutes.length));
   const parts = { starting: 0, beforeRise: 0, afterFall: 0, steady: 0 };
   minutes.forEach((m, i) => {
     parts.starting += Math.max(0, m.desiredCapacity - m.inServiceInstances) / 60;
-    const above = (m.inServiceInstances - Math.max(1, Math.ceil(load[i]! / peak - 1e-9))) / 60;
+    const above = (m.inServiceInstances - oracleInstances(demand[i]!, peak)) / 60;
     if (above <= 0) return;
     const busier = (from: number, to: number) =>
-      Math.max(...load.slice(Math.max(0, from), to)) > 1.1 * load[i]!;
+      Math.max(...demand.slice(Math.max(0, from), to)) > 1.1 * demand[i]!;
     if (busier(i + 1, i + 1 + DIRECTION_MINUTES)) parts.beforeRise += above;
     else if (busier(i - DIRECTION_MINUTES, i)) parts.afterFall += above;
     else parts.steady += above;
   });
   return parts;
+}
+
+/** Prints hoursAboveOracle for each busy window with a recommendation, and their total. */
+function printHoursAboveOracle(busy: FoldResult[], input: HeldOutInput): void {
+  const sum = { above: 0, starting: 0, beforeRise: 0, afterFall: 0, steady: 0 };
+  const row = (name: string, values: number[]) =>
+    console.log([name, ...values.map((v) => v.toFixed(2))].join(' | '));
+  console.log(
+    "where scaleplan's instance-hours above the oracle go (h; the parts can add to more, minutes below the oracle offset them): window | above the oracle | starting | before a rise | after a fall | steady",
+  );
+  for (const f of busy.filter((b) => b.recommended)) {
+    const parts = hoursAboveOracle(f, input);
+    const above = f.recommended!.heldOut.instanceHours - f.oracleAtPeak.heldOutInstanceHours;
+    const values = [above, parts.starting, parts.beforeRise, parts.afterFall, parts.steady];
+    (Object.keys(sum) as (keyof typeof sum)[]).forEach((k, i) => {
+      sum[k] += values[i]!;
+    });
+    row(f.test, values);
+  }
+  row('busy windows', Object.values(sum));
 }
 
 /** Runs the rolling held-out search and prints the per-test-window table and the goals. */
@@ -168,27 +188,6 @@ async function report(title: string, input: HeldOutInput, testFrom: number): Pro
     console.log(
       `windows where load exceeds one instance (${busy.map((f) => f.test).join(', ')}): ${POLICIES.map((p, i) => `${p} ${busyHours[i]!.toFixed(2)} h`).join(', ')}; scaleplan ${((1 - busyHours[0]! / busyHours[1]!) * 100).toFixed(1)}% below the sample, ${((1 - busyHours[0]! / busyHours[2]!) * 100).toFixed(1)}% below the documented, ${(busyHours[0]! / busyHours[3]!).toFixed(3)}x the oracle`,
     );
-  if (busy.length > 0) {
-    const sum = { starting: 0, beforeRise: 0, afterFall: 0, steady: 0 };
-    console.log(
-      "where scaleplan's instance-hours above the oracle go (h): window | above the oracle | starting | before a rise | after a fall | steady",
-    );
-    for (const f of busy.filter((b) => b.recommended)) {
-      const parts = hoursAboveOracle(f, input);
-      for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += parts[k];
-      const above = f.recommended!.heldOut.instanceHours - f.oracleAtPeak.heldOutInstanceHours;
-      console.log(
-        [f.test, above, parts.starting, parts.beforeRise, parts.afterFall, parts.steady]
-          .map((v) => (typeof v === 'number' ? v.toFixed(2) : v))
-          .join(' | '),
-      );
-    }
-    console.log(
-      ['total', busyHours[0]! - busyHours[3]!, sum.starting, sum.beforeRise, sum.afterFall, sum.steady]
-        .map((v) => (typeof v === 'number' ? v.toFixed(2) : v))
-        .join(' | '),
-    );
-  }
   // The goals are judged on the test days chosen: those where the load exceeds one instance (on the
   // others every policy pays MinCapacity all day, and no policy can be 20% below another).
   const judged = busy.length > 0 ? busyHours : totals.hours;
@@ -215,6 +214,7 @@ async function report(title: string, input: HeldOutInput, testFrom: number): Pro
     `final recommendation (trained on ${fin.training[0]}..${fin.training.at(-1)}, margin ${pct(fin.marginShare)}): ${fin.recommended?.label ?? 'none'}; ${fin.monthlyCostUsd === null ? '' : `${fin.monthlyCostUsd.toFixed(0)} USD per month`}`,
   );
   for (const r of result.reasons) console.log(`  ${r.code}: ${r.message}`);
+  if (busy.length > 0) printHoursAboveOracle(busy, input);
 }
 
 async function main(): Promise<void> {

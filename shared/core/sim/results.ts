@@ -93,6 +93,15 @@ export function oracleTarget(spec: SimulationSpec): number {
 }
 
 /**
+ * The oracle's instances for one minute's demand at `targetPerInstance` invocations per minute: at
+ * least one.
+ * @example oracleInstances(2100, 1000); // 3
+ */
+export function oracleInstances(demand: number, targetPerInstance: number): number {
+  return Math.max(1, Math.ceil(demand / targetPerInstance - 1e-9));
+}
+
+/**
  * Oracle instance-hours for per-minute demand at `targetPerInstance` invocations per minute.
  * @example oracleInstanceHours(new Float64Array([0, 900, 2100]), 1000); // (1 + 1 + 3) / 60
  */
@@ -102,8 +111,7 @@ export function oracleInstanceHours(
   minuteCount = demandPerMinute.length,
 ): number {
   let minutes = 0;
-  for (let m = 0; m < minuteCount; m++)
-    minutes += Math.max(1, Math.ceil(demandPerMinute[m]! / targetPerInstance - 1e-9));
+  for (let m = 0; m < minuteCount; m++) minutes += oracleInstances(demandPerMinute[m]!, targetPerInstance);
   return minutes / 60;
 }
 
