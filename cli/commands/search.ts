@@ -148,7 +148,7 @@ export function registerSearch(program: Command): void {
     )
     .option(
       '--concurrency-shares <list>',
-      `high-resolution concurrency policy beside InvocationsPerInstance per candidate: off, or its target as the concurrent requests one instance holds at this share of its peak, 0..1 (default ${DEFAULT_SEARCH_GRID.concurrencySharesOfPeak.map((v) => v ?? 'off').join(',')})`,
+      `high-resolution concurrency policies beside InvocationsPerInstance (step scaling off): each share of the peak, 0..1, at which one instance's concurrent requests set its target; off alone = none (the candidates without one come from --step-thresholds) (default ${DEFAULT_SEARCH_GRID.concurrencySharesOfPeak.map((v) => v ?? 'off').join(',')})`,
       listOf(orWord('off', decimal({ above: 0, atMost: 1 }, '0.8'))),
     )
     .option(

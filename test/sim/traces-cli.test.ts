@@ -270,6 +270,10 @@ describe('scaleplan simulate and search', () => {
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(r.stdout);
     assert.equal(json.candidatesEvaluated, 1 + 2);
+    // Every candidate shown is the one without a concurrency policy, or one at 70% or 90%.
+    const labels = [json.best, ...json.front].map((c: { label: string }) => c.label);
+    assert.ok(labels.length > 0);
+    for (const label of labels) assert.match(label, /step off|conc [\d.]+ \((70|90)%\)/);
     const bad = cli(...searchArgs('--concurrency-shares', 'off,1.5'));
     assert.equal(bad.status, 2, bad.stderr);
     assert.match(
