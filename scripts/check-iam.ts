@@ -306,8 +306,21 @@ const DESTINATION_ACTIONS: Record<string, string> = {
   'AWS::SNS::Topic': 'sns:Publish',
   'AWS::Lambda::Function': 'lambda:InvokeFunction',
   'AWS::Events::EventBus': 'events:PutEvents',
-  'AWS::S3::Bucket': 's3:PutObject',
 };
+
+/**
+ * The logical id a destination ARN names: `{ "Fn::GetAtt": [id, "Arn"] }`, `{ "Fn::GetAtt": "id.Arn" }`,
+ * `"id.Arn"` (a `!GetAtt id.Arn` read without CloudFormation's tags), or `{ "Ref": id }` of a topic
+ * (a topic's Ref is its ARN; a queue's is its URL).
+ */
+function destinationId(arn: unknown, resources: Record<string, TemplateResource>): string | undefined {
+  const getAtt = (arn as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+  const dotted = typeof arn === 'string' ? arn : typeof getAtt === 'string' ? getAtt : undefined;
+  if (dotted !== undefined) return /^([A-Za-z0-9]+)\.Arn$/.exec(dotted)?.[1];
+  if (Array.isArray(getAtt)) return getAtt[1] === 'Arn' ? String(getAtt[0]) : undefined;
+  const ref = (arn as { Ref?: unknown } | undefined)?.Ref;
+  return typeof ref === 'string' && resources[ref]?.Type === 'AWS::SNS::Topic' ? ref : undefined;
+}
 
 /**
  * What Lambda itself sends with a function's role: the record of an asynchronous invocation to its
@@ -330,10 +343,7 @@ function destinationActions(
       { Destination?: unknown }
     >;
     for (const [when, { Destination: arn }] of Object.entries(destinations)) {
-      const id =
-        typeof arn === 'string'
-          ? /^([A-Za-z0-9]+)\.Arn$/.exec(arn)?.[1]
-          : (arn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+      const id = destinationId(arn, resources);
       const action = id ? DESTINATION_ACTIONS[resources[id]?.Type ?? ''] : undefined;
       if (action) needed.push({ action, because: `Lambda's ${when} destination of ${fn} (${id})` });
     }

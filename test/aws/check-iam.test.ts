@@ -454,3 +454,39 @@ test('checkFunctionRoles names a missing grant, an unused one, a shared role and
     'the logs come from the shared managed policy',
   );
 });
+
+test("checkFunctionRoles needs what Lambda sends to a function's destinations, in each form a template names them", () => {
+  const template = {
+    Resources: {
+      NotifyLambdaFunction: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Handler: 'functions/notify/handler.handler',
+          Role: { 'Fn::GetAtt': ['NotifyRole', 'Arn'] },
+        },
+      },
+      NotifyRole: { Type: 'AWS::IAM::Role', Properties: { Policies: [] } },
+      Failures: { Type: 'AWS::SQS::Queue', Properties: {} },
+      Done: { Type: 'AWS::SNS::Topic', Properties: {} },
+      NotifyLambdaEvConf: {
+        Type: 'AWS::Lambda::EventInvokeConfig',
+        Properties: {
+          FunctionName: { Ref: 'NotifyLambdaFunction' },
+          DestinationConfig: {
+            OnFailure: { Destination: { 'Fn::GetAtt': 'Failures.Arn' } },
+            OnSuccess: { Destination: { Ref: 'Done' } },
+          },
+        },
+      },
+    },
+  };
+  assert.deepEqual(
+    checkFunctionRoles(template, { notify: [] })
+      .map((p) => p.message)
+      .filter((m) => !m.includes('logs:')),
+    [
+      "NotifyRole lacks sqs:SendMessage, needed by Lambda's OnFailure destination of notify (Failures)",
+      "NotifyRole lacks sns:Publish, needed by Lambda's OnSuccess destination of notify (Done)",
+    ],
+  );
+});
