@@ -54,7 +54,7 @@ const asArray = (value: unknown): unknown[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Identity policies of the template: [logical ID, policy name, document]. */
-function identityPolicies(template: Template): [string, string, unknown][] {
+export function identityPolicies(template: Template): [string, string, unknown][] {
   const found: [string, string, unknown][] = [];
   for (const [id, resource] of Object.entries(template.Resources ?? {})) {
     const props = resource.Properties ?? {};

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { FUNCTION_NAMES } from '../../functions';
-import { actionsOfRole, checkIam, templateOfServerlessYml } from '../../scripts/check-iam';
+import { actionsOfRole, checkIam, identityPolicies, templateOfServerlessYml } from '../../scripts/check-iam';
 import { loadDefinition } from '../../shared/workflow/definition';
 import { isCi } from '../contract/botocore';
 
@@ -324,19 +324,14 @@ describe('npx osls package', () => {
     ]);
     // Lambda sends with the function's role: SweeperRole may send to that queue and no other,
     // and no other role may touch SQS at all.
-    const sqsStatements = Object.entries(template.Resources)
-      .filter(([, r]) => r.Type === 'AWS::IAM::Role' || r.Type === 'AWS::IAM::ManagedPolicy')
-      .flatMap(([id, r]) => {
-        const documents =
-          r.Type === 'AWS::IAM::Role'
-            ? ((r.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument)
-            : [r.Properties.PolicyDocument];
-        return documents.flatMap((d) =>
-          ((d as { Statement: { Action: string[] | string }[] }).Statement ?? [])
-            .filter((st) => [st.Action].flat().some((a) => a.startsWith('sqs:')))
-            .map((st) => ({ id, ...st })),
-        );
-      });
+    const sqsStatements = identityPolicies(template).flatMap(([id, , document]) =>
+      [(document as { Statement?: unknown }).Statement ?? []]
+        .flat()
+        .filter((st) =>
+          [(st as { Action: string[] | string }).Action].flat().some((a) => a.startsWith('sqs:')),
+        )
+        .map((st) => ({ id, ...(st as object) })),
+    );
     assert.deepEqual(sqsStatements, [
       {
         id: 'SweeperRole',
