@@ -11,6 +11,7 @@ import {
   createScaledClock,
   statistic,
 } from '../../shared/adapters/local/fleet';
+import { startPeriodTicker } from '../../shared/adapters/local/fleet/period-ticker';
 import { ConfigurationError } from '../../shared/core/errors';
 import { buildScalingRequests, scalingNames } from '../../shared/core/policies';
 import { resolveSimSettings } from '../../shared/core/sim/settings';
@@ -171,5 +172,49 @@ describe('scaled clock', () => {
     const atEnd = readings;
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.equal(readings, atEnd, 'no timer is left after the abort');
+  });
+});
+
+describe('period ticker', () => {
+  it('evaluates a boundary only once the clock it reads has reached it, even when timers fire early', async () => {
+    // Prepare: a wall clock at half the timers' speed (every timer is early by its reading), and
+    // one AWS minute per 100 real ms of that clock.
+    const realStart = Date.now();
+    const clock = createScaledClock(600, () => realStart + (Date.now() - realStart) / 2);
+    const evaluations: { boundary: number; now: number }[] = [];
+    const abort = new AbortController();
+    const ctx = {
+      clock,
+      periodSeconds: 60,
+      cloudWatch: createLocalCloudWatch({
+        startEpochSeconds: clock.startEpochSeconds,
+        periodSeconds: 60,
+        publicationDelaySeconds: 60,
+      }),
+      instances: new Map(),
+      instanceCores: 1,
+      vcpus: 2,
+      memoryBytes: 4 * 2 ** 30,
+      state: { status: 'InService', desired: 1 },
+      activities: [],
+      abort,
+    } as unknown as Parameters<typeof startPeriodTicker>[0];
+    const autoscaling = {
+      evaluate: (boundary: number) => {
+        evaluations.push({ boundary, now: clock.nowSeconds() });
+        return null;
+      },
+    } as unknown as Parameters<typeof startPeriodTicker>[1];
+    // Act: three boundaries, then stop.
+    const stop = startPeriodTicker(ctx, autoscaling);
+    while (evaluations.length < 3) await clock.sleep(10);
+    stop();
+    abort.abort();
+    // Assess: the boundaries in order, a minute apart, each evaluated at or after its time.
+    assert.deepEqual(
+      evaluations.map((e) => e.boundary - clock.startEpochSeconds),
+      [60, 120, 180],
+    );
+    for (const e of evaluations) assert.equal(e.now >= e.boundary, true, `${e.boundary - e.now} s early`);
   });
 });
