@@ -66,13 +66,18 @@ export interface RecommendationReadyDetail extends RunIdentity {
     worstLatencyMs: number | null;
     latencySlo: { percentile: string; ms: number };
   };
+  /** What the recommended policy set registers (after tuning and the search on the history). */
   scaling: {
     minCapacity: number;
     maxCapacity: number;
-    /** InvocationsPerInstance target, invocations per instance per minute. */
+    /** The InvocationsPerInstance target, invocations per instance per minute (the derived threshold without that policy). */
     invocationsPerInstance: number;
+    /** The CPUUtilization target, percent (the derived one without that policy). */
     cpuTargetPercent: number;
-    /** Kinds of the recommended policies: invocationsTargetTracking, cpuTargetTracking, stepScaling, scheduled. */
+    /**
+     * Kinds of the recommended policies: invocationsTargetTracking, cpuTargetTracking,
+     * concurrencyTargetTracking, stepScaling, scheduled.
+     */
     policies: string[];
   };
   cost: { atMinCapacityPerHourUsd: number | null; atMaxCapacityPerHourUsd: number | null };
@@ -155,11 +160,13 @@ function resourcesOf(identity: RunIdentity): string[] {
 export interface ReadySource {
   instanceType: string;
   expectations: { latencySlo: { percentile: string; ms: number } };
-  capacity: { minCapacity: number; maxCapacity: number };
   thresholds: { invocationsPerInstance: number; cpuTargetPercent: number };
   policySet: {
-    invocationsTargetTracking?: unknown;
-    cpuTargetTracking?: unknown;
+    minCapacity: number;
+    maxCapacity: number;
+    invocationsTargetTracking?: { targetValue: number };
+    cpuTargetTracking?: { targetValue: number };
+    concurrencyTargetTracking?: unknown;
     stepScaling?: unknown;
     scheduledActions: readonly unknown[];
   };
@@ -188,6 +195,7 @@ export function buildReadyEvent(
   const policies = [
     ...(policySet.invocationsTargetTracking ? ['invocationsTargetTracking'] : []),
     ...(policySet.cpuTargetTracking ? ['cpuTargetTracking'] : []),
+    ...(policySet.concurrencyTargetTracking ? ['concurrencyTargetTracking'] : []),
     ...(policySet.stepScaling ? ['stepScaling'] : []),
     ...(policySet.scheduledActions.length > 0 ? ['scheduled'] : []),
   ];
@@ -210,10 +218,13 @@ export function buildReadyEvent(
         },
       },
       scaling: {
-        minCapacity: recommendation.capacity.minCapacity,
-        maxCapacity: recommendation.capacity.maxCapacity,
-        invocationsPerInstance: recommendation.thresholds.invocationsPerInstance,
-        cpuTargetPercent: recommendation.thresholds.cpuTargetPercent,
+        minCapacity: policySet.minCapacity,
+        maxCapacity: policySet.maxCapacity,
+        invocationsPerInstance:
+          policySet.invocationsTargetTracking?.targetValue ??
+          recommendation.thresholds.invocationsPerInstance,
+        cpuTargetPercent:
+          policySet.cpuTargetTracking?.targetValue ?? recommendation.thresholds.cpuTargetPercent,
         policies,
       },
       cost: {

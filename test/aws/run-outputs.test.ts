@@ -320,9 +320,15 @@ describe('the local stand-in and the Lambda bundle', () => {
       {
         instanceType: 'ml.c5.large',
         expectations: { latencySlo: { percentile: 'P95', ms: 100 } },
-        capacity: { minCapacity: 1, maxCapacity: 8 },
+        // The search picked another target and Min/Max than the derivation: the event carries the pick.
         thresholds: { invocationsPerInstance: 4987, cpuTargetPercent: 100 },
-        policySet: { invocationsTargetTracking: {}, scheduledActions: [] },
+        policySet: {
+          minCapacity: 3,
+          maxCapacity: 7,
+          invocationsTargetTracking: { targetValue: 7254 },
+          concurrencyTargetTracking: {},
+          scheduledActions: [],
+        },
         cost: { atMinCapacityPerHourUsd: 0.1, atMaxCapacityPerHourUsd: 0.8 },
         verdict: {
           passed: true,
@@ -347,7 +353,14 @@ describe('the local stand-in and the Lambda bundle', () => {
         ['scaleplan', 'Recommendation Ready'],
       ],
     );
-    assert.deepEqual(lines[1].detail.scaling.policies, ['invocationsTargetTracking']);
+    assert.deepEqual(lines[1].detail.scaling, {
+      minCapacity: 3,
+      maxCapacity: 7,
+      invocationsPerInstance: 7254,
+      // No CPU policy registered: the derived CPU target.
+      cpuTargetPercent: 100,
+      policies: ['invocationsTargetTracking', 'concurrencyTargetTracking'],
+    });
   });
 
   test('the Lambda bundle carries the charting library itself (no node_modules where it runs)', async () => {

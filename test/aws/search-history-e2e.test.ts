@@ -255,9 +255,10 @@ async function runAndAssess(
   const events = aws.eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.[0]);
   assert.equal(events.length, 1);
   const scaling = (JSON.parse(events[0]?.Detail ?? '{}') as { scaling: Record<string, number> }).scaling;
+  // The event announces what was registered (the pick), not the derived threshold.
   assert.deepEqual(
-    [scaling.minCapacity, scaling.maxCapacity],
-    [registered.minCapacity, registered.maxCapacity],
+    [scaling.minCapacity, scaling.maxCapacity, scaling.invocationsPerInstance],
+    [registered.minCapacity, registered.maxCapacity, registered.targetValue],
   );
 
   // The search's cost line: twin runs, GB-seconds and state transitions, beside the evaluation saved.
