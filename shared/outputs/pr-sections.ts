@@ -13,23 +13,36 @@ const table = (header: string[], rows: (string | number | null | undefined)[][])
   ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
 ];
 
-/** The policy table: one row per policy and scheduled action, then Min/Max. */
-export function policyTable(recommendation: Recommendation): string[] {
-  const set = recommendation.policySet;
-  const rows: (string | number)[][] = [];
+/**
+ * One row per policy and scheduled action of a policy set: policy, metric or schedule, target,
+ * cooldown (the summary's and the report's policy tables).
+ */
+export function policyRows(set: Recommendation['policySet']): string[][] {
+  const cooldowns = (t: { scaleOutCooldownSeconds: number; scaleInCooldownSeconds: number }) =>
+    `out ${t.scaleOutCooldownSeconds} s, in ${t.scaleInCooldownSeconds} s`;
+  const rows: string[][] = [];
   if (set.invocationsTargetTracking)
     rows.push([
       'target tracking',
       'SageMakerVariantInvocationsPerInstance',
       `${set.invocationsTargetTracking.targetValue} per instance per minute`,
-      `out ${set.invocationsTargetTracking.scaleOutCooldownSeconds} s, in ${set.invocationsTargetTracking.scaleInCooldownSeconds} s`,
+      cooldowns(set.invocationsTargetTracking),
     ]);
   if (set.cpuTargetTracking)
     rows.push([
       'target tracking',
       'CPUUtilization (Average, % over vCPUs)',
       `${set.cpuTargetTracking.targetValue}%`,
-      `out ${set.cpuTargetTracking.scaleOutCooldownSeconds} s, in ${set.cpuTargetTracking.scaleInCooldownSeconds} s`,
+      cooldowns(set.cpuTargetTracking),
+    ]);
+  if (set.concurrencyTargetTracking)
+    rows.push([
+      'target tracking (scale-out only)',
+      'SageMakerVariantConcurrentRequestsPerModelHighResolution (10 s)',
+      `${set.concurrencyTargetTracking.targetValue} concurrent requests per instance`,
+      set.concurrencyTargetTracking.disableScaleIn
+        ? `out ${set.concurrencyTargetTracking.scaleOutCooldownSeconds} s`
+        : cooldowns(set.concurrencyTargetTracking),
     ]);
   if (set.stepScaling)
     rows.push([
@@ -45,7 +58,16 @@ export function policyTable(recommendation: Recommendation): string[] {
       `Min ${action.minCapacity ?? '-'}, Max ${action.maxCapacity ?? '-'}`,
       '-',
     ]);
-  rows.push(['capacity', 'MinCapacity / MaxCapacity', `${set.minCapacity} / ${set.maxCapacity}`, '-']);
+  return rows;
+}
+
+/** The policy table: one row per policy and scheduled action, then Min/Max. */
+export function policyTable(recommendation: Recommendation): string[] {
+  const set = recommendation.policySet;
+  const rows = [
+    ...policyRows(set),
+    ['capacity', 'MinCapacity / MaxCapacity', `${set.minCapacity} / ${set.maxCapacity}`, '-'],
+  ];
   return table(['policy', 'metric or schedule', 'target', 'cooldown'], rows);
 }
 

@@ -10,6 +10,7 @@
 import type { BenchmarkSeries } from '../core/benchmark-file';
 import type { Reason } from '../core/errors';
 import type { Recommendation } from '../core/recommendation';
+import { policyRows } from './pr-sections';
 import { REPORT_CHARTS_SCRIPT } from './report-charts';
 import type { Timeline } from './timelines';
 
@@ -136,37 +137,7 @@ function tables(r: Recommendation): string {
   const row = (cells: (string | number | null | undefined)[], tag = 'td') =>
     `<tr>${cells.map((c) => `<${tag}>${escapeHtml(String(c ?? 'n/a'))}</${tag}>`).join('')}</tr>`;
   const set = r.policySet;
-  const policies = [
-    set.invocationsTargetTracking &&
-      row([
-        'target tracking',
-        'SageMakerVariantInvocationsPerInstance',
-        `${set.invocationsTargetTracking.targetValue} per instance per minute`,
-        `out ${set.invocationsTargetTracking.scaleOutCooldownSeconds} s / in ${set.invocationsTargetTracking.scaleInCooldownSeconds} s`,
-      ]),
-    set.cpuTargetTracking &&
-      row([
-        'target tracking',
-        'CPUUtilization (Average)',
-        `${set.cpuTargetTracking.targetValue}%`,
-        `out ${set.cpuTargetTracking.scaleOutCooldownSeconds} s / in ${set.cpuTargetTracking.scaleInCooldownSeconds} s`,
-      ]),
-    set.stepScaling &&
-      row([
-        'step scaling',
-        `InvocationsPerInstance >= ${set.stepScaling.alarmThresholdInvocationsPerInstance} (${set.stepScaling.datapointsToAlarm} of ${set.stepScaling.evaluationPeriods} min)`,
-        set.stepScaling.steps.map((s) => `[${s.lower}, ${s.upper ?? '∞'}) +${s.adjustment}`).join(', '),
-        `${set.stepScaling.cooldownSeconds} s`,
-      ]),
-    ...set.scheduledActions.map((a) =>
-      row([
-        'scheduled',
-        a.schedule,
-        `Min ${a.minCapacity ?? '-'} / Max ${a.maxCapacity ?? '-'}`,
-        a.timezone ?? 'UTC',
-      ]),
-    ),
-  ].filter(Boolean);
+  const policies = policyRows(set).map((cells) => row(cells));
   return `<table><thead>${row(['policy', 'metric or schedule', 'target', 'cooldown'], 'th')}</thead><tbody>${policies.join('')}</tbody></table>
 <table><thead>${row(['MinCapacity', 'MaxCapacity', 'requests/s per instance', 'USD/h at Min', 'USD/h at Max'], 'th')}</thead><tbody>${row([set.minCapacity, set.maxCapacity, round(r.capacity.rpsPerInstance), r.cost.atMinCapacityPerHourUsd, r.cost.atMaxCapacityPerHourUsd])}</tbody></table>`;
 }

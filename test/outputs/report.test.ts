@@ -11,6 +11,7 @@ import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { buildReport } from '../../cli/commands/report';
 import { ScalingRequestSchema } from '../../shared/core/request';
+import { policyRows } from '../../shared/outputs/pr-sections';
 import { reportData } from '../../shared/outputs/report';
 import { predictedTimelines } from '../../shared/outputs/timelines';
 import { writeRunReport } from '../../shared/workflow/report-file';
@@ -36,6 +37,18 @@ describe('the report file', () => {
     assert.doesNotMatch(html, /<link\b/i);
     assert.doesNotMatch(html, /<img\b/i);
     assert.doesNotMatch(html, /@import|url\(\s*['"]?https?:/i);
+  });
+
+  test("lists the policy set's policies as the summary does", () => {
+    const escaped = (text: string) =>
+      text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+    const rows = policyRows(loadFixture().policySet);
+    assert.ok(rows.length > 0);
+    for (const cells of rows)
+      assert.ok(
+        html.includes(`<tr>${cells.map((c) => `<td>${escaped(c)}</td>`).join('')}</tr>`),
+        cells.join(' | '),
+      );
   });
 
   test("embeds the recommendation's numbers for the charts", () => {

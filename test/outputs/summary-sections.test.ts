@@ -43,6 +43,24 @@ describe('monthly cost', () => {
   });
 });
 
+describe('policy table', () => {
+  test('shows a concurrency policy (scale-out only) with its metric, target and cooldown', () => {
+    const r = loadFixture();
+    r.policySet.concurrencyTargetTracking = {
+      targetValue: 1.29,
+      scaleOutCooldownSeconds: 300,
+      scaleInCooldownSeconds: 300,
+      disableScaleIn: true,
+    };
+    assert.ok(
+      policyTable(r).includes(
+        '| target tracking (scale-out only) | SageMakerVariantConcurrentRequestsPerModelHighResolution (10 s) | 1.29 concurrent requests per instance | out 300 s |',
+      ),
+      policyTable(r).join('\n'),
+    );
+  });
+});
+
 describe('pull-request sections', () => {
   test('verdict, policy table, cost table and the four export commands', () => {
     const text = pullRequestSections(loadFixture(), 'out/run/recommendation.json').join('\n');
