@@ -120,7 +120,7 @@ function hoursAboveOracle(fold: FoldResult, input: HeldOutInput) {
 
 /** Prints hoursAboveOracle for each busy window with a recommendation, and their total. */
 function printHoursAboveOracle(busy: FoldResult[], input: HeldOutInput): void {
-  const sum = { above: 0, starting: 0, beforeRise: 0, afterFall: 0, steady: 0 };
+  const sum = [0, 0, 0, 0, 0];
   const row = (name: string, values: number[]) =>
     console.log([name, ...values.map((v) => v.toFixed(2))].join(' | '));
   console.log(
@@ -130,12 +130,12 @@ function printHoursAboveOracle(busy: FoldResult[], input: HeldOutInput): void {
     const parts = hoursAboveOracle(f, input);
     const above = f.recommended!.heldOut.instanceHours - f.oracleAtPeak.heldOutInstanceHours;
     const values = [above, parts.starting, parts.beforeRise, parts.afterFall, parts.steady];
-    (Object.keys(sum) as (keyof typeof sum)[]).forEach((k, i) => {
-      sum[k] += values[i]!;
+    values.forEach((v, i) => {
+      sum[i]! += v;
     });
     row(f.test, values);
   }
-  row('busy windows', Object.values(sum));
+  row('busy windows', sum);
 }
 
 /** Runs the rolling held-out search and prints the per-test-window table and the goals. */

@@ -427,7 +427,8 @@ export function templateOfServerlessYml(config: {
 }): Template {
   const resources: Record<string, TemplateResource> = { ...(config.resources?.Resources ?? {}) };
   for (const [key, fn] of Object.entries(config.functions ?? {})) {
-    const id = `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`;
+    const name = `${key[0]?.toUpperCase()}${key.slice(1)}`;
+    const id = `${name}LambdaFunction`;
     resources[id] = {
       Type: 'AWS::Lambda::Function',
       Properties: {
@@ -441,7 +442,7 @@ export function templateOfServerlessYml(config: {
         Destination: typeof d === 'string' ? d : d.arn,
       });
       const { onFailure, onSuccess } = fn.destinations;
-      resources[`${id.replace(/LambdaFunction$/, '')}LambdaEvConf`] = {
+      resources[`${name}LambdaEvConf`] = {
         Type: 'AWS::Lambda::EventInvokeConfig',
         Properties: {
           FunctionName: { Ref: id },

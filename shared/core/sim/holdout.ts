@@ -112,6 +112,19 @@ export interface HeldOutInput extends Omit<SearchInput, 'scenarios'> {
   trainingCandidates?: (training: HistoryWindow[]) => { label: string; policySet: PolicySet }[];
 }
 
+/**
+ * The input's settings with their defaults, read once for searchHeldOut and for what must run as it
+ * does (gridSimulations, heldOutFolds): a default that differed would break their equality.
+ */
+function heldOutSettings(input: HeldOutInput) {
+  return {
+    minTrain: input.minTrainingWindows ?? 1,
+    maxTrain: input.maxTrainingWindows ?? 7,
+    target: input.sloTarget ?? 0.999,
+    initialMargin: input.initialMarginShare ?? 0.0002,
+  };
+}
+
 /** A candidate's figures over a set of windows. */
 export interface WindowFigures {
   instanceHours: number;
@@ -260,7 +273,8 @@ export function gridSimulations(
   if (!(Number.isInteger(shard.count) && shard.count >= 1 && shard.index >= 0 && shard.index < shard.count))
     throw new InvalidInputError(`held-out shard ${shard.index} of ${shard.count}: need 0 <= index < count`);
   const judge = makeJudge(input);
-  const required = Math.min(1, (input.sloTarget ?? 0.999) + (input.initialMarginShare ?? 0.0002));
+  const { target, initialMargin } = heldOutSettings(input);
+  const required = Math.min(1, target + initialMargin);
   const isMine = (_: unknown, i: number) => i % shard.count === shard.index;
   const mine = sharedCandidates(input).filter(isMine);
   heldOutFolds(input).forEach(({ training }, k) => {
@@ -276,10 +290,10 @@ export function gridSimulations(
  */
 export function heldOutFolds(input: HeldOutInput): { training: number[] }[] {
   const n = input.windows.length;
-  const maxTrain = input.maxTrainingWindows ?? 7;
+  const { minTrain, maxTrain } = heldOutSettings(input);
   const last = Math.min(maxTrain, n);
   return [
-    ...rollingFolds(n, input.minTrainingWindows ?? 1, maxTrain),
+    ...rollingFolds(n, minTrain, maxTrain),
     { training: Array.from({ length: last }, (_, i) => n - last + i) },
   ];
 }
@@ -498,14 +512,11 @@ export function searchHeldOut(
   /** Simulations already run (gridSimulations of each shard): not run again, not counted. */
   seeded?: ReadonlyMap<string, SimulationSummary>,
 ): HeldOutResult {
-  const minTrain = input.minTrainingWindows ?? 1;
-  const maxTrain = input.maxTrainingWindows ?? 7;
+  const { minTrain, maxTrain, target, initialMargin } = heldOutSettings(input);
   if (input.windows.length < minTrain + 1)
     throw new InvalidInputError(
       `held-out search: ${input.windows.length} window(s) of history; at least ${minTrain + 1} are needed (training, then a test window)`,
     );
-  const target = input.sloTarget ?? 0.999;
-  const initialMargin = input.initialMarginShare ?? 0.0002;
   const rounds = input.refineRounds ?? 4;
   const candidates = sharedCandidates(input);
   const baselines = baselinePolicySets(input.analysis, input.base);
